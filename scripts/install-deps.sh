@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   gcc libc6-dev make cmake ninja-build pkg-config   # build
-  libcmocka-dev libcjson-dev                        # unit tests, JSON
+  libcmocka-dev libcjson-dev zlib1g-dev             # unit tests, JSON, CRC-32
   clang clang-format libclang-rt-14-dev             # fuzz targets, format check
 )
 

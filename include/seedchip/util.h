@@ -42,14 +42,14 @@ sc_status sc_errf(char *buf, size_t size, sc_status status, const char *fmt, ...
  * sc_strbuf_free. An allocation failure latches `oom` and later appends do
  * nothing, so callers check once at the end. */
 typedef struct sc_strbuf {
-  char *data;  /* NUL-terminated; NULL until the first append */
-  size_t len;  /* bytes before the NUL */
-  size_t cap;  /* bytes allocated */
-  bool oom;    /* an append failed to allocate */
+  char *data; /* NUL-terminated; NULL until the first append */
+  size_t len; /* bytes before the NUL */
+  size_t cap; /* bytes allocated */
+  bool oom;   /* an append failed to allocate */
 } sc_strbuf;
 
 SC_PRINTF(2, 3) void sc_strbuf_printf(sc_strbuf *sb, const char *fmt, ...);
-void sc_strbuf_vprintf(sc_strbuf *sb, const char *fmt, va_list ap);
+SC_PRINTF(2, 0) void sc_strbuf_vprintf(sc_strbuf *sb, const char *fmt, va_list ap);
 void sc_strbuf_append(sc_strbuf *sb, const char *s, size_t n);
 /* The contents, or "" when empty; valid until the next append or free. */
 const char *sc_strbuf_str(const sc_strbuf *sb);
@@ -59,13 +59,13 @@ void sc_strbuf_free(sc_strbuf *sb);
  * past *len, so text parsers may treat it as a string). Files larger than
  * max_bytes are refused. The caller frees *data. Returns SC_STATUS_IO or
  * SC_STATUS_OVERFLOW with "path: reason" in err. */
-SC_MUST_USE sc_status sc_read_file(const char *path, size_t max_bytes, uint8_t **data,
-                                   size_t *len, char *err, size_t err_size);
+SC_MUST_USE sc_status sc_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
+                                   char *err, size_t err_size);
 
 /* Writes len bytes to path, atomically: into "path.tmp" then renamed, so a failed
  * write never leaves a truncated file behind. */
-SC_MUST_USE sc_status sc_write_file(const char *path, const void *data, size_t len,
-                                    char *err, size_t err_size);
+SC_MUST_USE sc_status sc_write_file(const char *path, const void *data, size_t len, char *err,
+                                    size_t err_size);
 
 #ifdef __cplusplus
 }

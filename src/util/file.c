@@ -6,8 +6,8 @@
 
 #include "seedchip/util.h"
 
-sc_status sc_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
-                       char *err, size_t err_size) {
+sc_status sc_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *len, char *err,
+                       size_t err_size) {
   *data = NULL;
   *len = 0;
   FILE *f = fopen(path, "rb");

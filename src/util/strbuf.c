@@ -60,7 +60,9 @@ void sc_strbuf_printf(sc_strbuf *sb, const char *fmt, ...) {
   va_end(ap);
 }
 
-const char *sc_strbuf_str(const sc_strbuf *sb) { return sb->data ? sb->data : ""; }
+const char *sc_strbuf_str(const sc_strbuf *sb) {
+  return sb->data ? sb->data : "";
+}
 
 void sc_strbuf_free(sc_strbuf *sb) {
   free(sb->data);

@@ -80,8 +80,7 @@ static void test_file_round_trip(void **state) {
   assert_non_null(strstr(err, path));
   assert_null(data);
   remove(path);
-  assert_int_equal(sc_read_file("no/such/file", 100, &data, &len, err, sizeof err),
-                   SC_STATUS_IO);
+  assert_int_equal(sc_read_file("no/such/file", 100, &data, &len, err, sizeof err), SC_STATUS_IO);
   assert_non_null(strstr(err, "no/such/file"));
   /* Writing into a missing directory fails cleanly and leaves nothing behind. */
   assert_int_equal(sc_write_file("no/such/dir/x", payload, 1, err, sizeof err), SC_STATUS_IO);
