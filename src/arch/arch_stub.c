@@ -1,1 +1,0 @@
-/* placeholder until the arch layer lands */ typedef int arch_stub_unused;
