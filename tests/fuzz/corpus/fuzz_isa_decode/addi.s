@@ -1,0 +1,1 @@
+addi x1, x2, 0x7fffffff @signal(s0)

@@ -1,0 +1,1 @@
+dma.3d remote[x1]:bf16, hbm[x2]:fp32, x10..x16, x9, q1 # copy

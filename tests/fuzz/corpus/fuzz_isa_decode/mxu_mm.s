@@ -1,0 +1,1 @@
+mxu.mm acc[x5], sram[x6]:bf16, x8..x10, accumulate @wait(s3) @signal(s4)

@@ -1,0 +1,1 @@
+vpu.quant sram[x1]:int8, sram[x2]:fp32, sram[x3]:fp32, x20..x25, group
