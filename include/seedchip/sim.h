@@ -1,0 +1,115 @@
+/* sim.h: the functional simulator of a SeedChip chip: device memory, the code of
+ * each core, a run to completion or to an architected trap, the trap report and
+ * the performance counters.
+ *
+ * The simulator is the specification: it computes exactly the bits the hardware
+ * would (docs/ISA.md defines each instruction, docs/NUMERICS.md the formats),
+ * on any host. A bad program never crashes or corrupts the host: it traps, and
+ * sc_sim_trap says which core, engine, pc and instruction, and why.
+ *
+ * Most users go through the runtime (runtime.h); the simulator is the layer
+ * under it. */
+#ifndef SEEDCHIP_SIM_H
+#define SEEDCHIP_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seedchip/arch.h"
+#include "seedchip/isa.h"
+#include "seedchip/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sc_trap_cause {
+#define SC_TRAP(name, msg) SC_TRAP_##name,
+#include "seedchip/trap.def"
+#undef SC_TRAP
+  SC_TRAP_COUNT
+} sc_trap_cause;
+
+/* The fixed message of a cause ("out-of-bounds access"). */
+const char *sc_trap_cause_str(sc_trap_cause cause);
+
+/* What stopped the chip. cause NONE when the last run completed. */
+typedef struct sc_trap {
+  sc_trap_cause cause;
+  uint32_t core;
+  sc_isa_engine engine;         /* the engine that executed (or waited on) the instruction */
+  uint32_t pc;                  /* index of the instruction in the core's code */
+  uint64_t word;                /* its encoding */
+  char insn[SC_ISA_DISASM_MAX]; /* its canonical assembly text */
+  char detail[320];             /* what exactly went wrong, with the values involved */
+} sc_trap;
+
+/* Performance counters per core are the ISA's EVENT selectors (cnt.read). */
+typedef unsigned sc_sim_event; /* an SC_ISA_EVENT_ value */
+#define SC_SIM_N_COUNTERS (SC_ISA_EVENT_VPU_ELEMS + 1)
+
+typedef struct sc_sim sc_sim;
+
+typedef struct sc_sim_options {
+  uint64_t watchdog_insns; /* instructions per run before a WATCHDOG trap; 0 = default (1e9) */
+} sc_sim_options;
+
+/* A chip described by arch (copied), with empty device memory and no code.
+ * options may be NULL. NO_MEMORY, or INVALID when arch fails validation. */
+SC_MUST_USE sc_status sc_sim_create(const sc_arch *arch, const sc_sim_options *options,
+                                    sc_sim **out);
+void sc_sim_destroy(sc_sim *sim);
+
+/* The message of the last failed call ("" when none). */
+const char *sc_sim_errmsg(const sc_sim *sim);
+const sc_arch *sc_sim_arch(const sc_sim *sim);
+
+/* ---- device memory: sparse, mapped ranges of [0, memory.capacity_bytes) ---- */
+
+/* Maps [addr, addr + size) zero-filled. INVALID when it leaves the device or
+ * overlaps a mapped range; NO_MEMORY when the host cannot back it. */
+SC_MUST_USE sc_status sc_sim_map(sc_sim *sim, uint64_t addr, uint64_t size);
+/* Maps size bytes at the lowest free address aligned to align. */
+SC_MUST_USE sc_status sc_sim_alloc(sc_sim *sim, uint64_t size, uint64_t align, uint64_t *addr);
+/* Unmaps the range that starts at addr. NOT_FOUND otherwise. */
+SC_MUST_USE sc_status sc_sim_unmap(sc_sim *sim, uint64_t addr);
+/* Copies between the host and a mapped range (the whole range must be mapped,
+ * in one mapping). INVALID otherwise. */
+SC_MUST_USE sc_status sc_sim_write(sc_sim *sim, uint64_t addr, const void *src, size_t n);
+SC_MUST_USE sc_status sc_sim_read(sc_sim *sim, uint64_t addr, void *dst, size_t n);
+
+/* ---- running ---- */
+
+/* Sets the code of core (the words are copied). Cores without code idle.
+ * INVALID when core >= the chip's cores; NO_MEMORY. */
+SC_MUST_USE sc_status sc_sim_set_code(sc_sim *sim, uint32_t core, const uint64_t *words,
+                                      size_t n_words);
+
+/* Resets every core (registers, pc 0, semaphores, queues, counters; SRAM and
+ * device memory keep their contents) and runs all cores until every core has
+ * halted with empty queues. Returns OK, or TRAP with the report in
+ * sc_sim_trap. */
+SC_MUST_USE sc_status sc_sim_run(sc_sim *sim);
+
+/* Instructions per run before a WATCHDOG trap (0 restores the default, 1e9). */
+void sc_sim_set_watchdog(sc_sim *sim, uint64_t insns);
+
+/* The trap of the last run (cause NONE after a clean run). */
+const sc_trap *sc_sim_trap(const sc_sim *sim);
+
+/* Counter c of core after the last run (0 when out of range). */
+uint64_t sc_sim_counter(const sc_sim *sim, uint32_t core, sc_sim_event c);
+/* Scalar register r of core after the last run (for tests and debugging). */
+uint64_t sc_sim_reg(const sc_sim *sim, uint32_t core, unsigned r);
+
+/* Direct access to a core's SRAM (for tests and the runtime's debugging
+ * tools): copies [addr, addr + n) of core's SRAM. INVALID when out of range. */
+SC_MUST_USE sc_status sc_sim_read_sram(sc_sim *sim, uint32_t core, uint64_t addr, void *dst,
+                                       size_t n);
+SC_MUST_USE sc_status sc_sim_write_sram(sc_sim *sim, uint32_t core, uint64_t addr, const void *src,
+                                        size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

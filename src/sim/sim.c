@@ -1,0 +1,632 @@
+/* sim.c: the simulator handle, device memory calls, tile resolution, element
+ * conversion, and the scheduler that runs every core to completion or a trap.
+ *
+ * Scheduling is a fixed round: for core 0..n-1, the scalar unit issues until it
+ * blocks, then each queue (DMA 0..3, MXU, VPU) runs ops until its head blocks.
+ * Rounds repeat until every core is done; a round in which nothing moves while
+ * some core is not done is a deadlock. Because inter-core effects go only
+ * through semaphores, barriers and memory that programs must order with them,
+ * this order is one legal interleaving; the timing layer computes when things
+ * happen. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seedchip/num.h"
+#include "seedchip/util.h"
+#include "sim_int.h"
+
+static const char *const trap_msgs[] = {
+#define SC_TRAP(name, msg) msg,
+#include "seedchip/trap.def"
+#undef SC_TRAP
+};
+
+const char *sc_trap_cause_str(sc_trap_cause cause) {
+  return (unsigned)cause < SC_TRAP_COUNT ? trap_msgs[cause] : "unknown trap";
+}
+
+static sc_status seterr(sc_sim *sim, sc_status st, const char *fmt, ...) SC_PRINTF(3, 4);
+static sc_status seterr(sc_sim *sim, sc_status st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(sim->errmsg, sizeof sim->errmsg, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+/* ---- lifetime ---- */
+
+sc_status sc_sim_create(const sc_arch *arch, const sc_sim_options *options, sc_sim **out) {
+  *out = NULL;
+  if (sc_arch_validate(arch, arch->name, NULL) != SC_STATUS_OK) return SC_STATUS_INVALID;
+  sc_sim *sim = calloc(1, sizeof *sim);
+  if (!sim) return SC_STATUS_NO_MEMORY;
+  sim->arch = *arch;
+  sim->n_cores = arch->cores.count;
+  sc_sim_set_watchdog(sim, options ? options->watchdog_insns : 0);
+  sim->cores = calloc(sim->n_cores, sizeof *sim->cores);
+  if (!sim->cores) {
+    free(sim);
+    return SC_STATUS_NO_MEMORY;
+  }
+  for (uint32_t c = 0; c < sim->n_cores; c++) sim->cores[c].id = c;
+  sim_mem_init(&sim->mem, arch->memory.capacity_bytes);
+  *out = sim;
+  return SC_STATUS_OK;
+}
+
+void sc_sim_destroy(sc_sim *sim) {
+  if (!sim) return;
+  for (uint32_t c = 0; c < sim->n_cores; c++) {
+    sim_core *core = &sim->cores[c];
+    free(core->sram);
+    free(core->acc);
+    free((void *)core->code);
+    free(core->mxu.wf);
+    free(core->mxu.wi);
+  }
+  free(sim->cores);
+  sim_mem_free(&sim->mem);
+  free(sim);
+}
+
+const char *sc_sim_errmsg(const sc_sim *sim) {
+  return sim ? sim->errmsg : "";
+}
+const sc_arch *sc_sim_arch(const sc_sim *sim) {
+  return &sim->arch;
+}
+const sc_trap *sc_sim_trap(const sc_sim *sim) {
+  return &sim->trap;
+}
+
+enum { DEFAULT_WATCHDOG = 1000000000 };
+
+void sc_sim_set_watchdog(sc_sim *sim, uint64_t insns) {
+  sim->watchdog = insns ? insns : DEFAULT_WATCHDOG;
+}
+
+uint64_t sc_sim_counter(const sc_sim *sim, uint32_t core, sc_sim_event c) {
+  return core < sim->n_cores && c < SC_SIM_N_COUNTERS ? sim->cores[core].counters[c] : 0;
+}
+
+uint64_t sc_sim_reg(const sc_sim *sim, uint32_t core, unsigned r) {
+  return core < sim->n_cores && r < SC_ISA_N_REGS ? sim->cores[core].x[r] : 0;
+}
+
+/* ---- device memory ---- */
+
+sc_status sc_sim_map(sc_sim *sim, uint64_t addr, uint64_t size) {
+  return sim_mem_map(&sim->mem, addr, size, sim->errmsg, sizeof sim->errmsg);
+}
+
+sc_status sc_sim_alloc(sc_sim *sim, uint64_t size, uint64_t align, uint64_t *addr) {
+  return sim_mem_alloc(&sim->mem, size, align, addr, sim->errmsg, sizeof sim->errmsg);
+}
+
+sc_status sc_sim_unmap(sc_sim *sim, uint64_t addr) {
+  return sim_mem_unmap(&sim->mem, addr, sim->errmsg, sizeof sim->errmsg);
+}
+
+sc_status sc_sim_write(sc_sim *sim, uint64_t addr, const void *src, size_t n) {
+  uint8_t *p = sim_mem_ptr(&sim->mem, addr, n);
+  if (!p)
+    return seterr(sim, SC_STATUS_INVALID, "device range [0x%llx, +%zu) is not mapped",
+                  (unsigned long long)addr, n);
+  if (n) memcpy(p, src, n);
+  return SC_STATUS_OK;
+}
+
+sc_status sc_sim_read(sc_sim *sim, uint64_t addr, void *dst, size_t n) {
+  const uint8_t *p = sim_mem_ptr(&sim->mem, addr, n);
+  if (!p)
+    return seterr(sim, SC_STATUS_INVALID, "device range [0x%llx, +%zu) is not mapped",
+                  (unsigned long long)addr, n);
+  if (n) memcpy(dst, p, n);
+  return SC_STATUS_OK;
+}
+
+/* The core's SRAM or accumulators, allocated (zeroed) on first use. */
+static uint8_t *core_space(sc_sim *sim, sim_core *core, bool acc, uint64_t *size) {
+  uint8_t **p = acc ? &core->acc : &core->sram;
+  *size = acc ? sim->arch.core.acc_sram.size_bytes : sim->arch.core.sram.size_bytes;
+  if (!*p && *size <= SIZE_MAX) *p = calloc(1, (size_t)*size);
+  return *p;
+}
+
+static sc_status sram_range(sc_sim *sim, uint32_t core, uint64_t addr, size_t n, uint8_t **p) {
+  if (core >= sim->n_cores)
+    return seterr(sim, SC_STATUS_INVALID, "core %u: the chip has %u cores", core, sim->n_cores);
+  uint64_t size;
+  uint8_t *base = core_space(sim, &sim->cores[core], false, &size);
+  if (!base) return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core %u SRAM", core);
+  if (addr > size || n > size - addr)
+    return seterr(sim, SC_STATUS_INVALID, "core %u SRAM range [0x%llx, +%zu) exceeds %llu bytes",
+                  core, (unsigned long long)addr, n, (unsigned long long)size);
+  *p = base + addr;
+  return SC_STATUS_OK;
+}
+
+sc_status sc_sim_read_sram(sc_sim *sim, uint32_t core, uint64_t addr, void *dst, size_t n) {
+  uint8_t *p;
+  sc_status st = sram_range(sim, core, addr, n, &p);
+  if (st == SC_STATUS_OK && n) memcpy(dst, p, n);
+  return st;
+}
+
+sc_status sc_sim_write_sram(sc_sim *sim, uint32_t core, uint64_t addr, const void *src, size_t n) {
+  uint8_t *p;
+  sc_status st = sram_range(sim, core, addr, n, &p);
+  if (st == SC_STATUS_OK && n) memcpy(p, src, n);
+  return st;
+}
+
+sc_status sc_sim_set_code(sc_sim *sim, uint32_t core, const uint64_t *words, size_t n_words) {
+  if (core >= sim->n_cores)
+    return seterr(sim, SC_STATUS_INVALID, "core %u: the chip has %u cores", core, sim->n_cores);
+  uint64_t *copy = NULL;
+  if (n_words) {
+    size_t bytes;
+    if (!sc_mul_size(n_words, sizeof *copy, &bytes) || !(copy = malloc(bytes)))
+      return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core %u code", core);
+    memcpy(copy, words, bytes);
+  }
+  free((void *)sim->cores[core].code);
+  sim->cores[core].code = copy;
+  sim->cores[core].n_code = n_words;
+  return SC_STATUS_OK;
+}
+
+/* ---- traps ---- */
+
+bool sim_trap(sc_sim *sim, const sim_core *core, const sim_op *op, sc_trap_cause cause,
+              const char *fmt, ...) {
+  if (sim->trap.cause != SC_TRAP_NONE) return false;
+  sc_trap *t = &sim->trap;
+  t->cause = cause;
+  t->core = core->id;
+  t->pc = op ? op->pc : core->pc;
+  t->word = t->pc < core->n_code ? core->code[t->pc] : 0;
+  const sc_isa_info *info = op ? sc_isa_info_of(op->in.opcode) : NULL;
+  t->engine = info ? info->engine : SC_ISA_ENGINE_SCALAR;
+  if (op)
+    sc_isa_disasm(&op->in, t->insn, sizeof t->insn);
+  else if (t->pc < core->n_code)
+    sc_isa_disasm_word(t->word, t->insn, sizeof t->insn);
+  else
+    snprintf(t->insn, sizeof t->insn, "(none)");
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t->detail, sizeof t->detail, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+/* ---- tiles ---- */
+
+static const char *space_name(unsigned space) {
+  const char *s = sc_isa_enum_text(SC_ISA_ENUM_SPACE, space);
+  return s ? s : "?";
+}
+
+bool sim_view_resolve(sc_sim *sim, sim_core *core, const sim_op *op, const char *what,
+                      unsigned space, uint64_t remote_core, uint64_t addr, sc_dtype dtype,
+                      uint64_t rows, uint64_t cols, uint64_t stride, sim_view *v) {
+  *v = (sim_view){NULL, dtype, rows, cols, stride};
+  unsigned bits = sc_dtype_bits(dtype);
+  if (bits == 0) return sim_trap(sim, core, op, SC_TRAP_BAD_DTYPE, "%s: dtype %d", what, dtype);
+  uint64_t elem = bits >= 8 ? bits / 8 : 1;
+  if (addr % elem || (rows > 1 && stride % elem))
+    return sim_trap(sim, core, op, SC_TRAP_MISALIGNED,
+                    "%s: address 0x%llx or row stride %llu is not a multiple of %llu (%s)", what,
+                    (unsigned long long)addr, (unsigned long long)stride, (unsigned long long)elem,
+                    sc_dtype_name(dtype));
+  if (bits == 4 && rows > 1 && cols % 2)
+    return sim_trap(sim, core, op, SC_TRAP_MISALIGNED,
+                    "%s: int4 rows of %llu elements do not end on a byte", what,
+                    (unsigned long long)cols);
+  /* Bytes spanned: (rows-1)*stride + bytes of one row. */
+  uint64_t row_bytes = bits == 4 ? (cols + 1) / 2 : cols * elem, span = 0;
+  if (rows && cols) {
+    if (bits != 4 && cols > UINT64_MAX / elem) goto overflow;
+    if (rows > 1 && stride && rows - 1 > (UINT64_MAX - row_bytes) / stride) goto overflow;
+    span = (rows - 1) * stride + row_bytes;
+  }
+  uint8_t *base = NULL;
+  uint64_t size = 0;
+  switch (space) {
+  case SC_ISA_SPACE_HBM:
+    if (!span) return true;
+    base = sim_mem_ptr(&sim->mem, addr, span);
+    if (!base)
+      return sim_trap(sim, core, op, SC_TRAP_OUT_OF_BOUNDS,
+                      "%s: hbm [0x%llx, +%llu) is not inside one mapped buffer", what,
+                      (unsigned long long)addr, (unsigned long long)span);
+    v->base = base;
+    return true;
+  case SC_ISA_SPACE_SRAM:
+  case SC_ISA_SPACE_ACC:
+  case SC_ISA_SPACE_REMOTE: {
+    sim_core *owner = core;
+    if (space == SC_ISA_SPACE_REMOTE) {
+      if (remote_core >= sim->n_cores)
+        return sim_trap(sim, core, op, SC_TRAP_BAD_CORE, "%s: core %llu, the chip has %u", what,
+                        (unsigned long long)remote_core, sim->n_cores);
+      owner = &sim->cores[remote_core];
+    }
+    if (space == SC_ISA_SPACE_ACC && elem != 4)
+      return sim_trap(sim, core, op, SC_TRAP_BAD_DTYPE,
+                      "%s: accumulators hold fp32 or int32, not %s", what, sc_dtype_name(dtype));
+    base = core_space(sim, owner, space == SC_ISA_SPACE_ACC, &size);
+    if (!base)
+      return sim_trap(sim, core, op, SC_TRAP_OUT_OF_BOUNDS, "%s: host out of memory for %s", what,
+                      space_name(space));
+    if (!span) return true;
+    if (addr > size || span > size - addr)
+      return sim_trap(sim, core, op, SC_TRAP_OUT_OF_BOUNDS,
+                      "%s: %s [0x%llx, +%llu) exceeds its %llu bytes", what, space_name(space),
+                      (unsigned long long)addr, (unsigned long long)span, (unsigned long long)size);
+    v->base = base + addr;
+    return true;
+  }
+  default:
+    return sim_trap(sim, core, op, SC_TRAP_ILLEGAL_INSTRUCTION, "%s: address space %u", what,
+                    space);
+  }
+overflow:
+  return sim_trap(sim, core, op, SC_TRAP_OUT_OF_BOUNDS,
+                  "%s: a %llu x %llu tile with row stride %llu overflows the address space", what,
+                  (unsigned long long)rows, (unsigned long long)cols, (unsigned long long)stride);
+}
+
+static uint8_t *elem_ptr(const sim_view *v, uint64_t i, uint64_t j) {
+  unsigned bits = sc_dtype_bits(v->dtype);
+  return v->base + i * v->stride + (bits == 4 ? j / 2 : j * (bits / 8));
+}
+
+static uint16_t rd16(const uint8_t *p) {
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static void wr16(uint8_t *p, uint16_t x) {
+  p[0] = (uint8_t)x;
+  p[1] = (uint8_t)(x >> 8);
+}
+static void wr32(uint8_t *p, uint32_t x) {
+  for (int b = 0; b < 4; b++) p[b] = (uint8_t)(x >> (8 * b));
+}
+
+int32_t sim_load_i32(const sim_view *v, uint64_t i, uint64_t j) {
+  const uint8_t *p = elem_ptr(v, i, j);
+  switch (v->dtype) {
+  case SC_DTYPE_INT8:
+    return (int8_t)p[0];
+  case SC_DTYPE_INT4:
+    return sc_int4_unpack(p[0], (unsigned)(j & 1));
+  case SC_DTYPE_INT32:
+    return (int32_t)rd32(p);
+  default:
+    return sc_f32_to_int32(sim_load_f32(v, i, j));
+  }
+}
+
+float sim_load_f32(const sim_view *v, uint64_t i, uint64_t j) {
+  const uint8_t *p = elem_ptr(v, i, j);
+  switch (v->dtype) {
+  case SC_DTYPE_FP32: {
+    uint32_t b = rd32(p);
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+  }
+  case SC_DTYPE_BF16:
+    return sc_bf16_to_f32(rd16(p));
+  case SC_DTYPE_FP16:
+    return sc_fp16_to_f32(rd16(p));
+  case SC_DTYPE_FP8_E4M3:
+    return sc_fp8e4m3_to_f32(p[0]);
+  case SC_DTYPE_FP8_E5M2:
+    return sc_fp8e5m2_to_f32(p[0]);
+  default:
+    return (float)sim_load_i32(v, i, j);
+  }
+}
+
+void sim_store_i32(const sim_view *v, uint64_t i, uint64_t j, int32_t x) {
+  uint8_t *p = elem_ptr(v, i, j);
+  switch (v->dtype) {
+  case SC_DTYPE_INT8:
+    p[0] = (uint8_t)(x > 127 ? 127 : x < -128 ? -128 : x);
+    break;
+  case SC_DTYPE_INT4: {
+    int8_t q = (int8_t)(x > 7 ? 7 : x < -8 ? -8 : x);
+    p[0] =
+        j & 1 ? sc_int4_pack(sc_int4_unpack(p[0], 0), q) : sc_int4_pack(q, sc_int4_unpack(p[0], 1));
+    break;
+  }
+  case SC_DTYPE_INT32:
+    wr32(p, (uint32_t)x);
+    break;
+  default:
+    sim_store_f32(v, i, j, (float)x);
+    break;
+  }
+}
+
+void sim_store_f32(const sim_view *v, uint64_t i, uint64_t j, float x) {
+  uint8_t *p = elem_ptr(v, i, j);
+  switch (v->dtype) {
+  case SC_DTYPE_FP32: {
+    uint32_t b;
+    memcpy(&b, &x, 4);
+    wr32(p, b);
+    break;
+  }
+  case SC_DTYPE_BF16:
+    wr16(p, sc_f32_to_bf16(x));
+    break;
+  case SC_DTYPE_FP16:
+    wr16(p, sc_f32_to_fp16(x));
+    break;
+  case SC_DTYPE_FP8_E4M3:
+    p[0] = sc_f32_to_fp8e4m3(x, SC_FP8_SATURATE);
+    break;
+  case SC_DTYPE_FP8_E5M2:
+    p[0] = sc_f32_to_fp8e5m2(x, SC_FP8_SATURATE);
+    break;
+  case SC_DTYPE_INT8:
+    p[0] = (uint8_t)sc_f32_to_int8(x);
+    break;
+  case SC_DTYPE_INT4:
+    sim_store_i32(v, i, j, sc_f32_to_int4(x));
+    break;
+  case SC_DTYPE_INT32:
+    wr32(p, (uint32_t)sc_f32_to_int32(x));
+    break;
+  default:
+    break;
+  }
+}
+
+/* ---- the scheduler ---- */
+
+static const sim_exec_fn exec_table[SC_ISA_N_OPCODES] = {
+#define SC_INSN(name, opcode, mnemonic, engine, format, group, flags, semantics)                   \
+  [opcode] = sim_exec_##name,
+#include "seedchip/isa.def"
+};
+
+/* Runs op's wait (if any): false when the semaphore is still 0. */
+static bool try_wait(sim_core *core, const sc_insn *in) {
+  if (!in->has_wait) return true;
+  if (core->sem[in->wait] == 0) return false;
+  core->sem[in->wait]--;
+  return true;
+}
+
+static void do_signal(sim_core *core, const sc_insn *in) {
+  if (in->has_signal) core->sem[in->signal]++;
+}
+
+/* Executes op on core and applies its signal; false when it trapped. */
+static bool execute(sc_sim *sim, sim_core *core, const sim_op *op) {
+  if (++sim->executed > sim->watchdog)
+    return sim_trap(sim, core, op, SC_TRAP_WATCHDOG,
+                    "more than %llu instructions executed in one run",
+                    (unsigned long long)sim->watchdog);
+  if (!exec_table[op->in.opcode](sim, core, op)) return false;
+  do_signal(core, &op->in);
+  return true;
+}
+
+/* Captures the register operands of in (the slots its format has) into op. */
+static void capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op *op) {
+  const sc_isa_info *info = sc_isa_info_of(in->opcode);
+  const sc_isa_format_info *fmt = sc_isa_format_of(info->format);
+  *op = (sim_op){.in = *in, .pc = pc};
+  for (unsigned f = 0; f < fmt->n_fields; f++) {
+    const sc_isa_field *fd = &fmt->fields[f];
+    int64_t r = in->slot[fd->slot];
+    if (fd->kind == SC_ISA_KIND_GRP) {
+      for (unsigned k = 0; k < sc_isa_group_len(info->group); k++)
+        op->g[k] = core->x[r + (int64_t)k];
+    } else if (fd->kind == SC_ISA_KIND_REG) {
+      uint64_t val = core->x[r];
+      switch (fd->slot) {
+      case SC_ISA_SLOT_xd:
+        op->xd = val;
+        break;
+      case SC_ISA_SLOT_xs1:
+        op->xs1 = val;
+        break;
+      case SC_ISA_SLOT_xs2:
+        op->xs2 = val;
+        break;
+      case SC_ISA_SLOT_xc:
+        op->xc = val;
+        break;
+      default:
+        break;
+      }
+    }
+  }
+}
+
+/* Which queue an engine op goes to. */
+static unsigned queue_of(const sc_isa_info *info, const sc_insn *in) {
+  switch (info->engine) {
+  case SC_ISA_ENGINE_DMA:
+    return (unsigned)in->eng;
+  case SC_ISA_ENGINE_MXU:
+    return SIM_Q_MXU;
+  default:
+    return SIM_Q_VPU;
+  }
+}
+
+typedef enum step { STEP_BLOCKED, STEP_MOVED, STEP_TRAPPED } step;
+
+/* The scalar unit issues until it blocks, halts or traps. */
+static step issue(sc_sim *sim, sim_core *core) {
+  step result = STEP_BLOCKED;
+  while (core->issuing && !core->at_barrier) {
+    if (core->pc >= core->n_code)
+      return sim_trap(sim, core, NULL, SC_TRAP_PC_OUT_OF_RANGE,
+                      "pc %u is past the end of the core's %zu instructions (missing halt?)",
+                      core->pc, core->n_code),
+             STEP_TRAPPED;
+    sc_insn in;
+    char why[160];
+    if (sc_isa_decode(core->code[core->pc], &in, why, sizeof why) != SC_STATUS_OK)
+      return sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION, "%s", why), STEP_TRAPPED;
+    const sc_isa_info *info = sc_isa_info_of(in.opcode);
+    bool at_scalar = info->engine == SC_ISA_ENGINE_SCALAR || info->engine == SC_ISA_ENGINE_SYNC;
+    if (!at_scalar) {
+      unsigned q = queue_of(info, &in);
+      if (q < SIM_MAX_DMA && q >= sim->arch.core.dma.engines)
+        return sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION,
+                        "DMA engine q%u: the core has %u", q, sim->arch.core.dma.engines),
+               STEP_TRAPPED;
+      sim_queue *queue = &core->q[q];
+      if (queue->count == SIM_QUEUE_DEPTH) return result;
+      capture(core, &in, core->pc, &queue->ops[(queue->head + queue->count) % SIM_QUEUE_DEPTH]);
+      queue->count++;
+      core->pc++;
+      sim_count(core, SC_ISA_EVENT_ISSUED, 1);
+      result = STEP_MOVED;
+      continue;
+    }
+    /* Scalar and sync: execute now; a blocking one leaves the pc unchanged. */
+    if (in.has_wait && core->sem[in.wait] == 0) return result;
+    sim_op op;
+    capture(core, &in, core->pc, &op);
+    uint32_t pc_before = core->pc;
+    uint64_t wait_sem = in.has_wait ? core->sem[in.wait] : 0;
+    if (in.has_wait) core->sem[in.wait]--;
+    if (!execute(sim, core, &op)) return STEP_TRAPPED;
+    if (core->at_barrier) { /* arrived: the wait stays taken, the signal waits for release */
+      if (in.has_signal) core->sem[in.signal]--;
+      return STEP_MOVED;
+    }
+    if (core->pc == pc_before && (info->flags & SC_ISA_F_BLOCK) && core->issuing) {
+      /* It blocked: undo the wait and the count; try again next round. */
+      if (in.has_wait) core->sem[in.wait] = wait_sem;
+      if (in.has_signal) core->sem[in.signal]--;
+      sim->executed--;
+      return result;
+    }
+    sim_count(core, SC_ISA_EVENT_ISSUED, 1);
+    result = STEP_MOVED;
+  }
+  return result;
+}
+
+/* Runs queue q of core until its head blocks or it empties. */
+static step drain(sc_sim *sim, sim_core *core, unsigned q) {
+  sim_queue *queue = &core->q[q];
+  step result = STEP_BLOCKED;
+  while (queue->count) {
+    const sim_op *op = &queue->ops[queue->head];
+    if (!try_wait(core, &op->in)) return result;
+    if (!execute(sim, core, op)) return STEP_TRAPPED;
+    queue->head = (queue->head + 1) % SIM_QUEUE_DEPTH;
+    queue->count--;
+    result = STEP_MOVED;
+  }
+  return result;
+}
+
+static bool core_done(const sim_core *core) {
+  if (core->issuing) return false;
+  for (unsigned q = 0; q < SIM_N_QUEUES; q++)
+    if (core->q[q].count) return false;
+  return true;
+}
+
+/* Releases a barrier when every core still issuing is waiting at one. */
+static bool release_barrier(sc_sim *sim) {
+  bool any = false;
+  for (uint32_t c = 0; c < sim->n_cores; c++) {
+    const sim_core *core = &sim->cores[c];
+    if (core->issuing && !core->at_barrier) return false;
+    any |= core->at_barrier;
+  }
+  if (!any) return false;
+  for (uint32_t c = 0; c < sim->n_cores; c++) {
+    sim_core *core = &sim->cores[c];
+    if (!core->at_barrier) continue;
+    core->at_barrier = false;
+    sc_insn in; /* decoded fine when the core arrived */
+    if (sc_isa_decode(core->code[core->pc], &in, NULL, 0) == SC_STATUS_OK) do_signal(core, &in);
+    core->pc++;
+    sim_count(core, SC_ISA_EVENT_ISSUED, 1);
+  }
+  return true;
+}
+
+static void reset(sc_sim *sim) {
+  sim->trap = (sc_trap){0};
+  sim->executed = 0;
+  for (uint32_t c = 0; c < sim->n_cores; c++) {
+    sim_core *core = &sim->cores[c];
+    memset(core->x, 0, sizeof core->x);
+    memset(core->sem, 0, sizeof core->sem);
+    memset(core->q, 0, sizeof core->q);
+    memset(core->counters, 0, sizeof core->counters);
+    core->pc = 0;
+    core->at_barrier = false;
+    core->issuing = core->n_code > 0;
+    core->mxu.loaded = false;
+  }
+}
+
+/* Describes every blocked engine of a deadlocked chip into the trap. */
+static void report_deadlock(sc_sim *sim) {
+  for (uint32_t c = 0; c < sim->n_cores; c++) {
+    sim_core *core = &sim->cores[c];
+    if (core_done(core)) continue;
+    for (unsigned q = 0; q < SIM_N_QUEUES; q++) {
+      if (!core->q[q].count) continue;
+      const sim_op *op = &core->q[q].ops[core->q[q].head];
+      sim_trap(sim, core, op, SC_TRAP_DEADLOCK,
+               "core %u engine queue %u waits on s%u (0); no engine or core can signal it", c, q,
+               (unsigned)op->in.wait);
+      return;
+    }
+    sim_trap(sim, core, NULL, SC_TRAP_DEADLOCK,
+             "core %u's scalar unit is blocked and no engine or core can release it", c);
+    return;
+  }
+}
+
+sc_status sc_sim_run(sc_sim *sim) {
+  reset(sim);
+  for (;;) {
+    bool moved = false, all_done = true;
+    for (uint32_t c = 0; c < sim->n_cores; c++) {
+      sim_core *core = &sim->cores[c];
+      step s = issue(sim, core);
+      if (s == STEP_TRAPPED) goto trapped;
+      moved |= s == STEP_MOVED;
+      for (unsigned q = 0; q < SIM_N_QUEUES; q++) {
+        s = drain(sim, core, q);
+        if (s == STEP_TRAPPED) goto trapped;
+        moved |= s == STEP_MOVED;
+      }
+    }
+    moved |= release_barrier(sim);
+    for (uint32_t c = 0; c < sim->n_cores; c++) all_done &= core_done(&sim->cores[c]);
+    if (all_done) return SC_STATUS_OK;
+    if (!moved) {
+      report_deadlock(sim);
+      goto trapped;
+    }
+  }
+trapped:
+  return seterr(sim, SC_STATUS_TRAP, "core %u pc %u (%s): %s: %s", sim->trap.core, sim->trap.pc,
+                sim->trap.insn, sc_trap_cause_str(sim->trap.cause), sim->trap.detail);
+}

@@ -1,0 +1,132 @@
+/* sim_int.h: the functional simulator's state, shared by its files.
+ *
+ * Model (docs/SIM.md): each core has a scalar unit that issues its program in
+ * order, and one in-order queue per engine (each DMA engine, the MXU, the VPU).
+ * Scalar and sync instructions execute at issue; DMA, MXU and VPU instructions
+ * are captured (register operands read at issue) and queued. An engine runs
+ * the op at the head of its queue when the op's wait semaphore is > 0. The
+ * scheduler steps every core and engine in a fixed order, so results never
+ * depend on the host. Every memory access is resolved through sim_view_resolve,
+ * which bounds- and alignment-checks it; failures become traps, never host
+ * accesses. */
+#ifndef SEEDCHIP_SIM_INT_H
+#define SEEDCHIP_SIM_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seedchip/arch.h"
+#include "seedchip/isa.h"
+#include "seedchip/sim.h"
+#include "sim_mem.h"
+
+enum {
+  SIM_QUEUE_DEPTH = 16, /* ops an engine queue holds; issue stalls when full */
+  SIM_MAX_DMA = 4,      /* the eng field is 2 bits */
+  SIM_MAX_GROUP = 8,    /* registers in the largest group */
+};
+
+/* Queues of a core: DMA engines 0..3, then the MXU and the VPU. */
+enum { SIM_Q_MXU = SIM_MAX_DMA, SIM_Q_VPU, SIM_N_QUEUES };
+
+/* An instruction captured at issue: decoded fields plus the values its register
+ * operands held then (so later scalar writes do not affect a queued op). */
+typedef struct sim_op {
+  sc_insn in;
+  uint32_t pc;
+  uint64_t xd, xs1, xs2, xc; /* values of the registers named by those slots */
+  uint64_t g[SIM_MAX_GROUP]; /* values of the group xg .. xg+n-1 */
+} sim_op;
+
+typedef struct sim_queue {
+  sim_op ops[SIM_QUEUE_DEPTH];
+  uint32_t head, count;
+} sim_queue;
+
+/* The matrix unit's weight tile: K x N values held in FP32 (float dtypes, exact)
+ * or INT32 (int8 / int4), ready for sim_exec_MXU_MM. */
+typedef struct sim_mxu {
+  bool loaded;
+  sc_dtype dtype; /* the array dtype the tile was loaded as */
+  uint32_t k, n;
+  float *wf;   /* rows x cols of the arch, row-major K x N used */
+  int32_t *wi; /* same, for integer tiles */
+} sim_mxu;
+
+typedef struct sim_core {
+  uint32_t id;
+  uint64_t x[SC_ISA_N_REGS];
+  uint32_t pc;
+  bool issuing; /* false after halt (or when the core has no code) */
+  bool at_barrier;
+  uint64_t sem[SC_ISA_N_SEMS];
+  const uint64_t *code;
+  size_t n_code;
+  uint8_t *sram; /* arch core.sram.size_bytes, allocated on first use */
+  uint8_t *acc;  /* arch core.acc_sram.size_bytes */
+  sim_queue q[SIM_N_QUEUES];
+  sim_mxu mxu;
+  uint64_t counters[SC_SIM_N_COUNTERS];
+} sim_core;
+
+struct sc_sim {
+  sc_arch arch;
+  sim_mem mem;
+  sim_core *cores;
+  uint32_t n_cores;
+  uint64_t watchdog; /* instructions per run before WATCHDOG; 0 = none */
+  uint64_t executed; /* instructions executed in this run */
+  sc_trap trap;
+  char errmsg[512];
+};
+
+/* A rows x cols tile of dtype at host memory: element (i, j) starts at
+ * base + i * stride + j * elem_bytes (INT4: byte j / 2, low nibble for even j). */
+typedef struct sim_view {
+  uint8_t *base;
+  sc_dtype dtype;
+  uint64_t rows, cols;
+  uint64_t stride; /* bytes between rows */
+} sim_view;
+
+/* Records a trap raised by op on core (the first trap wins) and returns false,
+ * so executors end with `return sim_trap(...)`. detail is printf-style. */
+SC_PRINTF(5, 6)
+bool sim_trap(sc_sim *sim, const sim_core *core, const sim_op *op, sc_trap_cause cause,
+              const char *fmt, ...);
+
+/* Resolves a rows x cols tile of dtype at byte address addr of space (an
+ * SC_ISA_SPACE_ value; remote_core for SC_ISA_SPACE_REMOTE) into *v. Checks:
+ * the space exists, addr and stride are aligned to the element size (INT4: to a
+ * byte, and cols even unless rows is 1), every element lies inside the space,
+ * and no size overflows. rows or cols 0 is an empty view (no checks beyond the
+ * space). On failure raises the trap on behalf of op and returns false. `what`
+ * names the operand in the trap message ("src1"). */
+bool sim_view_resolve(sc_sim *sim, sim_core *core, const sim_op *op, const char *what,
+                      unsigned space, uint64_t remote_core, uint64_t addr, sc_dtype dtype,
+                      uint64_t rows, uint64_t cols, uint64_t stride, sim_view *v);
+
+/* Element (i, j) of v as FP32 (ints convert exactly up to 2^24, INT32 rounds
+ * to nearest even), and storing an FP32 into (i, j) converted to v's dtype:
+ * floats round to nearest even (FP8 saturating to the largest finite value,
+ * NaN stays NaN), ints round half to even and saturate (NaN gives 0). */
+float sim_load_f32(const sim_view *v, uint64_t i, uint64_t j);
+void sim_store_f32(const sim_view *v, uint64_t i, uint64_t j, float x);
+/* Integer access for INT8 / INT4 / INT32 views. */
+int32_t sim_load_i32(const sim_view *v, uint64_t i, uint64_t j);
+void sim_store_i32(const sim_view *v, uint64_t i, uint64_t j, int32_t x);
+
+/* One executor per instruction, generated from isa.def: returns false when the
+ * op trapped (after calling sim_trap). Scalar and sync executors are in
+ * sim_scalar.c, DMA in sim_dma.c, MXU in sim_mxu.c, VPU in sim_vpu.c. */
+typedef bool (*sim_exec_fn)(sc_sim *sim, sim_core *core, const sim_op *op);
+#define SC_INSN(name, opcode, mnemonic, engine, format, group, flags, semantics)                   \
+  bool sim_exec_##name(sc_sim *sim, sim_core *core, const sim_op *op);
+#include "seedchip/isa.def"
+
+/* Counter bumps, so executors need not know the layout. */
+static inline void sim_count(sim_core *core, sc_sim_event c, uint64_t n) {
+  core->counters[c] += n;
+}
+
+#endif

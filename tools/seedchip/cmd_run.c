@@ -1,0 +1,190 @@
+/* cmd_run.c: `seedchip run`: load a program on a simulated device, bind input
+ * and output files to its named buffers, run it, write the outputs, and report
+ * a trap with the instruction and its source location. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "seedchip/runtime.h"
+#include "seedchip/util.h"
+
+static const char usage[] =
+    "usage: seedchip run <program.scb> [--arch <preset|file>] [--in NAME=FILE]...\n"
+    "                    [--out NAME=FILE]... [--watchdog N]\n"
+    "\n"
+    "Runs a program on the simulated chip. Each --in copies FILE (raw bytes, exactly\n"
+    "the buffer's size) into the input or state buffer NAME before the run; each\n"
+    "--out writes buffer NAME to FILE after it. The architecture defaults to the\n"
+    "preset the program was built for.\n";
+
+enum { MAX_BINDS = 64 };
+
+typedef struct binding {
+  const char *name, *path;
+  bool is_out;
+  uint8_t *host;
+  size_t size;
+} binding;
+
+/* Splits "name=path" in place. */
+static bool split(char *arg, const char **name, const char **path) {
+  char *eq = strchr(arg, '=');
+  if (!eq || eq == arg || !eq[1]) return false;
+  *eq = '\0';
+  *name = arg;
+  *path = eq + 1;
+  return true;
+}
+
+static void print_trap(const sc_program *prog, const sc_trap *t) {
+  fprintf(stderr, "seedchip: trap: %s\n", sc_trap_cause_str(t->cause));
+  fprintf(stderr, "  core %u, %s engine, pc %u: %s\n", t->core, sc_isa_engine_name(t->engine),
+          t->pc, t->insn);
+  const sc_prog_debug *d = sc_prog_debug_at(prog, t->core, t->pc);
+  if (d && d->line)
+    fprintf(stderr, "  at %s:%u:%u\n", d->where, d->line, d->col);
+  else if (d)
+    fprintf(stderr, "  in %s\n", d->where);
+  fprintf(stderr, "  %s\n", t->detail);
+}
+
+int cmd_run(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"arch", required_argument, NULL, 'a'}, {"in", required_argument, NULL, 'i'},
+      {"out", required_argument, NULL, 'o'},  {"watchdog", required_argument, NULL, 'w'},
+      {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+  const char *arch_name = NULL;
+  unsigned long long watchdog = 0;
+  binding binds[MAX_BINDS];
+  size_t n_binds = 0;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'a':
+      arch_name = optarg;
+      break;
+    case 'i':
+    case 'o': {
+      if (n_binds == MAX_BINDS)
+        return cli_usage_error("run", usage, "more than %d bindings", MAX_BINDS);
+      binding *b = &binds[n_binds];
+      *b = (binding){.is_out = c == 'o'};
+      if (!split(optarg, &b->name, &b->path))
+        return cli_usage_error("run", usage, "expected NAME=FILE, got '%s'", optarg);
+      n_binds++;
+      break;
+    }
+    case 'w': {
+      char *end;
+      errno = 0;
+      watchdog = strtoull(optarg, &end, 10);
+      if (errno || end == optarg || *end || optarg[0] == '-' || watchdog == 0)
+        return cli_usage_error("run", usage, "--watchdog needs a positive count, got '%s'", optarg);
+      break;
+    }
+    case 'h':
+      fputs(usage, stdout);
+      return CLI_EXIT_OK;
+    default:
+      return cli_bad_option("run", usage, argv);
+    }
+  }
+  if (optind != argc - 1)
+    return cli_usage_error("run", usage, optind >= argc ? "no program given" : "one program only");
+  const char *path = argv[optind];
+
+  int rc = CLI_EXIT_FAIL;
+  char err[512];
+  sc_program *prog = NULL;
+  sc_arch *arch = NULL;
+  sc_device *dev = NULL;
+  sc_rt_program *loaded = NULL;
+  sc_strbuf errors = {0};
+  if (sc_prog_load(path, 0, &prog, err, sizeof err) != SC_STATUS_OK) {
+    cli_fail("%s", err);
+    goto done;
+  }
+  if (!arch_name) arch_name = sc_prog_arch_name(prog);
+  if (sc_arch_load(arch_name, &arch, &errors) != SC_STATUS_OK) {
+    cli_fail("cannot load architecture '%s' (pass --arch):\n%s", arch_name, sc_strbuf_str(&errors));
+    goto done;
+  }
+  if (sc_rt_open(arch, &dev, err, sizeof err) != SC_STATUS_OK) {
+    cli_fail("%s", err);
+    goto done;
+  }
+  sc_sim_set_watchdog(sc_rt_sim(dev), watchdog);
+  /* External weight files are named relative to the program's directory. */
+  const char *slash = strrchr(path, '/');
+  sc_strbuf dir = {0};
+  sc_strbuf_printf(&dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+  sc_status load_st = sc_rt_load(dev, prog, dir.oom ? "." : sc_strbuf_str(&dir), &loaded);
+  sc_strbuf_free(&dir);
+  if (load_st != SC_STATUS_OK) {
+    cli_fail("%s: %s", path, sc_rt_errmsg(dev));
+    goto done;
+  }
+  for (size_t i = 0; i < n_binds; i++) {
+    binding *b = &binds[i];
+    uint64_t addr, size;
+    if (sc_rt_buffer(loaded, b->name, &addr, &size) != SC_STATUS_OK) {
+      cli_fail("%s: %s", path, sc_rt_errmsg(dev));
+      goto done;
+    }
+    if (b->is_out) {
+      b->size = (size_t)size;
+      b->host = calloc(1, b->size ? b->size : 1);
+      if (!b->host) {
+        cli_fail("out of memory for buffer '%s'", b->name);
+        goto done;
+      }
+    } else if (sc_read_file(b->path, (size_t)size, &b->host, &b->size, err, sizeof err) !=
+               SC_STATUS_OK) {
+      cli_fail("--in %s: %s", b->name, err);
+      goto done;
+    }
+    if (sc_rt_bind(loaded, b->name, b->host, b->size) != SC_STATUS_OK) {
+      cli_fail("--%s %s=%s: %s", b->is_out ? "out" : "in", b->name, b->path, sc_rt_errmsg(dev));
+      goto done;
+    }
+  }
+  if (sc_rt_launch(dev, loaded) != SC_STATUS_OK) {
+    cli_fail("%s", sc_rt_errmsg(dev));
+    goto done;
+  }
+  sc_status st = sc_rt_wait(dev);
+  if (st == SC_STATUS_TRAP) {
+    print_trap(prog, sc_rt_trap(dev));
+    goto done;
+  }
+  if (st != SC_STATUS_OK) {
+    cli_fail("%s", sc_rt_errmsg(dev));
+    goto done;
+  }
+  for (size_t i = 0; i < n_binds; i++) {
+    if (!binds[i].is_out) continue;
+    if (sc_write_file(binds[i].path, binds[i].host, binds[i].size, err, sizeof err) !=
+        SC_STATUS_OK) {
+      cli_fail("--out %s: %s", binds[i].name, err);
+      goto done;
+    }
+  }
+  uint64_t issued = 0;
+  for (uint32_t core = 0; core < arch->cores.count; core++)
+    issued += sc_rt_counter(dev, core, SC_ISA_EVENT_ISSUED);
+  printf("%s: completed on %s: %llu instructions issued on %u cores\n", path, arch->name,
+         (unsigned long long)issued, sc_prog_core_count(prog));
+  rc = CLI_EXIT_OK;
+done:
+  for (size_t i = 0; i < n_binds; i++) free(binds[i].host);
+  sc_rt_close(dev);
+  sc_arch_destroy(arch);
+  sc_prog_destroy(prog);
+  sc_strbuf_free(&errors);
+  return rc;
+}
