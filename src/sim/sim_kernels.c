@@ -108,8 +108,8 @@ static float dot_ref(float s, const float *a, const float *w, size_t K, size_t N
 }
 
 // a (M, K) @ w (K, N) -> c (M, N), c = start values on entry
-void sim_kern_mm_f32(size_t M, size_t K, size_t N, const float *a, const float *w, float *c,
-                     float *scratch) {
+static inline __attribute__((always_inline)) void
+mm_f32(size_t M, size_t K, size_t N, const float *a, const float *w, float *c, float *scratch) {
   for (size_t i = 0; i < M; i++) {
     float *restrict ci = c + i * N;
     const float *ai = a + i * K;
@@ -127,7 +127,8 @@ void sim_kern_mm_f32(size_t M, size_t K, size_t N, const float *a, const float *
 }
 
 // a (M, K) @ w (K, N) -> c (M, N) in INT32, wrapping modulo 2^32
-void sim_kern_mm_i32(size_t M, size_t K, size_t N, const int32_t *a, const int32_t *w, int32_t *c) {
+static inline __attribute__((always_inline)) void
+mm_i32(size_t M, size_t K, size_t N, const int32_t *a, const int32_t *w, int32_t *c) {
   for (size_t i = 0; i < M; i++) {
     /* uint32 arithmetic: the same bits as two's-complement wraparound, without
      * signed-overflow undefined behaviour. */
@@ -138,4 +139,55 @@ void sim_kern_mm_i32(size_t M, size_t K, size_t N, const int32_t *a, const int32
       for (size_t n = 0; n < N; n++) ci[n] = ci[n] + ak * (uint32_t)wk[n];
     }
   }
+}
+
+/* The matmul loops above are compiled once per x86-64 vector extension and the
+ * best one the host has is chosen at each call (AVX-512, AVX2, else the
+ * baseline). Every version performs the same IEEE operations in the same order
+ * for each element (no contraction: -ffp-contract=off), so all give the same
+ * bits; tests/unit/test_sim_mxu.c checks the chosen one against the reference. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SIM_X86_DISPATCH 1
+#define VERSIONS(name, params, args)                                                               \
+  __attribute__((target("avx512f"))) static void name##_avx512 params {                            \
+    name args;                                                                                     \
+  }                                                                                                \
+  __attribute__((target("avx2"))) static void name##_avx2 params {                                 \
+    name args;                                                                                     \
+  }                                                                                                \
+  static void name##_base params {                                                                 \
+    name args;                                                                                     \
+  }
+VERSIONS(mm_f32,
+         (size_t M, size_t K, size_t N, const float *a, const float *w, float *c, float *scratch),
+         (M, K, N, a, w, c, scratch))
+VERSIONS(mm_i32, (size_t M, size_t K, size_t N, const int32_t *a, const int32_t *w, int32_t *c),
+         (M, K, N, a, w, c))
+#endif
+
+void sim_kern_mm_f32(size_t M, size_t K, size_t N, const float *a, const float *w, float *c,
+                     float *scratch) {
+#ifdef SIM_X86_DISPATCH
+  if (__builtin_cpu_supports("avx512f"))
+    mm_f32_avx512(M, K, N, a, w, c, scratch);
+  else if (__builtin_cpu_supports("avx2"))
+    mm_f32_avx2(M, K, N, a, w, c, scratch);
+  else
+    mm_f32_base(M, K, N, a, w, c, scratch);
+#else
+  mm_f32(M, K, N, a, w, c, scratch);
+#endif
+}
+
+void sim_kern_mm_i32(size_t M, size_t K, size_t N, const int32_t *a, const int32_t *w, int32_t *c) {
+#ifdef SIM_X86_DISPATCH
+  if (__builtin_cpu_supports("avx512f"))
+    mm_i32_avx512(M, K, N, a, w, c);
+  else if (__builtin_cpu_supports("avx2"))
+    mm_i32_avx2(M, K, N, a, w, c);
+  else
+    mm_i32_base(M, K, N, a, w, c);
+#else
+  mm_i32(M, K, N, a, w, c);
+#endif
 }
