@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# test_run_cli.sh SEEDCHIP: `seedchip asm` + `seedchip run` end to end: a program
+# runs from files, outputs are written, a trap is reported with its source line,
+# bad bindings are refused with exit 1, usage errors exit 2.
+set -u
+bin=$1
+src=${SEEDCHIP_SOURCE_DIR:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# A program that negates a vector of 8 int8 values through core 0's SRAM.
+cat >"$tmp/neg.sasm" <<'SASM'
+.arch sc1
+.buffer x input int8 [8] @ 0x0
+.buffer y output int8 [8] @ 0x40
+.core 0
+        li x1, x
+        li x2, y
+        li x10, 8               # dma: 8 elements
+        li x11, 1               # vpu tile: 1 row, 8 columns, strides 8
+        li x12, 8
+        li x13, 8
+        li x14, 8
+        dma.1d sram[x0]:int8, hbm[x1]:int8, x10, x0, q0 @signal(s0)
+        vpu.neg sram[x0]:int8, sram[x0]:int8, x11..x14 @wait(s0) @signal(s1)
+        dma.1d hbm[x2]:int8, sram[x0]:int8, x10, x0, q0 @wait(s1)
+        halt
+SASM
+"$bin" asm "$tmp/neg.sasm" -o "$tmp/neg.scb" 2>"$tmp/err" || { fail "asm neg.sasm"; cat "$tmp/err"; }
+printf '\x01\x02\x03\x7f\x80\xfe\x00\x05' >"$tmp/x.bin"
+if "$bin" run "$tmp/neg.scb" --in x="$tmp/x.bin" --out y="$tmp/y.bin" >"$tmp/out" 2>"$tmp/err"; then
+  want=$(printf '\xff\xfe\xfd\x81\x7f\x02\x00\xfb' | od -An -tx1)
+  got=$(od -An -tx1 <"$tmp/y.bin")
+  [ "$got" = "$want" ] || fail "negated output: got $got, want $want (-128 saturates to 127)"
+  grep -q "completed on sc1" "$tmp/out" || fail "no completion line: $(cat "$tmp/out")"
+else
+  fail "run neg.scb exited $?"; cat "$tmp/err"
+fi
+
+# Wrong input size: refused, nothing written.
+printf '\x01\x02' >"$tmp/short.bin"
+"$bin" run "$tmp/neg.scb" --in x="$tmp/short.bin" --out y="$tmp/y2.bin" 2>"$tmp/err"
+[ $? -eq 1 ] || fail "short input should exit 1"
+grep -q "holds 8 bytes, the host gave 2" "$tmp/err" || fail "short input message: $(cat "$tmp/err")"
+[ -e "$tmp/y2.bin" ] && fail "an output was written after an error"
+"$bin" run "$tmp/neg.scb" --in nosuch="$tmp/x.bin" 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "no buffer 'nosuch'" "$tmp/err" || fail "unknown buffer: $(cat "$tmp/err")"
+
+# A trap: the source line and column come from the debug map.
+cat >"$tmp/oob.sasm" <<'SASM'
+.arch sc1
+.buffer y output int8 [8] @ 0x0
+.core 0
+        li x1, 4
+        li x10, 8
+        dma.1d hbm[x1]:int8, sram[x0]:int8, x10, x0, q0
+        halt
+SASM
+"$bin" asm "$tmp/oob.sasm" -o "$tmp/oob.scb" 2>"$tmp/err" || { fail "asm oob.sasm"; cat "$tmp/err"; }
+"$bin" run "$tmp/oob.scb" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 1 ] || fail "a trapping program should exit 1"
+grep -q "trap: out-of-bounds access" "$tmp/err" || fail "trap cause: $(cat "$tmp/err")"
+grep -q "core 0, dma engine, pc 2: dma.1d" "$tmp/err" || fail "trap place: $(cat "$tmp/err")"
+grep -q "oob.sasm:6:" "$tmp/err" || fail "trap source line: $(cat "$tmp/err")"
+
+# The watchdog stops a program that never ends.
+printf '.arch sc1\n.core 0\nspin:\n        j spin\n' >"$tmp/spin.sasm"
+"$bin" asm "$tmp/spin.sasm" -o "$tmp/spin.scb" 2>/dev/null || fail "asm spin.sasm"
+"$bin" run "$tmp/spin.scb" --watchdog 1000 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "watchdog" "$tmp/err" || fail "watchdog: $(cat "$tmp/err")"
+
+# Usage errors.
+"$bin" run 2>/dev/null; [ $? -eq 2 ] || fail "run without a program should exit 2"
+"$bin" run "$tmp/neg.scb" --in novalue 2>/dev/null; [ $? -eq 2 ] || fail "--in without = should exit 2"
+"$bin" run "$tmp/neg.scb" --watchdog -3 2>/dev/null; [ $? -eq 2 ] || fail "negative watchdog should exit 2"
+"$bin" run "$tmp/neg.scb" --bogus 2>/dev/null; [ $? -eq 2 ] || fail "unknown option should exit 2"
+"$bin" run --help | grep -q "^usage: seedchip run" || fail "run --help"
+"$bin" run "$src/README.md" 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "not a SeedChip program" "$tmp/err" || fail "non-program file: $(cat "$tmp/err")"
+
+if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all run checks passed"
