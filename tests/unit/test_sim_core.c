@@ -438,6 +438,27 @@ static void test_barrier_and_fence(void **state) {
   sc_sim_destroy(sim);
 }
 
+/* nop does nothing but its wait and signal: here the signal is what lets the
+ * sync.wait through, and the wait of the second nop consumes it again. */
+static void test_nop_wait_and_signal(void **state) {
+  (void)state;
+  sc_sim *sim = new_sim(0);
+  const char *prog[] = {"nop @signal(s3)",
+                        "sync.wait s3, 1",
+                        "nop @signal(s4)",
+                        "nop @wait(s4)",
+                        "cnt.read x1, issued",
+                        "halt",
+                        NULL};
+  load(sim, 0, prog);
+  run_ok(sim);
+  assert_int_equal(sc_sim_reg(sim, 0, 1), 4);
+  const char *stuck[] = {"nop @wait(s5)", "halt", NULL};
+  load(sim, 0, stuck);
+  assert_int_equal(run_trap(sim, SC_TRAP_DEADLOCK)->pc, 0);
+  sc_sim_destroy(sim);
+}
+
 static void test_same_results_every_run(void **state) {
   (void)state;
   sc_sim *sim = new_sim(0);
@@ -592,6 +613,7 @@ int main(void) {
       cmocka_unit_test(test_dma_int_conversions),
       cmocka_unit_test(test_remote_copy_and_signals),
       cmocka_unit_test(test_barrier_and_fence),
+      cmocka_unit_test(test_nop_wait_and_signal),
       cmocka_unit_test(test_same_results_every_run),
       cmocka_unit_test(test_trap_illegal_and_pc),
       cmocka_unit_test(test_trap_memory),
