@@ -51,7 +51,8 @@ typedef unsigned sc_sim_event; /* an SC_ISA_EVENT_ value */
 typedef struct sc_sim sc_sim;
 
 typedef struct sc_sim_options {
-  uint64_t watchdog_insns; /* instructions per run before a WATCHDOG trap; 0 = default (1e9) */
+  uint64_t watchdog_insns; /* instructions per core per run before a WATCHDOG trap; 0 = 1e9 */
+  unsigned threads;        /* host threads stepping the cores; 0 or 1 = the caller only */
 } sc_sim_options;
 
 /* A chip described by arch (copied), with empty device memory and no code.
@@ -87,12 +88,17 @@ SC_MUST_USE sc_status sc_sim_set_code(sc_sim *sim, uint32_t core, const uint64_t
 
 /* Resets every core (registers, pc 0, semaphores, queues, counters; SRAM and
  * device memory keep their contents) and runs all cores until every core has
- * halted with empty queues. Returns OK, or TRAP with the report in
- * sc_sim_trap. */
+ * halted with empty queues. Returns OK, TRAP with the report in sc_sim_trap, or
+ * NO_MEMORY when the host cannot back the cores' SRAM or its threads. */
 SC_MUST_USE sc_status sc_sim_run(sc_sim *sim);
 
-/* Instructions per run before a WATCHDOG trap (0 restores the default, 1e9). */
+/* Instructions per core per run before a WATCHDOG trap (0 restores the default,
+ * 1e9). */
 void sc_sim_set_watchdog(sc_sim *sim, uint64_t insns);
+
+/* Host threads that step the cores during a run (0 or 1: the calling thread
+ * only). Results, traps and counters are identical for every thread count. */
+void sc_sim_set_threads(sc_sim *sim, unsigned threads);
 
 /* The trap of the last run (cause NONE after a clean run). */
 const sc_trap *sc_sim_trap(const sc_sim *sim);

@@ -1,13 +1,21 @@
 /* sim.c: the simulator handle, device memory calls, tile resolution, element
  * conversion, and the scheduler that runs every core to completion or a trap.
  *
- * Scheduling is a fixed round: for core 0..n-1, the scalar unit issues until it
- * blocks, then each queue (DMA 0..3, MXU, VPU) runs ops until its head blocks.
- * Rounds repeat until every core is done; a round in which nothing moves while
- * some core is not done is a deadlock. Because inter-core effects go only
- * through semaphores, barriers and memory that programs must order with them,
- * this order is one legal interleaving; the timing layer computes when things
- * happen. */
+ * Scheduling is in rounds. In a round every core takes one step: its scalar
+ * unit issues until it blocks, then each queue (DMA 0..3, MXU, VPU) runs ops
+ * until its head blocks. During a round a core changes only its own state (and
+ * memory its program addresses); what crosses cores is deferred to the end of
+ * the round and applied in core order: semaphore signals to other cores, the
+ * release of a barrier, the choice of the trap (the lowest-numbered core's).
+ * So the cores of a round may run on any number of host threads and the run's
+ * results are the same. Rounds repeat until every core is done; a round in
+ * which nothing moves while some core is not done is a deadlock.
+ *
+ * Cores interact only through semaphores, barriers and the memory their
+ * programs order with them; this schedule is one legal interleaving, and the
+ * timing layer computes when things happen. */
+#define _POSIX_C_SOURCE 200809L /* pthread barriers */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +54,7 @@ sc_status sc_sim_create(const sc_arch *arch, const sc_sim_options *options, sc_s
   sim->arch = *arch;
   sim->n_cores = arch->cores.count;
   sc_sim_set_watchdog(sim, options ? options->watchdog_insns : 0);
+  sc_sim_set_threads(sim, options ? options->threads : 1);
   sim->cores = calloc(sim->n_cores, sizeof *sim->cores);
   if (!sim->cores) {
     free(sim);
@@ -66,6 +75,7 @@ void sc_sim_destroy(sc_sim *sim) {
     free((void *)core->code);
     free(core->mxu.wf);
     free(core->mxu.wi);
+    free(core->outbox);
   }
   free(sim->cores);
   sim_mem_free(&sim->mem);
@@ -86,6 +96,10 @@ enum { DEFAULT_WATCHDOG = 1000000000 };
 
 void sc_sim_set_watchdog(sc_sim *sim, uint64_t insns) {
   sim->watchdog = insns ? insns : DEFAULT_WATCHDOG;
+}
+
+void sc_sim_set_threads(sc_sim *sim, unsigned threads) {
+  sim->threads = threads ? threads : 1;
 }
 
 uint64_t sc_sim_counter(const sc_sim *sim, uint32_t core, sc_sim_event c) {
@@ -183,8 +197,8 @@ sc_status sc_sim_set_code(sc_sim *sim, uint32_t core, const uint64_t *words, siz
 
 bool sim_trap(sc_sim *sim, const sim_core *core, const sim_op *op, sc_trap_cause cause,
               const char *fmt, ...) {
-  if (sim->trap.cause != SC_TRAP_NONE) return false;
-  sc_trap *t = &sim->trap;
+  sc_trap *t = &sim->cores[core->id].trap; /* only this core's thread writes it */
+  if (t->cause != SC_TRAP_NONE) return false;
   t->cause = cause;
   t->core = core->id;
   t->pc = op ? op->pc : core->pc;
@@ -202,6 +216,23 @@ bool sim_trap(sc_sim *sim, const sim_core *core, const sim_op *op, sc_trap_cause
   vsnprintf(t->detail, sizeof t->detail, fmt, ap);
   va_end(ap);
   return false;
+}
+
+bool sim_post_signal(sc_sim *sim, sim_core *core, const sim_op *op, uint32_t target, uint32_t sem,
+                     uint64_t count) {
+  if (target == core->id) {
+    core->sem[sem] += count;
+    return true;
+  }
+  if (core->n_out == core->cap_out) {
+    size_t cap = core->cap_out ? core->cap_out * 2 : 16;
+    sim_signal *out = realloc(core->outbox, cap * sizeof *out);
+    if (!out) return sim_trap(sim, core, op, SC_TRAP_BAD_OPERAND, "host out of memory");
+    core->outbox = out;
+    core->cap_out = cap;
+  }
+  core->outbox[core->n_out++] = (sim_signal){target, sem, count};
+  return true;
 }
 
 /* ---- tiles ---- */
@@ -414,9 +445,9 @@ static void do_signal(sim_core *core, const sc_insn *in) {
 
 /* Executes op on core and applies its signal; false when it trapped. */
 static bool execute(sc_sim *sim, sim_core *core, const sim_op *op) {
-  if (++sim->executed > sim->watchdog)
+  if (++core->executed > sim->watchdog)
     return sim_trap(sim, core, op, SC_TRAP_WATCHDOG,
-                    "more than %llu instructions executed in one run",
+                    "core %u executed more than %llu instructions in one run", core->id,
                     (unsigned long long)sim->watchdog);
   if (!exec_table[op->in.opcode](sim, core, op)) return false;
   do_signal(core, &op->in);
@@ -516,7 +547,7 @@ static step issue(sc_sim *sim, sim_core *core) {
       /* It blocked: undo the wait and the count; try again next round. */
       if (in.has_wait) core->sem[in.wait] = wait_sem;
       if (in.has_signal) core->sem[in.signal]--;
-      sim->executed--;
+      core->executed--;
       return result;
     }
     sim_count(core, SC_ISA_EVENT_ISSUED, 1);
@@ -568,9 +599,10 @@ static bool release_barrier(sc_sim *sim) {
   return true;
 }
 
-static void reset(sc_sim *sim) {
+/* Resets the cores for a run and backs every core's SRAM and accumulators, so
+ * that no allocation happens while cores run on several threads. */
+static bool reset(sc_sim *sim) {
   sim->trap = (sc_trap){0};
-  sim->executed = 0;
   for (uint32_t c = 0; c < sim->n_cores; c++) {
     sim_core *core = &sim->cores[c];
     memset(core->x, 0, sizeof core->x);
@@ -581,10 +613,17 @@ static void reset(sc_sim *sim) {
     core->at_barrier = false;
     core->issuing = core->n_code > 0;
     core->mxu.loaded = false;
+    core->trap = (sc_trap){0};
+    core->executed = 0;
+    core->n_out = 0;
+    uint64_t size;
+    if (!core_space(sim, core, false, &size) || !core_space(sim, core, true, &size)) return false;
   }
+  return true;
 }
 
-/* Describes every blocked engine of a deadlocked chip into the trap. */
+/* Describes a blocked engine of a deadlocked chip into the first unfinished
+ * core's trap. */
 static void report_deadlock(sc_sim *sim) {
   for (uint32_t c = 0; c < sim->n_cores; c++) {
     sim_core *core = &sim->cores[c];
@@ -603,30 +642,160 @@ static void report_deadlock(sc_sim *sim) {
   }
 }
 
-sc_status sc_sim_run(sc_sim *sim) {
-  reset(sim);
-  for (;;) {
-    bool moved = false, all_done = true;
-    for (uint32_t c = 0; c < sim->n_cores; c++) {
-      sim_core *core = &sim->cores[c];
-      step s = issue(sim, core);
-      if (s == STEP_TRAPPED) goto trapped;
-      moved |= s == STEP_MOVED;
-      for (unsigned q = 0; q < SIM_N_QUEUES; q++) {
-        s = drain(sim, core, q);
-        if (s == STEP_TRAPPED) goto trapped;
-        moved |= s == STEP_MOVED;
-      }
-    }
-    moved |= release_barrier(sim);
-    for (uint32_t c = 0; c < sim->n_cores; c++) all_done &= core_done(&sim->cores[c]);
-    if (all_done) return SC_STATUS_OK;
-    if (!moved) {
-      report_deadlock(sim);
-      goto trapped;
-    }
+/* One core's step of a round. */
+static void step_core(sc_sim *sim, sim_core *core) {
+  core->moved = false;
+  if (core->trap.cause != SC_TRAP_NONE) return;
+  step s = issue(sim, core);
+  core->moved |= s == STEP_MOVED;
+  for (unsigned q = 0; q < SIM_N_QUEUES && s != STEP_TRAPPED; q++) {
+    s = drain(sim, core, q);
+    core->moved |= s == STEP_MOVED;
   }
-trapped:
+}
+
+/* The host threads of a run: worker t steps cores t, t + n, t + 2n, ... of
+ * every round; the calling thread is worker 0 and does the serial part between
+ * rounds. Workers wait for `ready` before touching the barriers, so the pool is
+ * sized to the threads that actually started (the results do not depend on it). */
+typedef struct pool {
+  sc_sim *sim;
+  unsigned n;
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  bool ready, stop;
+  pthread_barrier_t start, end;
+} pool;
+
+typedef struct worker {
+  pool *pool;
+  unsigned id;
+} worker;
+
+static void step_share(pool *p, unsigned id) {
+  for (uint32_t c = id; c < p->sim->n_cores; c += p->n) step_core(p->sim, &p->sim->cores[c]);
+}
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  pool *p = w->pool;
+  pthread_mutex_lock(&p->lock);
+  while (!p->ready) pthread_cond_wait(&p->cond, &p->lock);
+  bool stop = p->stop; /* the barriers could not be made */
+  pthread_mutex_unlock(&p->lock);
+  if (stop) return NULL;
+  for (;;) {
+    pthread_barrier_wait(&p->start); /* stop is read only after this barrier */
+    if (p->stop) return NULL;
+    step_share(p, w->id);
+    pthread_barrier_wait(&p->end);
+  }
+}
+
+/* The serial end of a round: the trap, cross-core signals, barriers, and
+ * whether the run is over. Returns OK to go on, DONE, or TRAP. */
+enum { ROUND_GO_ON, ROUND_DONE, ROUND_TRAP };
+static int end_round(sc_sim *sim) {
+  bool moved = false, all_done = true;
+  for (uint32_t c = 0; c < sim->n_cores; c++) {
+    sim_core *core = &sim->cores[c];
+    if (core->trap.cause != SC_TRAP_NONE) {
+      sim->trap = core->trap;
+      return ROUND_TRAP;
+    }
+    moved |= core->moved;
+  }
+  for (uint32_t c = 0; c < sim->n_cores; c++) {
+    sim_core *core = &sim->cores[c];
+    for (size_t i = 0; i < core->n_out; i++)
+      sim->cores[core->outbox[i].core].sem[core->outbox[i].sem] += core->outbox[i].count;
+    core->n_out = 0;
+  }
+  moved |= release_barrier(sim);
+  for (uint32_t c = 0; c < sim->n_cores; c++) all_done &= core_done(&sim->cores[c]);
+  if (all_done) return ROUND_DONE;
+  if (!moved) {
+    report_deadlock(sim);
+    for (uint32_t c = 0; c < sim->n_cores; c++)
+      if (sim->cores[c].trap.cause != SC_TRAP_NONE) {
+        sim->trap = sim->cores[c].trap;
+        break;
+      }
+    return ROUND_TRAP;
+  }
+  return ROUND_GO_ON;
+}
+
+/* Runs rounds on the calling thread alone. */
+static int run_serial(sc_sim *sim) {
+  int r = ROUND_GO_ON;
+  while (r == ROUND_GO_ON) {
+    for (uint32_t c = 0; c < sim->n_cores; c++) step_core(sim, &sim->cores[c]);
+    r = end_round(sim);
+  }
+  return r;
+}
+
+/* Runs rounds on up to `want` threads; falls back to fewer (or to the calling
+ * thread alone) when the host cannot start them all. */
+static int run_threaded(sc_sim *sim, unsigned want) {
+  pool p = {.sim = sim};
+  pthread_t *threads = calloc(want, sizeof *threads);
+  worker *workers = calloc(want, sizeof *workers);
+  if (!threads || !workers || pthread_mutex_init(&p.lock, NULL) != 0) {
+    free(threads);
+    free(workers);
+    return run_serial(sim);
+  }
+  pthread_cond_init(&p.cond, NULL);
+  unsigned started = 0;
+  for (unsigned t = 1; t < want; t++) {
+    workers[t] = (worker){&p, t};
+    if (pthread_create(&threads[t], NULL, worker_main, &workers[t]) != 0) break;
+    started++;
+  }
+  p.n = started + 1;
+  bool barriers = pthread_barrier_init(&p.start, NULL, p.n) == 0;
+  if (barriers && pthread_barrier_init(&p.end, NULL, p.n) != 0) {
+    pthread_barrier_destroy(&p.start);
+    barriers = false;
+  }
+  pthread_mutex_lock(&p.lock);
+  p.stop = !barriers;
+  p.ready = true;
+  pthread_cond_broadcast(&p.cond);
+  pthread_mutex_unlock(&p.lock);
+  int r;
+  if (barriers) {
+    r = ROUND_GO_ON;
+    while (r == ROUND_GO_ON) {
+      pthread_barrier_wait(&p.start);
+      step_share(&p, 0);
+      pthread_barrier_wait(&p.end);
+      r = end_round(sim);
+    }
+    p.stop = true; /* published to the workers by the barrier */
+    pthread_barrier_wait(&p.start);
+  }
+  for (unsigned t = 1; t <= started; t++) pthread_join(threads[t], NULL);
+  if (barriers) {
+    pthread_barrier_destroy(&p.start);
+    pthread_barrier_destroy(&p.end);
+  } else {
+    r = run_serial(sim);
+  }
+  pthread_cond_destroy(&p.cond);
+  pthread_mutex_destroy(&p.lock);
+  free(threads);
+  free(workers);
+  return r;
+}
+
+sc_status sc_sim_run(sc_sim *sim) {
+  if (!reset(sim)) return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core SRAM");
+  unsigned n = sim->threads < sim->n_cores ? sim->threads : sim->n_cores;
+  int r = n > 1 ? run_threaded(sim, n) : run_serial(sim);
+  if (r == ROUND_DONE) return SC_STATUS_OK;
   return seterr(sim, SC_STATUS_TRAP, "core %u pc %u (%s): %s: %s", sim->trap.core, sim->trap.pc,
                 sim->trap.insn, sc_trap_cause_str(sim->trap.cause), sim->trap.detail);
 }

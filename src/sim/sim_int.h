@@ -53,6 +53,12 @@ typedef struct sim_mxu {
   int32_t *wi; /* same, for integer tiles */
 } sim_mxu;
 
+/* A semaphore signal to another core, delivered when the round ends. */
+typedef struct sim_signal {
+  uint32_t core, sem;
+  uint64_t count;
+} sim_signal;
+
 typedef struct sim_core {
   uint32_t id;
   uint64_t x[SC_ISA_N_REGS];
@@ -67,6 +73,13 @@ typedef struct sim_core {
   sim_queue q[SIM_N_QUEUES];
   sim_mxu mxu;
   uint64_t counters[SC_SIM_N_COUNTERS];
+  /* Per-round state: a core touches only its own while the round runs (cores
+   * may run on different host threads); the scheduler reads it at the end. */
+  sc_trap trap;       /* the core's first trap in this run */
+  uint64_t executed;  /* instructions executed in this run (watchdog) */
+  bool moved;         /* something advanced in this round */
+  sim_signal *outbox; /* signals to other cores raised in this round */
+  size_t n_out, cap_out;
 } sim_core;
 
 struct sc_sim {
@@ -74,9 +87,9 @@ struct sc_sim {
   sim_mem mem;
   sim_core *cores;
   uint32_t n_cores;
-  uint64_t watchdog; /* instructions per run before WATCHDOG; 0 = none */
-  uint64_t executed; /* instructions executed in this run */
-  sc_trap trap;
+  uint64_t watchdog; /* instructions per core per run before WATCHDOG */
+  unsigned threads;  /* host threads that step cores (1 = the caller only) */
+  sc_trap trap;      /* the run's trap: the lowest-numbered core's */
   char errmsg[512];
 };
 
@@ -89,7 +102,14 @@ typedef struct sim_view {
   uint64_t stride; /* bytes between rows */
 } sim_view;
 
-/* Records a trap raised by op on core (the first trap wins) and returns false,
+/* Sends count to semaphore sem of core target: at once when target is this
+ * core, else when the round ends (in core order, so that the result does not
+ * depend on how cores are spread over host threads). False after raising a
+ * trap when the host runs out of memory. */
+bool sim_post_signal(sc_sim *sim, sim_core *core, const sim_op *op, uint32_t target, uint32_t sem,
+                     uint64_t count);
+
+/* Records a trap raised by op on core (the core's first trap wins) and returns false,
  * so executors end with `return sim_trap(...)`. detail is printf-style. */
 SC_PRINTF(5, 6)
 bool sim_trap(sc_sim *sim, const sim_core *core, const sim_op *op, sc_trap_cause cause,

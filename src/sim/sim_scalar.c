@@ -154,7 +154,8 @@ bool sim_exec_SYNC_SIGNAL(sc_sim *sim, sim_core *core, const sim_op *op) {
   if (op->xc >= sim->n_cores)
     return sim_trap(sim, core, op, SC_TRAP_BAD_CORE, "signal to core %llu, the chip has %u",
                     (unsigned long long)op->xc, sim->n_cores);
-  sim->cores[op->xc].sem[op->in.sem] += (uint64_t)op->in.imm;
+  if (!sim_post_signal(sim, core, op, (uint32_t)op->xc, (uint32_t)op->in.sem, (uint64_t)op->in.imm))
+    return false;
   return next(core);
 }
 

@@ -107,8 +107,24 @@ static void test_gemm(void **state) {
   bind(&ex, "A", a, M * K * 2);
   bind(&ex, "B", b, K * N * 2);
   bind(&ex, "C", c, M * N * 4);
-  run(&ex);
-  assert_bits_equal(c, want, M * N, "C");
+  /* The same bits and the same counters whatever the number of host threads. */
+  static const unsigned thread_counts[] = {1, 2, 3, 16};
+  uint64_t counters[16][SC_SIM_N_COUNTERS];
+  for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
+    sc_sim_set_threads(sc_rt_sim(ex.dev), thread_counts[t]);
+    memset(c, 0xff, M * N * 4);
+    run(&ex);
+    assert_bits_equal(c, want, M * N, "C");
+    for (uint32_t core = 0; core < 16; core++)
+      for (unsigned e = 0; e < SC_SIM_N_COUNTERS; e++) {
+        uint64_t v = sc_rt_counter(ex.dev, core, e);
+        if (t == 0)
+          counters[core][e] = v;
+        else if (v != counters[core][e])
+          fail_msg("%u threads: core %u counter %u is %llu, with 1 thread %llu", thread_counts[t],
+                   core, e, (unsigned long long)v, (unsigned long long)counters[core][e]);
+      }
+  }
   /* Every core did its share: 4 k-tiles of 64 x 128 x 128 MACs. */
   for (uint32_t core = 0; core < 16; core++)
     assert_int_equal(sc_rt_counter(ex.dev, core, SC_ISA_EVENT_MXU_MACS), 4ull * 64 * 128 * 128);

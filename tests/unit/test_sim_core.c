@@ -459,6 +459,61 @@ static void test_nop_wait_and_signal(void **state) {
   sc_sim_destroy(sim);
 }
 
+/* Cross-core programs (remote copies, signals, barriers, a deadlock, a trap on
+ * two cores at once) give the same registers, memory, counters and trap for
+ * every number of host threads. */
+static void test_thread_counts_agree(void **state) {
+  (void)state;
+  /* A token passed around the ring after a barrier: core c waits for it (core 0
+   * starts it), copies 8 bytes into the next core's SRAM and signals it. */
+  const char *ring[] = {"csrr x1, core_id",
+                        "csrr x2, core_count",
+                        "addi x3, x1, 1",
+                        "remu x3, x3, x2",
+                        "li x10, 8",
+                        "li x4, 64",
+                        "sync.barrier",
+                        "beq x1, x0, +2",
+                        "sync.wait s1, 1",
+                        "dma.1d remote[x4]:int8, sram[x4]:int8, x10, x3, q0 @signal(s2)",
+                        "sync.wait s2, 1",
+                        "sync.signal x3, s1, 1",
+                        "cnt.read x20, issued",
+                        "halt",
+                        NULL};
+  const char *two_traps[] = {"csrr x1, core_id",
+                             "li x2, 5",
+                             "blt x1, x2, +2",
+                             "sync.signal x1, s0, 1", /* cores >= 5: fine */
+                             "li x3, 99",
+                             "blt x1, x2, +2",
+                             "halt",
+                             "sync.signal x3, s0, 1", /* cores < 5: bad core */
+                             "halt",
+                             NULL};
+  uint64_t regs[16][32];
+  sc_trap first_trap;
+  static const unsigned counts[] = {1, 2, 5, 16, 40};
+  for (size_t t = 0; t < sizeof counts / sizeof counts[0]; t++) {
+    sc_sim_options opt = {.threads = counts[t]};
+    sc_sim *sim;
+    assert_int_equal(sc_sim_create(sc1, &opt, &sim), SC_STATUS_OK);
+    for (uint32_t c = 0; c < 16; c++) load(sim, c, ring);
+    run_ok(sim);
+    for (uint32_t c = 0; c < 16; c++)
+      for (unsigned r = 0; r < 32; r++) {
+        if (t == 0) regs[c][r] = sc_sim_reg(sim, c, r);
+        assert_int_equal(sc_sim_reg(sim, c, r), regs[c][r]);
+      }
+    for (uint32_t c = 0; c < 16; c++) load(sim, c, two_traps);
+    const sc_trap *trap = run_trap(sim, SC_TRAP_BAD_CORE);
+    assert_int_equal(trap->core, 0); /* the lowest-numbered core's trap wins */
+    if (t == 0) first_trap = *trap;
+    assert_memory_equal(trap, &first_trap, sizeof *trap);
+    sc_sim_destroy(sim);
+  }
+}
+
 static void test_same_results_every_run(void **state) {
   (void)state;
   sc_sim *sim = new_sim(0);
@@ -614,6 +669,7 @@ int main(void) {
       cmocka_unit_test(test_remote_copy_and_signals),
       cmocka_unit_test(test_barrier_and_fence),
       cmocka_unit_test(test_nop_wait_and_signal),
+      cmocka_unit_test(test_thread_counts_agree),
       cmocka_unit_test(test_same_results_every_run),
       cmocka_unit_test(test_trap_illegal_and_pc),
       cmocka_unit_test(test_trap_memory),

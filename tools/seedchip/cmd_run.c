@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "seedchip/runtime.h"
@@ -13,12 +14,13 @@
 
 static const char usage[] =
     "usage: seedchip run <program.scb> [--arch <preset|file>] [--in NAME=FILE]...\n"
-    "                    [--out NAME=FILE]... [--watchdog N]\n"
+    "                    [--out NAME=FILE]... [--watchdog N] [--threads N]\n"
     "\n"
     "Runs a program on the simulated chip. Each --in copies FILE (raw bytes, exactly\n"
     "the buffer's size) into the input or state buffer NAME before the run; each\n"
     "--out writes buffer NAME to FILE after it. The architecture defaults to the\n"
-    "preset the program was built for.\n";
+    "preset the program was built for. --threads sets the host threads that run the\n"
+    "simulated cores (default: every host CPU); results are the same for any count.\n";
 
 enum { MAX_BINDS = 64 };
 
@@ -52,12 +54,15 @@ static void print_trap(const sc_program *prog, const sc_trap *t) {
 }
 
 int cmd_run(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"arch", required_argument, NULL, 'a'}, {"in", required_argument, NULL, 'i'},
-      {"out", required_argument, NULL, 'o'},  {"watchdog", required_argument, NULL, 'w'},
-      {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"arch", required_argument, NULL, 'a'},
+                                       {"in", required_argument, NULL, 'i'},
+                                       {"out", required_argument, NULL, 'o'},
+                                       {"watchdog", required_argument, NULL, 'w'},
+                                       {"threads", required_argument, NULL, 't'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   const char *arch_name = NULL;
-  unsigned long long watchdog = 0;
+  unsigned long long watchdog = 0, threads = 0;
   binding binds[MAX_BINDS];
   size_t n_binds = 0;
   optind = 0;
@@ -79,12 +84,16 @@ int cmd_run(int argc, char **argv) {
       n_binds++;
       break;
     }
-    case 'w': {
+    case 'w':
+    case 't': {
       char *end;
       errno = 0;
-      watchdog = strtoull(optarg, &end, 10);
-      if (errno || end == optarg || *end || optarg[0] == '-' || watchdog == 0)
-        return cli_usage_error("run", usage, "--watchdog needs a positive count, got '%s'", optarg);
+      unsigned long long v = strtoull(optarg, &end, 10);
+      if (errno || end == optarg || *end || optarg[0] == '-' || v == 0 || (c == 't' && v > 1024))
+        return cli_usage_error("run", usage, "--%s needs a positive count%s, got '%s'",
+                               c == 'w' ? "watchdog" : "threads", c == 't' ? " up to 1024" : "",
+                               optarg);
+      *(c == 'w' ? &watchdog : &threads) = v;
       break;
     }
     case 'h':
@@ -119,6 +128,11 @@ int cmd_run(int argc, char **argv) {
     goto done;
   }
   sc_sim_set_watchdog(sc_rt_sim(dev), watchdog);
+  if (!threads) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = cpus > 0 ? (unsigned long long)cpus : 1;
+  }
+  sc_sim_set_threads(sc_rt_sim(dev), (unsigned)threads);
   /* External weight files are named relative to the program's directory. */
   const char *slash = strrchr(path, '/');
   sc_strbuf dir = {0};
