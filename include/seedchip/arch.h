@@ -10,7 +10,8 @@
  * Invariants of an sc_arch returned by the loader: it passed sc_arch_validate,
  * so every count is at least 1 (except where noted), cores.count equals
  * mesh_rows * mesh_cols, memory.effective_gb_s <= channels * channel_peak_gb_s,
- * and SRAM banks divide SRAM sizes. */
+ * SRAM banks divide SRAM sizes, and memory.interleave_bytes and access_bytes are
+ * powers of two with access_bytes <= interleave_bytes. */
 #ifndef SEEDCHIP_ARCH_H
 #define SEEDCHIP_ARCH_H
 
@@ -94,6 +95,11 @@ typedef struct sc_arch {
     uint64_t capacity_bytes;  /* total device memory */
     double effective_gb_s;    /* sustained total, <= channels * channel_peak_gb_s */
     double latency_ns;        /* idle load-to-use latency */
+    /* Address interleave: channel = (addr / interleave_bytes) % channels. A power of two. */
+    uint64_t interleave_bytes;
+    /* Smallest transaction a channel performs: an access to fewer bytes still occupies
+     * the channel for this many. A power of two, <= interleave_bytes. */
+    uint32_t access_bytes;
   } memory;
 
   struct {

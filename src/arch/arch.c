@@ -121,6 +121,8 @@ static const field fields[] = {
     U64("memory.capacity_bytes", memory.capacity_bytes, 1, MAX_EXACT_INT),
     POS("memory.effective_gb_s", memory.effective_gb_s, 1e9),
     NNEG("memory.latency_ns", memory.latency_ns, 1e9),
+    U64("memory.interleave_bytes", memory.interleave_bytes, 1, 1073741824.0),
+    U32("memory.access_bytes", memory.access_bytes, 1, 65536),
     OBJ("noc", 0),
     ENUM("noc.topology", noc.topology, topology_names),
     U32("noc.link_width_bytes", noc.link_width_bytes, 1, 65536),
@@ -350,6 +352,10 @@ static void validate_rows(const sc_arch *a, ctx *c) {
   }
 }
 
+static bool is_pow2(uint64_t v) {
+  return v && !(v & (v - 1));
+}
+
 /* Rules that tie several values together. Each runs only when the values it
  * reads were accepted, so one bad value yields one message. */
 static void validate_cross(const sc_arch *a, ctx *c) {
@@ -414,6 +420,23 @@ static void validate_cross(const sc_arch *a, ctx *c) {
     report(c, "memory.channels",
            "%" PRIu32 " channels do not divide evenly over %" PRIu32 " stacks", a->memory.channels,
            a->memory.stacks);
+  /* The timing model maps addresses to channels and rounds accesses up with
+   * shifts and masks, so both sizes are powers of two. */
+  bool interleave_ok = row_ok(c, "memory.interleave_bytes");
+  if (interleave_ok && !is_pow2(a->memory.interleave_bytes)) {
+    report(c, "memory.interleave_bytes", "must be a power of two, got %" PRIu64,
+           a->memory.interleave_bytes);
+    interleave_ok = false;
+  }
+  bool access_ok = row_ok(c, "memory.access_bytes");
+  if (access_ok && !is_pow2(a->memory.access_bytes)) {
+    report(c, "memory.access_bytes", "must be a power of two, got %" PRIu32,
+           a->memory.access_bytes);
+    access_ok = false;
+  }
+  if (interleave_ok && access_ok && a->memory.access_bytes > a->memory.interleave_bytes)
+    report(c, "memory.access_bytes", "%" PRIu32 " exceeds memory.interleave_bytes (%" PRIu64 ")",
+           a->memory.access_bytes, a->memory.interleave_bytes);
 
   if (row_ok(c, "chip_links.count") && row_ok(c, "chip_links.gb_s") && a->chip_links.count &&
       !(a->chip_links.gb_s > 0))

@@ -75,6 +75,9 @@ run 0 arch dump sc1
 cp "$TMP/out" "$TMP/copy.json"
 run 0 arch check "$TMP/copy.json"
 expect out "ok"
+expect copy.json '"latency_ns": 120,'
+expect copy.json '"interleave_bytes": 256,'
+expect copy.json '"access_bytes": 64'
 run 0 arch diff sc1 "$TMP/copy.json"
 expect out "no differences"
 run 0 arch diff sc1 sc1-lp
@@ -88,6 +91,20 @@ expect err "bad.json: core.vpu.lanes: must be at least 1, got 0"
 expect err "bad.json: memory.effective_gb_s: 9000 exceeds what 96 channels of 80 GB/s can carry (7680)"
 run 1 arch show "$TMP/bad.json"
 expect err "core.vpu.lanes"
+# memory interleave: power-of-two and access <= interleave rules; diff sees the key
+sed -e 's/"interleave_bytes": 256/"interleave_bytes": 384/' "$TMP/copy.json" >"$TMP/il.json"
+run 1 arch check "$TMP/il.json"
+expect err "il.json: memory.interleave_bytes: must be a power of two, got 384"
+sed -e 's/"access_bytes": 64/"access_bytes": 512/' "$TMP/copy.json" >"$TMP/acc.json"
+run 1 arch check "$TMP/acc.json"
+expect err "acc.json: memory.access_bytes: 512 exceeds memory.interleave_bytes (256)"
+sed -e '/"access_bytes": 64/d' -e 's/"interleave_bytes": 256,/"interleave_bytes": 256/' \
+  "$TMP/copy.json" >"$TMP/noacc.json"
+run 1 arch check "$TMP/noacc.json"
+expect err "noacc.json: memory.access_bytes: missing required key"
+sed -e 's/"interleave_bytes": 256/"interleave_bytes": 512/' "$TMP/copy.json" >"$TMP/il512.json"
+run 0 arch diff sc1 "$TMP/il512.json"
+expect out "memory.interleave_bytes: 256 -> 512"
 printf '{\n  "format": "seedchip-arch",,\n}\n' >"$TMP/syntax.json"
 run 1 arch check "$TMP/syntax.json"
 expect err "syntax.json:2:30: JSON syntax error"

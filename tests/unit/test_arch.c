@@ -220,17 +220,23 @@ static void test_round_trip_odd_values(void **state) {
   sc_arch *a = load_ok("sc1");
   a->clock_ghz = 0.1 + 0.2; /* 0.30000000000000004 */
   a->memory.latency_ns = 1.0 / 3.0;
+  a->memory.interleave_bytes = (uint64_t)1 << 30; /* the range limits */
+  a->memory.access_bytes = 65536;
   a->area_die_mm2 = 812.5;
   a->cost_unit_usd = 12000;
   snprintf(a->description, sizeof a->description, "quote \" backslash \\ tab \t newline \n");
   sc_strbuf js = {0};
   assert_int_equal(sc_arch_to_json(a, &js), SC_STATUS_OK);
   assert_non_null(strstr(js.data, "\"die_mm2\": 812.5"));
+  assert_non_null(strstr(js.data, "\"interleave_bytes\": 1073741824,\n"
+                                  "    \"access_bytes\": 65536\n"));
   sc_arch *b = NULL;
   sc_strbuf err = {0};
   assert_int_equal(sc_arch_parse(js.data, js.len, "rt", &b, &err), SC_STATUS_OK);
   assert_true(sc_arch_equal(a, b));
   assert_true(b->clock_ghz == 0.1 + 0.2);
+  assert_int_equal(b->memory.interleave_bytes, (uint64_t)1 << 30);
+  assert_int_equal(b->memory.access_bytes, 65536);
   assert_string_equal(a->description, b->description);
   sc_arch *c = load_ok("sc1");
   assert_true(sc_arch_fingerprint(a) != sc_arch_fingerprint(c));
@@ -278,7 +284,7 @@ static void test_keys_documented(void **state) {
   assert_int_equal(sc_read_file(path.data, 1 << 20, &doc, &len, err, sizeof err), SC_STATUS_OK);
   int n = 0;
   check_documented(root, "", (const char *)doc, &n);
-  assert_true(n >= 53); /* every leaf of the format, version 1 */
+  assert_int_equal(n, 55); /* every leaf of the format, version 1 */
   free(doc);
   sc_strbuf_free(&path);
   cJSON_Delete(root);
@@ -398,6 +404,24 @@ static void test_validation_table(void **state) {
        "t.json: memory.channels: 96 channels do not divide evenly over 5 stacks"},
       {{"memory.technology", "\"GDDR7\""},
        "t.json: memory.stacks: must be 0 for non-HBM memory (GDDR7), got 6"},
+      {{"memory.interleave_bytes", "384"},
+       "t.json: memory.interleave_bytes: must be a power of two, got 384"},
+      {{"memory.interleave_bytes", "0"},
+       "t.json: memory.interleave_bytes: must be at least 1, got 0"},
+      {{"memory.interleave_bytes", "2147483648"},
+       "t.json: memory.interleave_bytes: must be at most 1073741824, got 2147483648"},
+      {{"memory.interleave_bytes", NULL}, "t.json: memory.interleave_bytes: missing required key"},
+      {{"memory.interleave_bytes", "32"},
+       "t.json: memory.access_bytes: 64 exceeds memory.interleave_bytes (32)"},
+      {{"memory.access_bytes", "512"},
+       "t.json: memory.access_bytes: 512 exceeds memory.interleave_bytes (256)"},
+      {{"memory.access_bytes", "48"},
+       "t.json: memory.access_bytes: must be a power of two, got 48"},
+      {{"memory.access_bytes", "131072"},
+       "t.json: memory.access_bytes: must be at most 65536, got 131072"},
+      {{"memory.access_bytes", "64.5"},
+       "t.json: memory.access_bytes: must be an integer, got 64.5"},
+      {{"memory.access_bytes", NULL}, "t.json: memory.access_bytes: missing required key"},
       {{"chip_links.gb_s", "0"},
        "t.json: chip_links.gb_s: must be greater than 0 when chip_links.count is 8"},
       {{"energy.static_w", "600"}, "t.json: energy.static_w: 600 W exceeds power.tdp_w (500 W)"},
@@ -431,6 +455,9 @@ static void test_valid_mutations(void **state) {
       {"cost", "{\"unit_usd\": 15000}"},
       {"description", NULL},
       {"chip_links", "{\"count\": 0, \"gb_s\": 0, \"latency_ns\": 0}"},
+      {"memory.interleave_bytes", "64"}, /* access_bytes == interleave_bytes */
+      {"memory.interleave_bytes", "1073741824"},
+      {"memory.access_bytes", "1"},
   };
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
     sc_strbuf err = {0};
@@ -551,6 +578,46 @@ static void test_validate_struct(void **state) {
   sc_arch_destroy(a);
 }
 
+/* The interleave rules on a struct built in code, as a design-space sweep would:
+ * one message per bad value, the cross rule only between accepted values. */
+static void test_validate_interleave(void **state) {
+  (void)state;
+  sc_arch *a = load_ok("sc1");
+  assert_int_equal(a->memory.interleave_bytes, 256);
+  assert_int_equal(a->memory.access_bytes, 64);
+  static const struct {
+    uint64_t interleave;
+    uint32_t access;
+    const char *want; /* NULL: valid */
+  } cases[] = {
+      {1, 1, NULL},
+      {4096, 4096, NULL},
+      {(uint64_t)1 << 30, 65536, NULL},
+      {3, 1, "sweep: memory.interleave_bytes: must be a power of two, got 3\n"},
+      {768, 1024, "sweep: memory.interleave_bytes: must be a power of two, got 768\n"},
+      {256, 96, "sweep: memory.access_bytes: must be a power of two, got 96\n"},
+      {256, 0, "sweep: memory.access_bytes: must be at least 1, got 0\n"},
+      {0, 64, "sweep: memory.interleave_bytes: must be at least 1, got 0\n"},
+      {(uint64_t)1 << 31, 64,
+       "sweep: memory.interleave_bytes: must be at most 1073741824, got 2147483648\n"},
+      {64, 128, "sweep: memory.access_bytes: 128 exceeds memory.interleave_bytes (64)\n"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    a->memory.interleave_bytes = cases[i].interleave;
+    a->memory.access_bytes = cases[i].access;
+    sc_strbuf err = {0};
+    sc_status st = sc_arch_validate(a, "sweep", &err);
+    const char *want = cases[i].want ? cases[i].want : "";
+    if (st != (cases[i].want ? SC_STATUS_INVALID : SC_STATUS_OK) ||
+        strcmp(sc_strbuf_str(&err), want) != 0) {
+      fprintf(stderr, "case %zu: got status %d\n%swant\n%s", i, (int)st, sc_strbuf_str(&err), want);
+      fail();
+    }
+    sc_strbuf_free(&err);
+  }
+  sc_arch_destroy(a);
+}
+
 /* ---- diff ----------------------------------------------------------------- */
 
 static void test_diff(void **state) {
@@ -579,6 +646,22 @@ static void test_diff(void **state) {
                                            "area.die_mm2: (absent) -> 800\n");
   assert_false(sc_arch_equal(a, c));
   sc_strbuf_free(&out);
+  /* The new memory keys take part in diff, equality and the fingerprint. */
+  sc_arch *d = load_ok("sc1");
+  uint64_t fp = sc_arch_fingerprint(d);
+  d->memory.interleave_bytes = 512;
+  assert_int_equal(sc_arch_diff(a, d, &out), 1);
+  assert_string_equal(sc_strbuf_str(&out), "memory.interleave_bytes: 256 -> 512\n");
+  assert_false(sc_arch_equal(a, d));
+  assert_true(sc_arch_fingerprint(d) != fp);
+  sc_strbuf_free(&out);
+  d->memory.interleave_bytes = 256;
+  d->memory.access_bytes = 32;
+  assert_int_equal(sc_arch_diff(a, d, &out), 1);
+  assert_string_equal(sc_strbuf_str(&out), "memory.access_bytes: 64 -> 32\n");
+  assert_true(sc_arch_fingerprint(d) != fp);
+  sc_strbuf_free(&out);
+  sc_arch_destroy(d);
   sc_arch_destroy(a);
   sc_arch_destroy(b);
   sc_arch_destroy(c);
@@ -586,21 +669,14 @@ static void test_diff(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_presets_match_files),
-      cmocka_unit_test(test_tpu_v1_figures),
-      cmocka_unit_test(test_sc1_figures),
-      cmocka_unit_test(test_sc1_lp_figures),
-      cmocka_unit_test(test_noc_bisection_rect),
-      cmocka_unit_test(test_round_trip),
-      cmocka_unit_test(test_round_trip_odd_values),
-      cmocka_unit_test(test_keys_documented),
-      cmocka_unit_test(test_validation_table),
-      cmocka_unit_test(test_valid_mutations),
-      cmocka_unit_test(test_all_errors_reported),
-      cmocka_unit_test(test_syntax_errors),
-      cmocka_unit_test(test_bad_arguments),
-      cmocka_unit_test(test_validate_struct),
-      cmocka_unit_test(test_diff),
+      cmocka_unit_test(test_presets_match_files),   cmocka_unit_test(test_tpu_v1_figures),
+      cmocka_unit_test(test_sc1_figures),           cmocka_unit_test(test_sc1_lp_figures),
+      cmocka_unit_test(test_noc_bisection_rect),    cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_round_trip_odd_values), cmocka_unit_test(test_keys_documented),
+      cmocka_unit_test(test_validation_table),      cmocka_unit_test(test_valid_mutations),
+      cmocka_unit_test(test_all_errors_reported),   cmocka_unit_test(test_syntax_errors),
+      cmocka_unit_test(test_bad_arguments),         cmocka_unit_test(test_validate_struct),
+      cmocka_unit_test(test_validate_interleave),   cmocka_unit_test(test_diff),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
