@@ -77,6 +77,16 @@ const sc_trap *sc_rt_trap(const sc_device *dev);
 /* Counter c (an SC_ISA_EVENT_ value) of core after the last launch. */
 uint64_t sc_rt_counter(const sc_device *dev, uint32_t core, sc_sim_event c);
 
+/* How later launches are simulated: SC_SIM_TIMED (data and cycles),
+ * SC_SIM_TIMING_ONLY (cycles only: no data moves, outputs keep their old
+ * contents) or SC_SIM_FUNCTIONAL (data only, the default). record_ops keeps
+ * every op's interval for traces. INVALID_ARGUMENT for an unknown mode. */
+SC_MUST_USE sc_status sc_rt_set_mode(sc_device *dev, sc_sim_mode mode, bool record_ops);
+/* The profile of the last launch in a timed mode (NULL otherwise, or when it
+ * trapped): cycles, busy and stall time per unit, energy, per-instruction
+ * time. perf.h turns it into the text profile, a trace and the HTML report. */
+const sc_profile *sc_rt_profile(const sc_device *dev);
+
 /* The simulator under the device, for tools that inspect SRAM or registers. */
 sc_sim *sc_rt_sim(sc_device *dev);
 

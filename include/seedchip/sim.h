@@ -12,11 +12,13 @@
 #ifndef SEEDCHIP_SIM_H
 #define SEEDCHIP_SIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "seedchip/arch.h"
 #include "seedchip/isa.h"
+#include "seedchip/profile.h"
 #include "seedchip/status.h"
 
 #ifdef __cplusplus
@@ -50,9 +52,24 @@ typedef unsigned sc_sim_event; /* an SC_ISA_EVENT_ value */
 
 typedef struct sc_sim sc_sim;
 
+/* How a run is simulated (docs/SIM.md, docs/PERF_MODEL.md). */
+typedef enum sc_sim_mode {
+  SC_SIM_FUNCTIONAL,  /* data only, in rounds, on any number of host threads; no cycles */
+  SC_SIM_TIMED,       /* data and time: each op executes when the timing model starts it */
+  SC_SIM_TIMING_ONLY, /* time only: no data is read or written, no weights are needed */
+  SC_SIM_MODE_COUNT
+} sc_sim_mode;
+
+/* "functional", "timed", "timing-only"; "?" out of range. */
+const char *sc_sim_mode_name(sc_sim_mode m);
+/* The mode named s, or SC_SIM_MODE_COUNT when none is. */
+sc_sim_mode sc_sim_mode_parse(const char *s);
+
 typedef struct sc_sim_options {
   uint64_t watchdog_insns; /* instructions per core per run before a WATCHDOG trap; 0 = 1e9 */
   unsigned threads;        /* host threads stepping the cores; 0 or 1 = the caller only */
+  sc_sim_mode mode;        /* SC_SIM_FUNCTIONAL (0) unless set */
+  bool record_ops;         /* timed modes: keep every op's interval for traces */
 } sc_sim_options;
 
 /* A chip described by arch (copied), with empty device memory and no code.
@@ -99,6 +116,25 @@ void sc_sim_set_watchdog(sc_sim *sim, uint64_t insns);
 /* Host threads that step the cores during a run (0 or 1: the calling thread
  * only). Results, traps and counters are identical for every thread count. */
 void sc_sim_set_threads(sc_sim *sim, unsigned threads);
+
+/* The simulation mode of later runs. In SC_SIM_TIMING_ONLY no data moves:
+ * device memory, SRAM and outputs are left as they were, and only traps that
+ * do not depend on data addresses are raised (docs/PERF_MODEL.md). */
+void sc_sim_set_mode(sc_sim *sim, sc_sim_mode mode);
+sc_sim_mode sc_sim_get_mode(const sc_sim *sim);
+/* Timed modes: whether later runs keep every op's interval (sc_profile.ops)
+ * for traces and timelines. Off by default (it costs memory per op). */
+void sc_sim_set_record(sc_sim *sim, bool record_ops);
+
+/* The bytes the host sends over the host link before the next run and reads
+ * back after it (the runtime declares its bound buffers). Timed runs report
+ * their host-link time and energy in the profile, apart from the chip's
+ * cycles. Reset to 0 by each run. */
+void sc_sim_set_host_traffic(sc_sim *sim, uint64_t to_device, uint64_t from_device);
+
+/* The profile of the last completed timed run, or NULL (functional mode, no
+ * run yet, or the run trapped). Valid until the next run or destroy. */
+const sc_profile *sc_sim_profile(const sc_sim *sim);
 
 /* The trap of the last run (cause NONE after a clean run). */
 const sc_trap *sc_sim_trap(const sc_sim *sim);

@@ -97,6 +97,18 @@ uint64_t sc_rt_counter(const sc_device *dev, uint32_t core, sc_sim_event c) {
   return sc_sim_counter(dev->sim, core, c);
 }
 
+sc_status sc_rt_set_mode(sc_device *dev, sc_sim_mode mode, bool record_ops) {
+  if ((unsigned)mode >= SC_SIM_MODE_COUNT)
+    return seterr(dev, SC_STATUS_INVALID_ARGUMENT, "simulation mode %d does not exist", (int)mode);
+  sc_sim_set_mode(dev->sim, mode);
+  sc_sim_set_record(dev->sim, record_ops);
+  return SC_STATUS_OK;
+}
+
+const sc_profile *sc_rt_profile(const sc_device *dev) {
+  return sc_sim_profile(dev->sim);
+}
+
 sc_status sc_rt_malloc(sc_device *dev, uint64_t size, uint64_t *addr) {
   return from_sim(dev, sc_sim_alloc(dev->sim, size, 64, addr));
 }
@@ -302,14 +314,19 @@ sc_status sc_rt_bind(sc_rt_program *p, const char *name, void *host, size_t size
 sc_status sc_rt_launch(sc_device *dev, sc_rt_program *p) {
   if (dev->launched) return seterr(dev, SC_STATUS_INVALID, "a launch is still awaiting its wait");
   const sc_program *prog = p->prog;
+  uint64_t to_dev = 0, from_dev = 0; /* bound buffers cross the host link */
   for (size_t i = 0; i < sc_prog_buffer_count(prog); i++) {
     const sc_prog_buffer *b = sc_prog_buffer_at(prog, i);
     bool in = b->role == SC_PROG_ROLE_INPUT || b->role == SC_PROG_ROLE_STATE;
+    bool out = b->role == SC_PROG_ROLE_OUTPUT || b->role == SC_PROG_ROLE_STATE;
+    if (p->bind[i].host && out) from_dev += b->size_bytes;
     if (in && p->bind[i].host) {
+      to_dev += b->size_bytes;
       sc_status st = sc_sim_write(dev->sim, b->addr, p->bind[i].host, (size_t)b->size_bytes);
       if (st != SC_STATUS_OK) return from_sim(dev, st);
     }
   }
+  sc_sim_set_host_traffic(dev->sim, to_dev, from_dev);
   for (uint32_t c = 0; c < sc_rt_arch(dev)->cores.count; c++) {
     size_t n_words = 0;
     const uint64_t *code = sc_prog_code(prog, c, &n_words);

@@ -55,6 +55,8 @@ sc_status sc_sim_create(const sc_arch *arch, const sc_sim_options *options, sc_s
   sim->n_cores = arch->cores.count;
   sc_sim_set_watchdog(sim, options ? options->watchdog_insns : 0);
   sc_sim_set_threads(sim, options ? options->threads : 1);
+  sc_sim_set_mode(sim, options ? options->mode : SC_SIM_FUNCTIONAL);
+  sim->record_ops = options && options->record_ops;
   sim->cores = calloc(sim->n_cores, sizeof *sim->cores);
   if (!sim->cores) {
     free(sim);
@@ -78,6 +80,7 @@ void sc_sim_destroy(sc_sim *sim) {
     free(core->outbox);
   }
   free(sim->cores);
+  sim_profile_free(&sim->profile);
   sim_mem_free(&sim->mem);
   free(sim);
 }
@@ -100,6 +103,39 @@ void sc_sim_set_watchdog(sc_sim *sim, uint64_t insns) {
 
 void sc_sim_set_threads(sc_sim *sim, unsigned threads) {
   sim->threads = threads ? threads : 1;
+}
+
+static const char *const mode_names[] = {"functional", "timed", "timing-only"};
+
+const char *sc_sim_mode_name(sc_sim_mode m) {
+  return (unsigned)m < SC_SIM_MODE_COUNT ? mode_names[m] : "?";
+}
+
+sc_sim_mode sc_sim_mode_parse(const char *s) {
+  for (unsigned m = 0; m < SC_SIM_MODE_COUNT; m++)
+    if (strcmp(s, mode_names[m]) == 0) return (sc_sim_mode)m;
+  return SC_SIM_MODE_COUNT;
+}
+
+void sc_sim_set_mode(sc_sim *sim, sc_sim_mode mode) {
+  sim->mode = (unsigned)mode < SC_SIM_MODE_COUNT ? mode : SC_SIM_FUNCTIONAL;
+}
+
+sc_sim_mode sc_sim_get_mode(const sc_sim *sim) {
+  return sim->mode;
+}
+
+void sc_sim_set_record(sc_sim *sim, bool record_ops) {
+  sim->record_ops = record_ops;
+}
+
+void sc_sim_set_host_traffic(sc_sim *sim, uint64_t to_device, uint64_t from_device) {
+  sim->host_to_device = to_device;
+  sim->host_from_device = from_device;
+}
+
+const sc_profile *sc_sim_profile(const sc_sim *sim) {
+  return sim->have_profile ? &sim->profile : NULL;
 }
 
 uint64_t sc_sim_counter(const sc_sim *sim, uint32_t core, sc_sim_event c) {
@@ -443,19 +479,26 @@ static void do_signal(sim_core *core, const sc_insn *in) {
   if (in->has_signal) core->sem[in->signal]++;
 }
 
-/* Executes op on core and applies its signal; false when it trapped. */
-static bool execute(sc_sim *sim, sim_core *core, const sim_op *op) {
+bool sim_watchdog(sc_sim *sim, sim_core *core, const sim_op *op) {
   if (++core->executed > sim->watchdog)
     return sim_trap(sim, core, op, SC_TRAP_WATCHDOG,
                     "core %u executed more than %llu instructions in one run", core->id,
                     (unsigned long long)sim->watchdog);
-  if (!exec_table[op->in.opcode](sim, core, op)) return false;
+  return true;
+}
+
+bool sim_exec(sc_sim *sim, sim_core *core, const sim_op *op) {
+  return sim_watchdog(sim, core, op) && exec_table[op->in.opcode](sim, core, op);
+}
+
+/* Executes op on core and applies its signal; false when it trapped. */
+static bool execute(sc_sim *sim, sim_core *core, const sim_op *op) {
+  if (!sim_exec(sim, core, op)) return false;
   do_signal(core, &op->in);
   return true;
 }
 
-/* Captures the register operands of in (the slots its format has) into op. */
-static void capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op *op) {
+void sim_capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op *op) {
   const sc_isa_info *info = sc_isa_info_of(in->opcode);
   const sc_isa_format_info *fmt = sc_isa_format_of(info->format);
   *op = (sim_op){.in = *in, .pc = pc};
@@ -487,8 +530,7 @@ static void capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op
   }
 }
 
-/* Which queue an engine op goes to. */
-static unsigned queue_of(const sc_isa_info *info, const sc_insn *in) {
+unsigned sim_queue_of(const sc_isa_info *info, const sc_insn *in) {
   switch (info->engine) {
   case SC_ISA_ENGINE_DMA:
     return (unsigned)in->eng;
@@ -517,14 +559,14 @@ static step issue(sc_sim *sim, sim_core *core) {
     const sc_isa_info *info = sc_isa_info_of(in.opcode);
     bool at_scalar = info->engine == SC_ISA_ENGINE_SCALAR || info->engine == SC_ISA_ENGINE_SYNC;
     if (!at_scalar) {
-      unsigned q = queue_of(info, &in);
+      unsigned q = sim_queue_of(info, &in);
       if (q < SIM_MAX_DMA && q >= sim->arch.core.dma.engines)
         return sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION,
                         "DMA engine q%u: the core has %u", q, sim->arch.core.dma.engines),
                STEP_TRAPPED;
       sim_queue *queue = &core->q[q];
       if (queue->count == SIM_QUEUE_DEPTH) return result;
-      capture(core, &in, core->pc, &queue->ops[(queue->head + queue->count) % SIM_QUEUE_DEPTH]);
+      sim_capture(core, &in, core->pc, &queue->ops[(queue->head + queue->count) % SIM_QUEUE_DEPTH]);
       queue->count++;
       core->pc++;
       sim_count(core, SC_ISA_EVENT_ISSUED, 1);
@@ -534,7 +576,7 @@ static step issue(sc_sim *sim, sim_core *core) {
     /* Scalar and sync: execute now; a blocking one leaves the pc unchanged. */
     if (in.has_wait && core->sem[in.wait] == 0) return result;
     sim_op op;
-    capture(core, &in, core->pc, &op);
+    sim_capture(core, &in, core->pc, &op);
     uint32_t pc_before = core->pc;
     uint64_t wait_sem = in.has_wait ? core->sem[in.wait] : 0;
     if (in.has_wait) core->sem[in.wait]--;
@@ -571,7 +613,7 @@ static step drain(sc_sim *sim, sim_core *core, unsigned q) {
   return result;
 }
 
-static bool core_done(const sim_core *core) {
+bool sim_core_done(const sim_core *core) {
   if (core->issuing) return false;
   for (unsigned q = 0; q < SIM_N_QUEUES; q++)
     if (core->q[q].count) return false;
@@ -599,9 +641,7 @@ static bool release_barrier(sc_sim *sim) {
   return true;
 }
 
-/* Resets the cores for a run and backs every core's SRAM and accumulators, so
- * that no allocation happens while cores run on several threads. */
-static bool reset(sc_sim *sim) {
+bool sim_reset(sc_sim *sim) {
   sim->trap = (sc_trap){0};
   for (uint32_t c = 0; c < sim->n_cores; c++) {
     sim_core *core = &sim->cores[c];
@@ -622,12 +662,10 @@ static bool reset(sc_sim *sim) {
   return true;
 }
 
-/* Describes a blocked engine of a deadlocked chip into the first unfinished
- * core's trap. */
-static void report_deadlock(sc_sim *sim) {
+void sim_report_deadlock(sc_sim *sim) {
   for (uint32_t c = 0; c < sim->n_cores; c++) {
     sim_core *core = &sim->cores[c];
-    if (core_done(core)) continue;
+    if (sim_core_done(core)) continue;
     for (unsigned q = 0; q < SIM_N_QUEUES; q++) {
       if (!core->q[q].count) continue;
       const sim_op *op = &core->q[q].ops[core->q[q].head];
@@ -712,10 +750,10 @@ static int end_round(sc_sim *sim) {
     core->n_out = 0;
   }
   moved |= release_barrier(sim);
-  for (uint32_t c = 0; c < sim->n_cores; c++) all_done &= core_done(&sim->cores[c]);
+  for (uint32_t c = 0; c < sim->n_cores; c++) all_done &= sim_core_done(&sim->cores[c]);
   if (all_done) return ROUND_DONE;
   if (!moved) {
-    report_deadlock(sim);
+    sim_report_deadlock(sim);
     for (uint32_t c = 0; c < sim->n_cores; c++)
       if (sim->cores[c].trap.cause != SC_TRAP_NONE) {
         sim->trap = sim->cores[c].trap;
@@ -792,9 +830,18 @@ static int run_threaded(sc_sim *sim, unsigned want) {
 }
 
 sc_status sc_sim_run(sc_sim *sim) {
-  if (!reset(sim)) return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core SRAM");
-  unsigned n = sim->threads < sim->n_cores ? sim->threads : sim->n_cores;
-  int r = n > 1 ? run_threaded(sim, n) : run_serial(sim);
+  sim->have_profile = false;
+  if (!sim_reset(sim)) return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core SRAM");
+  int r;
+  if (sim->mode == SC_SIM_FUNCTIONAL) {
+    unsigned n = sim->threads < sim->n_cores ? sim->threads : sim->n_cores;
+    r = n > 1 ? run_threaded(sim, n) : run_serial(sim);
+  } else {
+    int t = sim_run_timed(sim);
+    if (t < 0) return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for the timing model");
+    r = t == 0 ? ROUND_DONE : ROUND_TRAP;
+  }
+  sim->host_to_device = sim->host_from_device = 0;
   if (r == ROUND_DONE) return SC_STATUS_OK;
   return seterr(sim, SC_STATUS_TRAP, "core %u pc %u (%s): %s: %s", sim->trap.core, sim->trap.pc,
                 sim->trap.insn, sc_trap_cause_str(sim->trap.cause), sim->trap.detail);

@@ -17,6 +17,7 @@
 
 #include "seedchip/arch.h"
 #include "seedchip/isa.h"
+#include "seedchip/profile.h"
 #include "seedchip/sim.h"
 #include "sim_mem.h"
 
@@ -34,6 +35,7 @@ enum { SIM_Q_MXU = SIM_MAX_DMA, SIM_Q_VPU, SIM_N_QUEUES };
 typedef struct sim_op {
   sc_insn in;
   uint32_t pc;
+  uint64_t t_issue;          /* timed modes: the cycle the scalar unit issued it */
   uint64_t xd, xs1, xs2, xc; /* values of the registers named by those slots */
   uint64_t g[SIM_MAX_GROUP]; /* values of the group xg .. xg+n-1 */
 } sim_op;
@@ -90,6 +92,11 @@ struct sc_sim {
   uint64_t watchdog; /* instructions per core per run before WATCHDOG */
   unsigned threads;  /* host threads that step cores (1 = the caller only) */
   sc_trap trap;      /* the run's trap: the lowest-numbered core's */
+  sc_sim_mode mode;
+  bool record_ops;    /* timed modes: keep every op's interval in the profile */
+  sc_profile profile; /* of the last timed run */
+  uint64_t host_to_device, host_from_device; /* host-link bytes of the next run */
+  bool have_profile;
   char errmsg[512];
 };
 
@@ -143,6 +150,29 @@ typedef bool (*sim_exec_fn)(sc_sim *sim, sim_core *core, const sim_op *op);
 #define SC_INSN(name, opcode, mnemonic, engine, format, group, flags, semantics)                   \
   bool sim_exec_##name(sc_sim *sim, sim_core *core, const sim_op *op);
 #include "seedchip/isa.def"
+
+/* ---- shared with the timed scheduler (sim_timed.c) ---- */
+
+/* Counts one executed instruction against the watchdog; false (after the
+ * WATCHDOG trap) when the budget is spent. */
+bool sim_watchdog(sc_sim *sim, sim_core *core, const sim_op *op);
+/* The watchdog, then op's executor; its signal is the caller's business. */
+bool sim_exec(sc_sim *sim, sim_core *core, const sim_op *op);
+/* Captures the register operands of in (the slots its format has) into op. */
+void sim_capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op *op);
+/* Which queue an engine op goes to. */
+unsigned sim_queue_of(const sc_isa_info *info, const sc_insn *in);
+/* Resets the cores for a run and backs every core's SRAM and accumulators, so
+ * that no allocation happens while cores run. False when out of host memory. */
+bool sim_reset(sc_sim *sim);
+bool sim_core_done(const sim_core *core);
+/* Describes a blocked engine of a deadlocked chip into the first unfinished
+ * core's trap. */
+void sim_report_deadlock(sc_sim *sim);
+/* Runs the loaded program in a timed mode: 0 done, 1 trapped, -1 out of host
+ * memory. Fills sim->profile. */
+int sim_run_timed(sc_sim *sim);
+void sim_profile_free(sc_profile *p);
 
 /* Counter bumps, so executors need not know the layout. */
 static inline void sim_count(sim_core *core, sc_sim_event c, uint64_t n) {

@@ -69,9 +69,39 @@ static void bind(example *ex, const char *name, void *host, size_t size) {
     fail_msg("%s", sc_rt_errmsg(ex->dev));
 }
 
-static void run(example *ex) {
+static void run_mode(example *ex, sc_sim_mode mode) {
+  assert_int_equal(sc_rt_set_mode(ex->dev, mode, false), SC_STATUS_OK);
   assert_int_equal(sc_rt_launch(ex->dev, ex->loaded), SC_STATUS_OK);
   if (sc_rt_wait(ex->dev) != SC_STATUS_OK) fail_msg("%s", sc_rt_errmsg(ex->dev));
+}
+
+static void run(example *ex) {
+  run_mode(ex, SC_SIM_FUNCTIONAL);
+}
+
+/* Runs in the timing-only mode after a timed run and checks that every
+ * counter of every core (cycles included) and the profile's cycles agree. */
+static void check_timing_only(example *ex) {
+  uint32_t cores = sc_rt_arch(ex->dev)->cores.count;
+  uint64_t cyc = sc_rt_profile(ex->dev)->cycles;
+  uint64_t(*want)[SC_SIM_N_COUNTERS] = calloc(cores, sizeof *want);
+  for (uint32_t c = 0; c < cores; c++)
+    for (unsigned e = 0; e < SC_SIM_N_COUNTERS; e++) want[c][e] = sc_rt_counter(ex->dev, c, e);
+  run_mode(ex, SC_SIM_TIMING_ONLY);
+  assert_true(cyc > 0);
+  assert_int_equal(sc_rt_profile(ex->dev)->cycles, cyc);
+  for (uint32_t c = 0; c < cores; c++)
+    for (unsigned e = 0; e < SC_SIM_N_COUNTERS; e++)
+      if (sc_rt_counter(ex->dev, c, e) != want[c][e])
+        fail_msg("timing-only: core %u counter %u is %llu, timed %llu", c, e,
+                 (unsigned long long)sc_rt_counter(ex->dev, c, e), (unsigned long long)want[c][e]);
+  free(want);
+}
+
+/* The timed mode computes the same bits (checked by the caller after it) and
+ * the timing-only mode the same cycles. */
+static void run_timed(example *ex) {
+  run_mode(ex, SC_SIM_TIMED);
 }
 
 static void close_example(example *ex) {
@@ -125,6 +155,11 @@ static void test_gemm(void **state) {
                    core, e, (unsigned long long)v, (unsigned long long)counters[core][e]);
       }
   }
+  /* The timed mode: the same bits; the timing-only mode: the same cycles. */
+  memset(c, 0xff, M * N * 4);
+  run_timed(&ex);
+  assert_bits_equal(c, want, M * N, "C (timed)");
+  check_timing_only(&ex);
   /* Every core did its share: 4 k-tiles of 64 x 128 x 128 MACs. */
   for (uint32_t core = 0; core < 16; core++)
     assert_int_equal(sc_rt_counter(ex.dev, core, SC_ISA_EVENT_MXU_MACS), 4ull * 64 * 128 * 128);
@@ -156,6 +191,10 @@ static void test_softmax(void **state) {
   bind(&ex, "y", y, sizeof y);
   run(&ex);
   assert_bits_equal(y, want, R * C, "y");
+  memset(y, 0xff, sizeof y);
+  run_timed(&ex);
+  assert_bits_equal(y, want, R * C, "y (timed)");
+  check_timing_only(&ex);
   close_example(&ex);
 }
 
@@ -179,6 +218,10 @@ static void test_rmsnorm(void **state) {
   bind(&ex, "y", y, sizeof y);
   run(&ex);
   assert_bits_equal(y, want, R * C, "y");
+  memset(y, 0xff, sizeof y);
+  run_timed(&ex);
+  assert_bits_equal(y, want, R * C, "y (timed)");
+  check_timing_only(&ex);
   close_example(&ex);
 }
 
@@ -218,6 +261,10 @@ static void test_attention(void **state) {
   bind(&ex, "out", out, sizeof out);
   run(&ex);
   assert_bits_equal(out, want, T * D, "out");
+  memset(out, 0xff, sizeof out);
+  run_timed(&ex);
+  assert_bits_equal(out, want, T * D, "out (timed)");
+  check_timing_only(&ex);
   close_example(&ex);
 }
 

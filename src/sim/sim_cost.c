@@ -1,0 +1,423 @@
+/* sim_cost.c: what one engine op costs on the chip: cycles of its datapath,
+ * cycles of its SRAM accesses (with bank conflicts), the MXU's pipeline
+ * latency, a DMA's size, limits and latencies, the bytes it puts on each
+ * memory channel, and the actions the energy model counts. Pure functions of
+ * the op, its captured register values and the architecture: no data is
+ * touched, so the timing-only mode costs ops exactly as the timed mode does.
+ * docs/PERF_MODEL.md gives every formula. */
+#include <math.h>
+#include <string.h>
+
+#include "sim_time.h"
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return b ? a / b + (a % b != 0) : 0;
+}
+
+static uint64_t ceil_d(double x) {
+  return x <= 0 ? 0 : (uint64_t)ceil(x);
+}
+
+/* Bytes of a row of n elements of dtype dt (INT4: two per byte). */
+static uint64_t row_bytes(sc_dtype dt, uint64_t n) {
+  unsigned bits = sc_dtype_bits(dt);
+  return bits == 4 ? (n + 1) / 2 : n * (bits / 8);
+}
+
+/* ---- SRAM banks ----
+ * Bank b holds the words w with w mod banks == b, a word being
+ * bank_width_bytes. An op's accesses to its core's SRAM add one access per
+ * word touched to that word's bank; the op's SRAM time is the busiest bank's
+ * accesses over the ports per bank. */
+typedef struct banks {
+  uint64_t n, width, all; /* banks, bytes per word, accesses added to every bank */
+  uint64_t total;         /* accesses in all */
+  int64_t *diff;          /* n + 1 entries: difference array of per-bank extras */
+} banks;
+
+/* Adds `count` consecutive words starting at word w0, `times` times. */
+static void bank_words(banks *b, uint64_t w0, uint64_t count, uint64_t times) {
+  b->total += count * times;
+  b->all += count / b->n * times;
+  uint64_t rem = count % b->n, s = w0 % b->n;
+  int64_t k = (int64_t)times;
+  if (!rem) return;
+  if (s + rem <= b->n) {
+    b->diff[s] += k;
+    b->diff[s + rem] -= k;
+  } else {
+    b->diff[s] += k;
+    b->diff[b->n] -= k;
+    b->diff[0] += k;
+    b->diff[s + rem - b->n] -= k;
+  }
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b) {
+  while (b) {
+    uint64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* Adds a tile: rows rows of nbytes bytes, stride apart, from addr. A row's
+ * banks depend only on its offset within one bank period (banks * width
+ * bytes), and the offsets repeat every P rows: only one period is visited. */
+static void bank_tile(banks *b, uint64_t addr, uint64_t rows, uint64_t nbytes, uint64_t stride) {
+  if (!rows || !nbytes) return;
+  uint64_t period = b->n * b->width;
+  uint64_t step = stride % period;
+  uint64_t P = step ? period / gcd(step, period) : 1;
+  uint64_t visit = rows < P ? rows : P, whole = rows / P, extra = rows % P;
+  for (uint64_t r = 0; r < visit; r++) {
+    uint64_t a = addr % period + r * step;
+    uint64_t w0 = a / b->width, w1 = (a + nbytes - 1) / b->width;
+    bank_words(b, w0, w1 - w0 + 1, rows < P ? 1 : whole + (r < extra));
+  }
+}
+
+/* The busiest bank's accesses. */
+static uint64_t bank_max(const banks *b) {
+  int64_t run = 0, best = 0;
+  for (uint64_t i = 0; i < b->n; i++) {
+    run += b->diff[i];
+    if (run > best) best = run;
+  }
+  return b->all + (uint64_t)best;
+}
+
+enum { MAX_BANKS_STACK = 4096 };
+
+typedef struct bank_buf {
+  banks b;
+  int64_t space[MAX_BANKS_STACK + 1];
+} bank_buf;
+
+static banks *bank_init(bank_buf *buf, const sc_arch *a) {
+  uint64_t n = a->core.sram.banks;
+  if (n > MAX_BANKS_STACK) n = MAX_BANKS_STACK; /* beyond this, banks are pooled */
+  buf->b.n = n;
+  buf->b.width = a->core.sram.bank_width_bytes;
+  buf->b.all = buf->b.total = 0;
+  buf->b.diff = buf->space;
+  memset(buf->b.diff, 0, (n + 1) * sizeof(int64_t));
+  return &buf->b;
+}
+
+/* SRAM cycles of the accesses added to b. */
+static uint64_t bank_cycles(const banks *b, const sc_arch *a) {
+  return ceil_div(bank_max(b), a->core.sram.ports_per_bank);
+}
+
+/* A tile operand: added to the banks when it is in SRAM, to the byte counts. */
+static void operand(sim_cost *c, banks *b, unsigned space, uint64_t addr, sc_dtype dt,
+                    uint64_t rows, uint64_t cols, uint64_t stride) {
+  if (!rows || !cols) return;
+  uint64_t nb = row_bytes(dt, cols);
+  if (space == SC_ISA_SPACE_ACC) {
+    c->acc_bytes += rows * nb;
+    return;
+  }
+  c->sram_bytes += rows * nb;
+  bank_tile(b, addr, rows, nb, rows > 1 ? stride : 0);
+}
+
+/* ---- VPU ---- */
+
+/* Lane ALU ops and special-function results per element, by opcode (the op
+ * classes of docs/PERF_MODEL.md). */
+static void vpu_class(unsigned opcode, unsigned *alu, unsigned *sfu) {
+  *alu = 1, *sfu = 0;
+  switch (opcode) {
+  case SC_OP_VPU_EXP:
+  case SC_OP_VPU_LOG:
+  case SC_OP_VPU_RECIP:
+  case SC_OP_VPU_SQRT:
+  case SC_OP_VPU_RSQRT:
+  case SC_OP_VPU_SIGMOID:
+  case SC_OP_VPU_TANH:
+    *alu = 0, *sfu = 1;
+    break;
+  case SC_OP_VPU_SILU:
+  case SC_OP_VPU_DIV:
+  case SC_OP_VPU_QUANT:
+    *alu = 1, *sfu = 1;
+    break;
+  case SC_OP_VPU_GELU:
+    *alu = 5, *sfu = 1;
+    break;
+  case SC_OP_VPU_RSUMSQ:
+    *alu = 2;
+    break;
+  case SC_OP_VPU_ROPE:
+    *alu = 3;
+    break;
+  default:
+    break;
+  }
+}
+
+/* An architecture without a special-function unit computes each result in
+ * this many lane ALU ops. */
+enum { SFU_EMULATION_OPS = 16 };
+
+static void cost_vpu(const sc_sim *sim, const sim_op *op, sim_cost *c) {
+  const sc_arch *a = &sim->arch;
+  const sc_insn *in = &op->in;
+  const uint64_t *g = op->g;
+  bank_buf bb;
+  banks *b = bank_init(&bb, a);
+  uint64_t rows = g[0], cols = g[1];
+  sc_dtype ddt = (sc_dtype)in->ddt, sdt = (sc_dtype)in->s1dt, s2dt = (sc_dtype)in->s2dt;
+  unsigned dsp = (unsigned)in->dsp, s1sp = (unsigned)in->s1sp, s2sp = (unsigned)in->s2sp;
+  uint64_t produced = rows * cols;
+  switch (sc_isa_info_of(in->opcode)->format) {
+  case SC_ISA_FMT_VU:
+    if (in->opcode == SC_OP_VPU_TRANS) {
+      operand(c, b, dsp, op->xd, ddt, cols, rows, g[2]);
+    } else if (in->opcode == SC_OP_VPU_RARGMAX) {
+      operand(c, b, dsp, op->xd, ddt, rows, 1, g[2]);
+      produced = rows;
+    } else {
+      operand(c, b, dsp, op->xd, ddt, rows, cols, g[2]);
+    }
+    operand(c, b, s1sp, op->xs1, sdt, rows, cols, g[3]);
+    break;
+  case SC_ISA_FMT_VS:
+    operand(c, b, dsp, op->xd, ddt, rows, cols, g[2]);
+    operand(c, b, s1sp, op->xs1, sdt, rows, cols, g[3]);
+    break;
+  case SC_ISA_FMT_VR:
+    operand(c, b, dsp, op->xd, ddt, rows, 1, g[2]);
+    if (in->sel == SC_ISA_ACCMODE_ACCUMULATE) operand(c, b, dsp, op->xd, ddt, rows, 1, g[2]);
+    operand(c, b, s1sp, op->xs1, sdt, rows, cols, g[3]);
+    produced = rows;
+    break;
+  case SC_ISA_FMT_VB: {
+    unsigned bc = (unsigned)in->sel;
+    uint64_t r2 = bc == SC_ISA_BCAST_FULL || bc == SC_ISA_BCAST_COL ? rows : 1;
+    uint64_t c2 = bc == SC_ISA_BCAST_FULL || bc == SC_ISA_BCAST_ROW ? cols : 1;
+    operand(c, b, dsp, op->xd, ddt, rows, cols, g[2]);
+    operand(c, b, s1sp, op->xs1, sdt, rows, cols, g[3]);
+    operand(c, b, s2sp, op->xs2, s2dt, r2, c2, g[4]);
+    break;
+  }
+  case SC_ISA_FMT_VQ: {
+    unsigned gr = (unsigned)in->sel;
+    uint64_t G = g[5] ? g[5] : 1;
+    uint64_t sr = gr == SC_ISA_GRAN_ROW || gr == SC_ISA_GRAN_GROUP ? rows : 1;
+    uint64_t sc = gr == SC_ISA_GRAN_COL ? cols : gr == SC_ISA_GRAN_GROUP ? ceil_div(cols, G) : 1;
+    operand(c, b, dsp, op->xd, ddt, rows, cols, g[2]);
+    operand(c, b, s1sp, op->xs1, sdt, rows, cols, g[3]);
+    operand(c, b, s2sp, op->xs2, s2dt, sr, sc, g[4]);
+    break;
+  }
+  case SC_ISA_FMT_VROPE:
+    operand(c, b, dsp, op->xd, ddt, rows, cols, g[2]);
+    operand(c, b, s1sp, op->xs1, sdt, rows, cols, g[3]);
+    operand(c, b, s2sp, op->xs2, s2dt, rows, cols, g[4]);
+    break;
+  case SC_ISA_FMT_VF:
+    operand(c, b, dsp, op->xd, ddt, rows, cols, g[2]);
+    break;
+  default:
+    break;
+  }
+  unsigned alu, sfu;
+  vpu_class(in->opcode, &alu, &sfu);
+  uint64_t elems = rows * cols;
+  double alu_rate = a->core.vpu.lanes * a->core.vpu.alu_ops_per_lane_cycle;
+  c->vpu_ops = elems * alu;
+  c->sfu_elems = elems * sfu;
+  uint64_t alu_cycles = ceil_d((double)c->vpu_ops / alu_rate), sfu_cycles;
+  if (a->core.vpu.sfu_elems_per_cycle > 0) {
+    sfu_cycles = ceil_d((double)c->sfu_elems / a->core.vpu.sfu_elems_per_cycle);
+  } else {
+    c->vpu_ops += c->sfu_elems * SFU_EMULATION_OPS;
+    alu_cycles = ceil_d((double)c->vpu_ops / alu_rate);
+    sfu_cycles = 0;
+  }
+  c->work = alu_cycles > sfu_cycles ? alu_cycles : sfu_cycles;
+  if (c->work == 0) c->work = 1;
+  c->sram = bank_cycles(b, a);
+  c->cnt_vpu_elems = rows && cols ? produced : 0;
+}
+
+/* ---- MXU ---- */
+
+static void cost_mxu(const sc_sim *sim, const sim_op *op, const sim_tile *tile, sim_cost *c) {
+  const sc_arch *a = &sim->arch;
+  const sc_insn *in = &op->in;
+  const uint64_t *g = op->g;
+  bank_buf bb;
+  banks *b = bank_init(&bb, a);
+  switch (in->opcode) {
+  case SC_OP_MXU_LDW:
+  case SC_OP_MXU_LDWQ: {
+    uint64_t K = g[0], N = g[1];
+    bool nk = in->sel == SC_ISA_LAYOUT_NK;
+    operand(c, b, SC_ISA_SPACE_SRAM, op->xs1, (sc_dtype)in->s1dt, nk ? N : K, nk ? K : N, g[2]);
+    if (in->opcode == SC_OP_MXU_LDWQ && g[3]) {
+      sc_dtype sdt = (sc_dtype)in->s2dt;
+      operand(c, b, SC_ISA_SPACE_SRAM, op->xs2, sdt, ceil_div(K, g[3]), N, row_bytes(sdt, N));
+    }
+    c->work = K ? K : 1;
+    c->tile_k = (uint32_t)(K < UINT32_MAX ? K : UINT32_MAX);
+    c->tile_n = (uint32_t)(N < UINT32_MAX ? N : UINT32_MAX);
+    c->tile_dtype = (sc_dtype)(in->opcode == SC_OP_MXU_LDWQ ? in->ddt : in->s1dt);
+    break;
+  }
+  case SC_OP_MXU_MM: {
+    uint64_t M = g[0], K = tile->k, N = tile->n;
+    sc_dtype adt = (sc_dtype)in->s1dt;
+    double rate = adt < SC_DTYPE_COUNT ? a->core.mxu.macs_per_pe_cycle[adt] : 0;
+    if (!(rate > 0)) rate = 1;
+    operand(c, b, SC_ISA_SPACE_SRAM, op->xs1, adt, M, K, g[1]);
+    bool acc = in->sel == SC_ISA_ACCMODE_ACCUMULATE;
+    c->acc_bytes += M * N * 4 * (acc ? 2 : 1);
+    c->work = ceil_d((double)M / rate);
+    if (c->work == 0) c->work = 1;
+    c->latency = (uint64_t)a->core.mxu.rows + a->core.mxu.cols - 2;
+    c->macs = c->cnt_macs = M * K * N;
+    c->mac_dtype = adt;
+    break;
+  }
+  case SC_OP_MXU_DRAIN: {
+    uint64_t M = g[0], N = g[1];
+    operand(c, b, SC_ISA_SPACE_SRAM, op->xd, (sc_dtype)in->ddt, M, N, g[2]);
+    c->acc_bytes += M * N * 4;
+    c->work = M * ceil_div(N, a->core.mxu.cols);
+    if (c->work == 0) c->work = 1;
+    break;
+  }
+  default:
+    break;
+  }
+  c->sram = bank_cycles(b, a);
+}
+
+/* ---- DMA ---- */
+
+uint32_t sim_mesh_hops(const sc_arch *a, uint32_t from, uint32_t to) {
+  uint32_t cols = a->cores.mesh_cols;
+  int64_t dr = (int64_t)(from / cols) - (int64_t)(to / cols);
+  int64_t dc = (int64_t)(from % cols) - (int64_t)(to % cols);
+  return (uint32_t)((dr < 0 ? -dr : dr) + (dc < 0 ? -dc : dc));
+}
+
+/* Adds the channel occupancy of a device-memory tile: rows of nbytes from
+ * addr, stride apart. Within each interleave block a row occupies whole
+ * access units. */
+static void channel_tile(const sc_arch *a, double *chan, uint64_t addr, uint64_t rows,
+                         uint64_t nbytes, uint64_t stride) {
+  const uint64_t I = a->memory.interleave_bytes, A = a->memory.access_bytes;
+  const uint64_t C = a->memory.channels;
+  for (uint64_t r = 0; r < rows; r++) {
+    uint64_t lo = addr + r * stride, hi = lo + nbytes; /* [lo, hi) */
+    uint64_t blk = lo / I, last = (hi - 1) / I;
+    /* first and last (partial) blocks, whole blocks between */
+    for (uint64_t k = blk; k <= last; k++) {
+      if (k > blk && k < last) {
+        uint64_t whole = last - blk - 1;
+        uint64_t per = whole / C, rem = whole % C;
+        if (per)
+          for (uint64_t ch = 0; ch < C; ch++) chan[ch] += (double)(per * I);
+        for (uint64_t j = 0; j < rem; j++) chan[(blk + 1 + j) % C] += (double)I;
+        k = last - 1;
+        continue;
+      }
+      uint64_t s = k == blk ? lo - k * I : 0, e = k == last ? hi - k * I : I;
+      uint64_t occ = (ceil_div(e, A) - s / A) * A;
+      chan[k % C] += (double)occ;
+    }
+  }
+}
+
+static sim_end end_of(unsigned space) {
+  return space == SC_ISA_SPACE_HBM      ? END_MEM
+         : space == SC_ISA_SPACE_REMOTE ? END_REMOTE
+                                        : END_LOCAL;
+}
+
+static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, sim_cost *c,
+                     double *chan) {
+  const sc_arch *a = &sim->arch;
+  const sc_insn *in = &op->in;
+  const uint64_t *g = op->g;
+  uint64_t n0 = g[0], n1 = 1, n2 = 1, ds1 = 0, ds2 = 0, ss1 = 0, ss2 = 0;
+  if (in->opcode == SC_OP_DMA_2D) n1 = g[1], ds1 = g[2], ss1 = g[3];
+  if (in->opcode == SC_OP_DMA_3D)
+    n1 = g[1], n2 = g[2], ds1 = g[3], ds2 = g[4], ss1 = g[5], ss2 = g[6];
+  sc_dtype sdt = (sc_dtype)in->s1dt, ddt = (sc_dtype)in->ddt;
+  uint64_t srow = row_bytes(sdt, n0), drow = row_bytes(ddt, n0), rows = n1 * n2;
+  uint64_t n = n0 * rows;
+  uint64_t sbytes = row_bytes(sdt, n), dbytes = row_bytes(ddt, n);
+  if (sc_dtype_bits(sdt) == 4 && rows > 1) sbytes = srow * rows;
+  if (sc_dtype_bits(ddt) == 4 && rows > 1) dbytes = drow * rows;
+  c->src_end = end_of((unsigned)in->s1sp);
+  c->dst_end = end_of((unsigned)in->dsp);
+  c->remote = (uint32_t)(op->xc < sim->n_cores ? op->xc : core->id);
+  if (c->src_end == END_REMOTE && c->remote == core->id) c->src_end = END_LOCAL;
+  if (c->dst_end == END_REMOTE && c->remote == core->id) c->dst_end = END_LOCAL;
+  uint64_t big = sbytes > dbytes ? sbytes : dbytes;
+  c->bytes = (double)big;
+  c->setup = a->core.dma.descriptor_overhead_cycles;
+  /* The engine moves a link width per cycle, one burst per cycle at most. */
+  uint64_t maxrow = srow > drow ? srow : drow;
+  uint64_t bursts = rows * (maxrow ? ceil_div(maxrow, a->core.dma.max_burst_bytes) : 0);
+  c->link_cap = a->noc.link_width_bytes;
+  c->cap = c->link_cap;
+  if (bursts && (double)big / (double)bursts < c->cap) c->cap = (double)big / (double)bursts;
+  if (n == 0) c->bytes = 0;
+  double lat = a->memory.latency_ns * a->clock_ghz;
+  c->mem_lat = 0;
+  if (n && (c->src_end == END_MEM || c->dst_end == END_MEM)) {
+    c->mem_lat = ceil_d(lat);
+    c->uses_mem = true;
+    for (uint64_t p = 0; p < n2 && chan; p++) {
+      if (c->src_end == END_MEM) channel_tile(a, chan, op->xs1 + p * ss2, n1, srow, ss1);
+      if (c->dst_end == END_MEM) channel_tile(a, chan, op->xd + p * ds2, n1, drow, ds1);
+    }
+  }
+  uint32_t hops = 0;
+  if (n && (c->src_end == END_REMOTE || c->dst_end == END_REMOTE) &&
+      !(c->src_end == END_MEM || c->dst_end == END_MEM))
+    hops = sim_mesh_hops(a, core->id, c->remote);
+  c->noc_lat = (uint64_t)hops * a->noc.hop_latency_cycles;
+  /* Actions. */
+  if (c->src_end == END_MEM) c->mem_rd = sbytes;
+  if (c->dst_end == END_MEM) c->mem_wr = dbytes;
+  if (c->src_end != END_MEM) c->sram_bytes += sbytes;
+  if (c->dst_end != END_MEM) c->sram_bytes += dbytes;
+  if (n && !(c->src_end == END_LOCAL && c->dst_end == END_LOCAL)) {
+    uint64_t through = c->src_end == END_MEM ? sbytes : dbytes;
+    if (c->src_end == END_MEM && c->dst_end == END_MEM) through = sbytes + dbytes;
+    c->noc_bytes = through;
+    c->noc_byte_hops = through * (hops + 1);
+  }
+  if (in->s1sp == SC_ISA_SPACE_HBM) c->cnt_hbm_rd = sbytes;
+  if (in->dsp == SC_ISA_SPACE_HBM) c->cnt_hbm_wr = dbytes;
+  if (in->dsp == SC_ISA_SPACE_REMOTE) c->cnt_noc += dbytes;
+  if (in->s1sp == SC_ISA_SPACE_REMOTE) c->cnt_noc += sbytes;
+}
+
+void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, const sim_tile *tile,
+                 sim_cost *c, double *chan) {
+  memset(c, 0, sizeof *c);
+  c->mac_dtype = SC_DTYPE_COUNT;
+  switch (sc_isa_info_of(op->in.opcode)->engine) {
+  case SC_ISA_ENGINE_DMA:
+    cost_dma(sim, core, op, c, chan);
+    break;
+  case SC_ISA_ENGINE_MXU:
+    cost_mxu(sim, op, tile, c);
+    break;
+  case SC_ISA_ENGINE_VPU:
+    cost_vpu(sim, op, c);
+    break;
+  default:
+    break;
+  }
+}

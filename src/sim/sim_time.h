@@ -1,0 +1,120 @@
+/* sim_time.h: the timing model's pieces, shared by sim_cost.c (what an op
+ * costs), sim_flow.c (bandwidth shared by concurrent transfers) and
+ * sim_timed.c (the event-driven scheduler). docs/PERF_MODEL.md is the
+ * specification of every formula here. */
+#ifndef SEEDCHIP_SIM_TIME_H
+#define SEEDCHIP_SIM_TIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seedchip/profile.h"
+#include "sim_int.h"
+
+/* ---- op costs (sim_cost.c) ---- */
+
+/* Where a DMA's data comes from or goes to. */
+typedef enum sim_end { END_MEM, END_LOCAL, END_REMOTE } sim_end;
+
+/* What one engine op costs. Cycles are chip cycles. */
+typedef struct sim_cost {
+  /* VPU and MXU: cycles the op's own datapath needs at full rate (VPU compute;
+   * ldw: K rows; mm: M rows at the dtype's rate; drain: M rows), and the cycles
+   * its SRAM accesses need with bank conflicts. The op takes the larger. */
+  uint64_t work, sram;
+  uint64_t latency; /* mm: pipeline skew until the last result (rows + cols - 2) */
+  /* DMA */
+  double bytes;     /* transfer size: the larger of the source and destination bytes */
+  double cap;       /* the engine's limit in bytes per cycle (link width, bursts) */
+  double link_cap;  /* the link-width limit alone (for attributing short bursts) */
+  uint64_t setup;   /* descriptor overhead */
+  uint64_t mem_lat; /* device-memory latency (0 when no device memory is involved) */
+  uint64_t noc_lat; /* hop latency over the mesh */
+  bool uses_mem;    /* chan[] holds its device-memory channel occupancy */
+  sim_end src_end, dst_end;
+  uint32_t remote; /* the core of an END_REMOTE side */
+  /* actions */
+  uint64_t macs;
+  sc_dtype mac_dtype;
+  uint64_t vpu_ops, sfu_elems, sram_bytes, acc_bytes, mem_rd, mem_wr;
+  uint64_t noc_bytes, noc_byte_hops;
+  /* counters the functional executors would bump (timing-only mode bumps these) */
+  uint64_t cnt_hbm_rd, cnt_hbm_wr, cnt_noc, cnt_macs, cnt_vpu_elems;
+  /* MXU: the tile an ldw loads (K, N, dtype) */
+  uint32_t tile_k, tile_n;
+  sc_dtype tile_dtype;
+} sim_cost;
+
+/* The timing view of the MXU's loaded tile (timing-only mode executes no
+ * loads, so the cost of mm reads K, N and the dtype from here). */
+typedef struct sim_tile {
+  uint32_t k, n;
+  sc_dtype dtype;
+} sim_tile;
+
+/* Fills *c for op on core. chan (the arch's channel count, zeroed by the
+ * caller; NULL when not needed) receives each channel's occupancy in bytes
+ * for DMA ops. */
+void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, const sim_tile *tile,
+                 sim_cost *c, double *chan);
+
+/* Mesh hops between two cores (dimension-ordered routing). */
+uint32_t sim_mesh_hops(const sc_arch *a, uint32_t from, uint32_t to);
+
+/* ---- the flow network (sim_flow.c) ----
+ * Resources: memory channels 0..C-1, then per core an ingress and an egress
+ * port, then per core four outgoing mesh links (east, west, north, south),
+ * then the device memory as a whole.
+ * Concurrent transfers share them max-min fairly. */
+typedef struct sim_flow {
+  double remaining; /* bytes left */
+  double rate;      /* bytes per cycle now */
+  double cap;       /* the flow's own limit */
+  uint64_t t_last;  /* when remaining was last brought up to date */
+  uint64_t version; /* bumps at every re-rating; stale finish events carry an old one */
+  uint32_t n_uses, cap_uses;
+  uint32_t *res;
+  double *coef; /* resource bytes per transfer byte */
+  bool active, frozen;
+} sim_flow;
+
+typedef struct sim_net {
+  uint32_t n_res;
+  double *cap;      /* bytes per cycle of each resource */
+  double *residual; /* scratch of a re-rating */
+  double *load;
+  uint32_t *touched; /* resources in use during a re-rating */
+  uint8_t *mark;
+  sim_flow *flows;
+  uint32_t n_flows, cap_flows;
+  uint32_t *active; /* ids of active flows */
+  uint32_t n_active;
+  uint32_t *free_ids;
+  uint32_t n_free;
+  uint64_t epoch; /* bumps at every re-rating */
+} sim_net;
+
+/* Sets up the resources of arch. False when the host is out of memory. */
+bool sim_net_init(sim_net *net, const sc_arch *a);
+void sim_net_free(sim_net *net);
+/* A new flow of bytes at time now with its own cap and its uses (copied).
+ * Returns its id, or -1 when the host is out of memory. Call sim_net_rerate. */
+int64_t sim_net_add(sim_net *net, uint64_t now, double bytes, double cap, uint32_t n,
+                    const uint32_t *res, const double *coef);
+/* Ends flow id (call sim_net_rerate after). */
+void sim_net_remove(sim_net *net, uint32_t id);
+/* Brings every active flow's remaining bytes up to now and shares the
+ * resources max-min fairly among them (progressive filling). */
+void sim_net_rerate(sim_net *net, uint64_t now);
+/* The cycle by which flow id finishes at its current rate. */
+uint64_t sim_net_finish(const sim_net *net, uint32_t id, uint64_t now);
+
+uint32_t sim_net_port_in(const sc_arch *a, uint32_t core);
+/* The device memory as a whole (capacity memory.effective_gb_s). */
+uint32_t sim_net_mem(const sc_arch *a);
+uint32_t sim_net_port_out(const sc_arch *a, uint32_t core);
+/* Appends the links of the route from -> to (XY) to res/coef; returns the count. */
+uint32_t sim_net_route(const sc_arch *a, uint32_t from, uint32_t to, uint32_t *res, double *coef,
+                       uint32_t max);
+
+#endif
