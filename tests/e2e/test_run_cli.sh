@@ -80,6 +80,35 @@ printf '.arch sc1\n.core 0\nspin:\n        j spin\n' >"$tmp/spin.sasm"
 "$bin" run "$tmp/neg.scb" --in x="$tmp/x.bin" --out y="$tmp/y3.bin" --threads 3 >/dev/null 2>&1 &&
   cmp -s "$tmp/y.bin" "$tmp/y3.bin" || fail "--threads 3 gives other bytes"
 "$bin" run --help | grep -q "^usage: seedchip run" || fail "run --help"
+"$bin" run "$tmp/neg.scb" --mode timed --threads 2 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "threads applies to --mode functional" "$tmp/err" || fail "--threads with timed"
+"$bin" run "$tmp/neg.scb" --mode fast 2>/dev/null; [ $? -eq 2 ] || fail "unknown mode should exit 2"
+"$bin" run "$tmp/neg.scb" --mode functional --profile 2>/dev/null
+[ $? -eq 2 ] || fail "--profile with functional should exit 2"
+"$bin" run "$tmp/neg.scb" --mode timing-only --in x="$tmp/x.bin" 2>/dev/null
+[ $? -eq 2 ] || fail "--in with timing-only should exit 2"
+
+# Timed runs: the same bytes as functional, cycles printed; timing-only gives
+# the same cycles; --profile, --trace and --report.
+"$bin" run "$tmp/neg.scb" --in x="$tmp/x.bin" --out y="$tmp/y4.bin" --mode timed --profile \
+  --trace "$tmp/t.json" --report "$tmp/r.html" >"$tmp/out" 2>"$tmp/err" || fail "timed run: $(cat "$tmp/err")"
+cmp -s "$tmp/y.bin" "$tmp/y4.bin" || fail "the timed mode gives other bytes"
+cyc=$(sed -n 's/.*: \([0-9]*\) cycles, .*(timed)$/\1/p' "$tmp/out")
+[ -n "$cyc" ] && [ "$cyc" -gt 0 ] || fail "no cycle line: $(cat "$tmp/out")"
+for want in "energy" "MXU" "memory bw" "stall and overhead reasons" "time by source op" "neg.sasm:"; do
+  grep -q "$want" "$tmp/out" || fail "profile lacks '$want'"
+done
+grep -q '"traceEvents"' "$tmp/t.json" || fail "trace is not a Chrome trace"
+grep -q '"name":"dma.1d"' "$tmp/t.json" || fail "trace lacks the DMA op"
+grep -q "<svg" "$tmp/r.html" || fail "report lacks its plots"
+if grep -o 'https\?://[^"]*' "$tmp/r.html" | grep -qv "www.w3.org/2000/svg"; then
+  fail "report references the network"
+fi
+"$bin" run "$tmp/neg.scb" --mode timing-only >"$tmp/out2" 2>&1 || fail "timing-only run"
+cyc2=$(sed -n 's/.*: \([0-9]*\) cycles, .*(timing-only)$/\1/p' "$tmp/out2")
+[ "$cyc" = "$cyc2" ] || fail "timing-only gives $cyc2 cycles, timed $cyc"
+"$bin" run "$tmp/neg.scb" --in x="$tmp/x.bin" --report /nonexistent/dir/r.html >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "^seedchip: --report /nonexistent/dir/r.html" "$tmp/err" || fail "bad report path: $(cat "$tmp/err")"
 "$bin" run "$src/README.md" 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "not a SeedChip program" "$tmp/err" || fail "non-program file: $(cat "$tmp/err")"
 

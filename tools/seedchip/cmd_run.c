@@ -9,18 +9,29 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "seedchip/perf.h"
 #include "seedchip/runtime.h"
 #include "seedchip/util.h"
 
 static const char usage[] =
     "usage: seedchip run <program.scb> [--arch <preset|file>] [--in NAME=FILE]...\n"
-    "                    [--out NAME=FILE]... [--watchdog N] [--threads N]\n"
+    "                    [--out NAME=FILE]... [--mode timed|timing-only|functional]\n"
+    "                    [--profile] [--trace FILE.json] [--report FILE.html]\n"
+    "                    [--watchdog N] [--threads N]\n"
     "\n"
     "Runs a program on the simulated chip. Each --in copies FILE (raw bytes, exactly\n"
     "the buffer's size) into the input or state buffer NAME before the run; each\n"
     "--out writes buffer NAME to FILE after it. The architecture defaults to the\n"
-    "preset the program was built for. --threads sets the host threads that run the\n"
-    "simulated cores (default: every host CPU); results are the same for any count.\n";
+    "preset the program was built for.\n"
+    "\n"
+    "--mode timed (the default) computes the data and the cycles; timing-only\n"
+    "computes the cycles alone (no inputs or outputs, no weights needed);\n"
+    "functional computes the data alone, on --threads host threads (default: every\n"
+    "host CPU; results are the same for any count); --threads alone selects it.\n"
+    "--profile prints cycles, time, energy and power, busy and stall time per engine,\n"
+    "MXU and memory-bandwidth utilization, the top stall reasons and the time per\n"
+    "source line; --trace writes a Chrome/Perfetto trace (ui.perfetto.dev);\n"
+    "--report writes a self-contained HTML report with a roofline and a timeline.\n";
 
 enum { MAX_BINDS = 64 };
 
@@ -53,15 +64,65 @@ static void print_trap(const sc_program *prog, const sc_trap *t) {
   fprintf(stderr, "  %s\n", t->detail);
 }
 
+/* The --profile text, --trace and --report files of a timed run. */
+static bool write_perf(const sc_profile *prof, const sc_arch *arch, const sc_program *prog,
+                       const char *path, bool profile, const char *trace_path,
+                       const char *report_path) {
+  char err[512];
+  sc_strbuf sb = {0};
+  bool ok = true;
+  if (profile) {
+    sc_status st = sc_perf_text(prof, arch, prog, &sb);
+    if (st != SC_STATUS_OK) {
+      cli_fail("profile: %s", sc_status_str(st));
+      ok = false;
+    } else {
+      fputs(sc_strbuf_str(&sb), stdout);
+    }
+    sc_strbuf_free(&sb);
+  }
+  if (ok && trace_path) {
+    sc_status st = sc_perf_trace(prof, arch, prog, &sb);
+    if (st != SC_STATUS_OK)
+      snprintf(err, sizeof err, "%s", sc_status_str(st));
+    else
+      st = sc_write_file(trace_path, sb.data, sb.len, err, sizeof err);
+    if (st != SC_STATUS_OK) {
+      cli_fail("--trace %s: %s", trace_path, err);
+      ok = false;
+    }
+    sc_strbuf_free(&sb);
+  }
+  if (ok && report_path) {
+    sc_status st = sc_perf_report(prof, arch, prog, path, &sb);
+    if (st != SC_STATUS_OK)
+      snprintf(err, sizeof err, "%s", sc_status_str(st));
+    else
+      st = sc_write_file(report_path, sb.data, sb.len, err, sizeof err);
+    if (st != SC_STATUS_OK) {
+      cli_fail("--report %s: %s", report_path, err);
+      ok = false;
+    }
+    sc_strbuf_free(&sb);
+  }
+  return ok;
+}
+
 int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {{"arch", required_argument, NULL, 'a'},
                                        {"in", required_argument, NULL, 'i'},
                                        {"out", required_argument, NULL, 'o'},
                                        {"watchdog", required_argument, NULL, 'w'},
                                        {"threads", required_argument, NULL, 't'},
+                                       {"mode", required_argument, NULL, 'm'},
+                                       {"profile", no_argument, NULL, 'p'},
+                                       {"trace", required_argument, NULL, 'T'},
+                                       {"report", required_argument, NULL, 'R'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-  const char *arch_name = NULL;
+  const char *arch_name = NULL, *trace_path = NULL, *report_path = NULL;
+  sc_sim_mode mode = SC_SIM_TIMED;
+  bool profile = false, mode_set = false;
   unsigned long long watchdog = 0, threads = 0;
   binding binds[MAX_BINDS];
   size_t n_binds = 0;
@@ -96,6 +157,22 @@ int cmd_run(int argc, char **argv) {
       *(c == 'w' ? &watchdog : &threads) = v;
       break;
     }
+    case 'm':
+      mode = sc_sim_mode_parse(optarg);
+      if (mode == SC_SIM_MODE_COUNT)
+        return cli_usage_error("run", usage,
+                               "--mode takes timed, timing-only or functional, got '%s'", optarg);
+      mode_set = true;
+      break;
+    case 'p':
+      profile = true;
+      break;
+    case 'T':
+      trace_path = optarg;
+      break;
+    case 'R':
+      report_path = optarg;
+      break;
     case 'h':
       fputs(usage, stdout);
       return CLI_EXIT_OK;
@@ -106,6 +183,13 @@ int cmd_run(int argc, char **argv) {
   if (optind != argc - 1)
     return cli_usage_error("run", usage, optind >= argc ? "no program given" : "one program only");
   const char *path = argv[optind];
+  if (threads && mode_set && mode != SC_SIM_FUNCTIONAL)
+    return cli_usage_error("run", usage, "--threads applies to --mode functional");
+  if (threads && !mode_set) mode = SC_SIM_FUNCTIONAL;
+  if (mode == SC_SIM_FUNCTIONAL && (profile || trace_path || report_path))
+    return cli_usage_error("run", usage, "--profile, --trace and --report need a timed mode");
+  if (mode == SC_SIM_TIMING_ONLY && n_binds)
+    return cli_usage_error("run", usage, "--mode timing-only moves no data: drop --in and --out");
 
   int rc = CLI_EXIT_FAIL;
   char err[512];
@@ -133,6 +217,10 @@ int cmd_run(int argc, char **argv) {
     threads = cpus > 0 ? (unsigned long long)cpus : 1;
   }
   sc_sim_set_threads(sc_rt_sim(dev), (unsigned)threads);
+  if (sc_rt_set_mode(dev, mode, trace_path || report_path) != SC_STATUS_OK) {
+    cli_fail("%s", sc_rt_errmsg(dev));
+    goto done;
+  }
   /* External weight files are named relative to the program's directory. */
   const char *slash = strrchr(path, '/');
   sc_strbuf dir = {0};
@@ -193,6 +281,13 @@ int cmd_run(int argc, char **argv) {
     issued += sc_rt_counter(dev, core, SC_ISA_EVENT_ISSUED);
   printf("%s: completed on %s: %llu instructions issued on %u cores\n", path, arch->name,
          (unsigned long long)issued, sc_prog_core_count(prog));
+  const sc_profile *prof = sc_rt_profile(dev);
+  if (prof) {
+    double us = (double)prof->cycles / (arch->clock_ghz * 1e3);
+    printf("%s: %llu cycles, %.3f us at %g GHz (%s)\n", path, (unsigned long long)prof->cycles, us,
+           arch->clock_ghz, sc_sim_mode_name(mode));
+    if (!write_perf(prof, arch, prog, path, profile, trace_path, report_path)) goto done;
+  }
   rc = CLI_EXIT_OK;
 done:
   for (size_t i = 0; i < n_binds; i++) free(binds[i].host);
