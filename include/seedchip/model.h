@@ -1,0 +1,103 @@
+/* model.h: a trained language model as the rest of SeedChip sees it,
+ * whatever file it came from: its configuration (a Llama-family decoder) and
+ * its named weight tensors, mapped from the file where the format allows.
+ *
+ * Loaders (layer `llm`): llama2.c checkpoints, GGUF v3, Hugging Face
+ * safetensors with config.json. Each checks everything it reads: a truncated,
+ * corrupt or inconsistent file gets SC_STATUS_PARSE / INVALID / IO with a
+ * message naming the place ("blk.3.attn_q.weight: expected 64 x 64 F32
+ * (16384 bytes), found 4096 bytes at offset 21344"), never a crash.
+ *
+ * Tensor names are canonical (GGUF's llama names), whatever the source:
+ *   token_embd.weight [vocab, dim]        output_norm.weight [dim]
+ *   output.weight [vocab, dim]            (absent when tied to token_embd)
+ *   blk.N.attn_norm.weight [dim]          blk.N.ffn_norm.weight [dim]
+ *   blk.N.attn_q.weight [n_heads*head_dim, dim]
+ *   blk.N.attn_k.weight [n_kv_heads*head_dim, dim]   (and attn_v)
+ *   blk.N.attn_output.weight [dim, n_heads*head_dim]
+ *   blk.N.attn_q.bias / attn_k.bias / attn_v.bias    (Qwen2 only)
+ *   blk.N.ffn_gate.weight [hidden, dim]   blk.N.ffn_up.weight [hidden, dim]
+ *   blk.N.ffn_down.weight [dim, hidden]
+ * Shapes are outermost first (row-major): W[out][in], so y = W x. */
+#ifndef SEEDCHIP_MODEL_H
+#define SEEDCHIP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seedchip/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Element types of stored weights (block-quantized ones are GGUF's). */
+typedef enum sc_wtype {
+  SC_WTYPE_F32,
+  SC_WTYPE_F16,
+  SC_WTYPE_BF16,
+  SC_WTYPE_Q8_0, /* blocks of 32: fp16 scale d, 32 x int8 q; x = d * q */
+  SC_WTYPE_Q4_0, /* blocks of 32: fp16 scale d, 16 bytes of nibbles; x = d * (q - 8);
+                    element j < 16 in the low nibble of byte j, j >= 16 in the high one of j-16 */
+  SC_WTYPE_COUNT
+} sc_wtype;
+
+const char *sc_wtype_name(sc_wtype t); /* "F32" ... "Q4_0" */
+
+/* How a rotary embedding pairs the elements of a head. */
+typedef enum sc_rope_style {
+  SC_ROPE_PAIRS,  /* (2i, 2i+1): llama2.c, Meta's checkpoints, GGUF llama */
+  SC_ROPE_HALVES, /* (i, i + head_dim/2): Hugging Face / NeoX layout */
+} sc_rope_style;
+
+typedef struct sc_model_config {
+  char arch[32];       /* "llama", "qwen2", "mistral" */
+  uint32_t dim;        /* model width */
+  uint32_t hidden_dim; /* feed-forward width */
+  uint32_t n_layers;
+  uint32_t n_heads, n_kv_heads; /* n_heads % n_kv_heads == 0 */
+  uint32_t head_dim;            /* dim / n_heads unless the file says otherwise */
+  uint32_t vocab_size;
+  uint32_t max_seq_len; /* context the model was trained for */
+  float rope_theta;     /* 10000 unless the file says otherwise */
+  float norm_eps;       /* RMSNorm epsilon (1e-5 unless the file says otherwise) */
+  sc_rope_style rope_style;
+  bool tied_embeddings; /* the classifier is token_embd */
+  bool qkv_bias;        /* attn_q/k/v have biases (Qwen2) */
+} sc_model_config;
+
+typedef struct sc_tensor {
+  const char *name; /* canonical name (see above) */
+  sc_wtype type;
+  uint32_t rank;
+  uint64_t shape[4]; /* outermost first */
+  uint64_t n_elems;
+  const void *data; /* n_bytes at data, inside the mapped file (or owned) */
+  uint64_t n_bytes;
+} sc_tensor;
+
+typedef struct sc_model sc_model;
+
+/* The configuration (always filled, also for weightless loads). */
+const sc_model_config *sc_model_config_of(const sc_model *m);
+/* Tensor by canonical name, or NULL. */
+const sc_tensor *sc_model_tensor(const sc_model *m, const char *name);
+size_t sc_model_tensor_count(const sc_model *m);
+const sc_tensor *sc_model_tensor_at(const sc_model *m, size_t i);
+/* The file the model came from ("llama2.c", "gguf", "safetensors"). */
+const char *sc_model_format(const sc_model *m);
+void sc_model_free(sc_model *m);
+
+/* Decodes n elements of t starting at element `first` to FP32 (exact for
+ * F32/F16/BF16; d * q for the block formats, in FP32 arithmetic). */
+void sc_tensor_to_f32(const sc_tensor *t, uint64_t first, uint64_t n, float *out);
+
+/* Loads by file contents: a GGUF magic, a safetensors header, else a llama2.c
+ * checkpoint. err gets the message on failure. */
+SC_MUST_USE sc_status sc_model_load(const char *path, sc_model **out, char *err, size_t err_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,136 @@
+/* llama_graph.c: the graph of one step of a Llama-family decoder (Llama,
+ * Mistral, Qwen2): per layer RMSNorm, Q/K/V projections (with biases for
+ * Qwen2), RoPE, the KV-cache update, causal grouped-query attention, the
+ * output projection and residual, RMSNorm, the SwiGLU feed-forward and
+ * residual; then the final norm and the classifier. */
+#include <stdio.h>
+#include <string.h>
+
+#include "seedchip/cc.h"
+
+typedef struct builder {
+  sc_graph *g;
+  sc_dtype dt;
+  bool ok;
+} builder;
+
+static uint32_t id_of(builder *b, int64_t id) {
+  if (id < 0) b->ok = false;
+  return id < 0 ? 0 : (uint32_t)id;
+}
+
+static uint32_t weight(builder *b, const char *name, uint32_t rank, int64_t d0, int64_t d1) {
+  int64_t shape[2] = {d0, d1};
+  return id_of(b, sc_graph_const(b->g, name, b->dt, rank, shape, name));
+}
+
+static uint32_t op(builder *b, const char *name, sc_gop o, uint32_t n, const uint32_t *in,
+                   const sc_gattrs *at) {
+  return id_of(b, sc_graph_op(b->g, name, o, in, n, at));
+}
+
+static uint32_t reshape(builder *b, const char *name, uint32_t x, uint32_t rank, int64_t d0,
+                        int64_t d1, int64_t d2) {
+  sc_gattrs at = {.rank = rank, .shape = {d0, d1, d2}};
+  return op(b, name, SC_GOP_RESHAPE, 1, (uint32_t[]){x}, &at);
+}
+
+sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *step, sc_graph **out,
+                            char *err, size_t err_size) {
+  *out = NULL;
+  const uint32_t D = cfg->dim, F = cfg->hidden_dim, L = cfg->n_layers, H = cfg->n_heads;
+  const uint32_t KV = cfg->n_kv_heads, HD = cfg->head_dim, V = cfg->vocab_size;
+  const uint32_t T = step->tokens, S = step->max_seq;
+  if (!D || !F || !L || !H || !KV || !HD || !V || !T || !S)
+    return sc_errf(err, err_size, SC_STATUS_INVALID, "llama graph: a size is zero");
+  if (H % KV)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "llama graph: %u query heads do not divide into %u kv heads", H, KV);
+  if (T > S)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "llama graph: %u tokens per step exceed the cache's %u positions", T, S);
+  if (step->act_dtype != SC_DTYPE_FP32 && step->act_dtype != SC_DTYPE_BF16)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "llama graph: activations are fp32 or bf16, not %s",
+                   sc_dtype_name(step->act_dtype));
+  char name[64];
+  snprintf(name, sizeof name, "%s_t%u", cfg->arch[0] ? cfg->arch : "llama", T);
+  builder b = {sc_graph_create(name), step->act_dtype, true};
+  if (!b.g) return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "out of memory");
+  sc_graph *g = b.g;
+  uint32_t tokens = id_of(&b, sc_graph_input(g, "tokens", SC_DTYPE_INT32, 1, (int64_t[]){T}));
+  uint32_t pos = id_of(&b, sc_graph_input(g, "pos", SC_DTYPE_INT32, 1, (int64_t[]){T}));
+  uint32_t embd = weight(&b, "token_embd.weight", 2, V, D);
+  uint32_t x = op(&b, "x", SC_GOP_EMBEDDING, 2, (uint32_t[]){embd, tokens}, NULL);
+  sc_gattrs norm = {.eps = cfg->norm_eps}, proj = {.trans_b = 1};
+  sc_gattrs rope = {.theta = cfg->rope_theta, .rope_halves = cfg->rope_style == SC_ROPE_HALVES};
+  sc_gattrs attn = {.causal = 1};
+  char n[SC_GRAPH_NAME_MAX], w[SC_GRAPH_NAME_MAX];
+#define NAME(fmt) (snprintf(n, sizeof n, fmt, l), n)
+#define W(fmt) (snprintf(w, sizeof w, fmt, l), w)
+  for (uint32_t l = 0; l < L && b.ok; l++) {
+    uint32_t an = weight(&b, W("blk.%u.attn_norm.weight"), 1, D, 0);
+    uint32_t h = op(&b, NAME("l%u.attn_in"), SC_GOP_RMSNORM, 2, (uint32_t[]){x, an}, &norm);
+    uint32_t qkv[3];
+    static const char *const which[3] = {"q", "k", "v"};
+    const uint32_t heads[3] = {H, KV, KV};
+    for (int j = 0; j < 3; j++) {
+      snprintf(w, sizeof w, "blk.%u.attn_%s.weight", l, which[j]);
+      uint32_t wt = weight(&b, w, 2, (int64_t)heads[j] * HD, D), in[3] = {h, wt, 0};
+      uint32_t n_in = 2;
+      if (cfg->qkv_bias) {
+        snprintf(w, sizeof w, "blk.%u.attn_%s.bias", l, which[j]);
+        in[n_in++] = weight(&b, w, 1, (int64_t)heads[j] * HD, 0);
+      }
+      snprintf(n, sizeof n, "l%u.%s", l, which[j]);
+      uint32_t p = op(&b, n, SC_GOP_MATMUL, n_in, in, &proj);
+      snprintf(n, sizeof n, "l%u.%s_heads", l, which[j]);
+      qkv[j] = reshape(&b, n, p, 3, T, heads[j], HD);
+    }
+    uint32_t q = op(&b, NAME("l%u.q_rope"), SC_GOP_ROPE, 2, (uint32_t[]){qkv[0], pos}, &rope);
+    uint32_t k = op(&b, NAME("l%u.k_rope"), SC_GOP_ROPE, 2, (uint32_t[]){qkv[1], pos}, &rope);
+    int64_t cache_shape[3] = {S, KV, HD};
+    snprintf(n, sizeof n, "k_cache.%u", l);
+    uint32_t kc0 = id_of(&b, sc_graph_state(g, n, step->act_dtype, 3, cache_shape));
+    snprintf(n, sizeof n, "v_cache.%u", l);
+    uint32_t vc0 = id_of(&b, sc_graph_state(g, n, step->act_dtype, 3, cache_shape));
+    uint32_t kc =
+        op(&b, NAME("l%u.k_cache"), SC_GOP_CACHE_WRITE, 3, (uint32_t[]){kc0, k, pos}, NULL);
+    uint32_t vc =
+        op(&b, NAME("l%u.v_cache"), SC_GOP_CACHE_WRITE, 3, (uint32_t[]){vc0, qkv[2], pos}, NULL);
+    uint32_t a = op(&b, NAME("l%u.attn"), SC_GOP_ATTENTION, 4, (uint32_t[]){q, kc, vc, pos}, &attn);
+    uint32_t af = reshape(&b, NAME("l%u.attn_flat"), a, 2, T, (int64_t)H * HD, 0);
+    uint32_t wo = weight(&b, W("blk.%u.attn_output.weight"), 2, D, (int64_t)H * HD);
+    uint32_t o = op(&b, NAME("l%u.attn_out"), SC_GOP_MATMUL, 2, (uint32_t[]){af, wo}, &proj);
+    x = op(&b, NAME("l%u.x_attn"), SC_GOP_ADD, 2, (uint32_t[]){x, o}, NULL);
+    uint32_t fn = weight(&b, W("blk.%u.ffn_norm.weight"), 1, D, 0);
+    uint32_t h2 = op(&b, NAME("l%u.ffn_in"), SC_GOP_RMSNORM, 2, (uint32_t[]){x, fn}, &norm);
+    uint32_t wg = weight(&b, W("blk.%u.ffn_gate.weight"), 2, F, D);
+    uint32_t wu = weight(&b, W("blk.%u.ffn_up.weight"), 2, F, D);
+    uint32_t wd = weight(&b, W("blk.%u.ffn_down.weight"), 2, D, F);
+    uint32_t gt = op(&b, NAME("l%u.gate"), SC_GOP_MATMUL, 2, (uint32_t[]){h2, wg}, &proj);
+    uint32_t up = op(&b, NAME("l%u.up"), SC_GOP_MATMUL, 2, (uint32_t[]){h2, wu}, &proj);
+    uint32_t sw = op(&b, NAME("l%u.swiglu"), SC_GOP_SWIGLU, 2, (uint32_t[]){gt, up}, NULL);
+    uint32_t dn = op(&b, NAME("l%u.down"), SC_GOP_MATMUL, 2, (uint32_t[]){sw, wd}, &proj);
+    x = op(&b, NAME("l%u.x_ffn"), SC_GOP_ADD, 2, (uint32_t[]){x, dn}, NULL);
+  }
+#undef NAME
+#undef W
+  uint32_t on = weight(&b, "output_norm.weight", 1, D, 0);
+  uint32_t xf = op(&b, "x_final", SC_GOP_RMSNORM, 2, (uint32_t[]){x, on}, &norm);
+  uint32_t cls = cfg->tied_embeddings ? embd : weight(&b, "output.weight", 2, V, D);
+  uint32_t logits = op(&b, "logits", SC_GOP_MATMUL, 2, (uint32_t[]){xf, cls}, &proj);
+  if (b.ok) sc_graph_output(g, logits);
+  sc_strbuf errors = {0};
+  sc_status st = b.ok ? sc_graph_verify(g, &errors) : SC_STATUS_NO_MEMORY;
+  if (st != SC_STATUS_OK) {
+    sc_errf(err, err_size, st, "llama graph: %s",
+            b.ok ? sc_strbuf_str(&errors) : sc_graph_error(g));
+    sc_strbuf_free(&errors);
+    sc_graph_destroy(g);
+    return st;
+  }
+  sc_strbuf_free(&errors);
+  *out = g;
+  return SC_STATUS_OK;
+}
