@@ -65,6 +65,11 @@ SC_MUST_USE sc_status sc_rt_buffer(sc_rt_program *p, const char *name, uint64_t 
  * back by sc_rt_wait. host NULL unbinds. INVALID for a const or scratch buffer. */
 SC_MUST_USE sc_status sc_rt_bind(sc_rt_program *p, const char *name, void *host, size_t size);
 
+/* Launch arguments for later launches: x1 .. xn of every core start with
+ * args[0 .. n-1] (at most SC_SIM_MAX_ARGS). A compiled program reads its
+ * per-run scalars (token position, sequence length) from them. */
+void sc_rt_set_args(sc_device *dev, const uint64_t *args, unsigned n);
+
 /* Copies the bound inputs and starts the program on every core. */
 SC_MUST_USE sc_status sc_rt_launch(sc_device *dev, sc_rt_program *p);
 

@@ -132,6 +132,12 @@ void sc_sim_set_record(sc_sim *sim, bool record_ops);
  * cycles. Reset to 0 by each run. */
 void sc_sim_set_host_traffic(sc_sim *sim, uint64_t to_device, uint64_t from_device);
 
+/* Launch arguments: registers x1 .. xn of every core hold args[0 .. n-1]
+ * when a run starts (the other registers hold 0). n <= SC_SIM_MAX_ARGS; more
+ * are ignored. The values stay for later runs until set again. */
+#define SC_SIM_MAX_ARGS 16
+void sc_sim_set_args(sc_sim *sim, const uint64_t *args, unsigned n);
+
 /* The profile of the last completed timed run, or NULL (functional mode, no
  * run yet, or the run trapped). Valid until the next run or destroy. */
 const sc_profile *sc_sim_profile(const sc_sim *sim);

@@ -105,6 +105,10 @@ sc_status sc_rt_set_mode(sc_device *dev, sc_sim_mode mode, bool record_ops) {
   return SC_STATUS_OK;
 }
 
+void sc_rt_set_args(sc_device *dev, const uint64_t *args, unsigned n) {
+  sc_sim_set_args(dev->sim, args, n);
+}
+
 const sc_profile *sc_rt_profile(const sc_device *dev) {
   return sc_sim_profile(dev->sim);
 }

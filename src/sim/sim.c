@@ -129,6 +129,11 @@ void sc_sim_set_record(sc_sim *sim, bool record_ops) {
   sim->record_ops = record_ops;
 }
 
+void sc_sim_set_args(sc_sim *sim, const uint64_t *args, unsigned n) {
+  sim->n_args = n < SC_SIM_MAX_ARGS ? n : SC_SIM_MAX_ARGS;
+  for (unsigned i = 0; i < sim->n_args; i++) sim->args[i] = args[i];
+}
+
 void sc_sim_set_host_traffic(sc_sim *sim, uint64_t to_device, uint64_t from_device) {
   sim->host_to_device = to_device;
   sim->host_from_device = from_device;
@@ -646,6 +651,7 @@ bool sim_reset(sc_sim *sim) {
   for (uint32_t c = 0; c < sim->n_cores; c++) {
     sim_core *core = &sim->cores[c];
     memset(core->x, 0, sizeof core->x);
+    for (unsigned i = 0; i < sim->n_args; i++) core->x[1 + i] = sim->args[i];
     memset(core->sem, 0, sizeof core->sem);
     memset(core->q, 0, sizeof core->q);
     memset(core->counters, 0, sizeof core->counters);

@@ -96,6 +96,8 @@ struct sc_sim {
   bool record_ops;    /* timed modes: keep every op's interval in the profile */
   sc_profile profile; /* of the last timed run */
   uint64_t host_to_device, host_from_device; /* host-link bytes of the next run */
+  uint64_t args[SC_SIM_MAX_ARGS];            /* launch arguments: x1 .. x[n_args] */
+  unsigned n_args;
   bool have_profile;
   char errmsg[512];
 };

@@ -105,6 +105,31 @@ bool sim_exec_CSRR(sc_sim *sim, sim_core *core, const sim_op *op) {
   return next(core);
 }
 
+/* Loads from this core's SRAM: little-endian, aligned, inside the SRAM. */
+static bool load(sc_sim *sim, sim_core *core, const sim_op *op, unsigned bytes) {
+  uint64_t addr = op->xs1 + (uint64_t)op->in.imm;
+  sim_view v;
+  if (!sim_view_resolve(sim, core, op, "address", SC_ISA_SPACE_SRAM, 0, addr, SC_DTYPE_INT32, 1,
+                        bytes / 4, 0, &v))
+    return false;
+  if (addr % bytes)
+    return sim_trap(sim, core, op, SC_TRAP_MISALIGNED, "address 0x%llx is not a multiple of %u",
+                    (unsigned long long)addr, bytes);
+  uint64_t x = 0;
+  for (unsigned b = 0; b < bytes; b++) x |= (uint64_t)v.base[b] << (8 * b);
+  if (bytes == 4) x = (uint64_t)(int64_t)(int32_t)(uint32_t)x;
+  wr(core, op, x);
+  return next(core);
+}
+
+bool sim_exec_LW(sc_sim *sim, sim_core *core, const sim_op *op) {
+  return load(sim, core, op, 4);
+}
+
+bool sim_exec_LD(sc_sim *sim, sim_core *core, const sim_op *op) {
+  return load(sim, core, op, 8);
+}
+
 /* pc = pc + offset, trapping when the target leaves the code. */
 static bool jump(sc_sim *sim, sim_core *core, const sim_op *op, int64_t target) {
   if (target < 0 || (uint64_t)target >= core->n_code)

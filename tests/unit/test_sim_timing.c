@@ -310,12 +310,68 @@ static void test_timed_traps(void **state) {
   sc_arch_destroy(arch);
 }
 
+/* ---- scalar loads and launch arguments (every mode) ---- */
+
+static void test_loads_and_args(void **state) {
+  (void)state;
+  sc_arch *arch;
+  assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
+  sc_strbuf diags = {0};
+  sc_program *prog;
+  /* x1 = 0x100 (an argument): lw the words at 0x100 and 0x104, ld the
+   * double word at 0x108, and x3 + x2 from the second argument. */
+  const char *text = ".arch sc1\n.core 0-1\n  lw x5, x1, 0\n  lw x6, x1, 4\n  ld x7, x1, 8\n"
+                     "  add x8, x2, x2\n  halt\n";
+  if (sc_asm_assemble(text, strlen(text), "t.sasm", NULL, &prog, &diags) != SC_STATUS_OK)
+    fail_msg("%s", sc_strbuf_str(&diags));
+  static const uint8_t bytes[16] = {0x78, 0x56, 0x34, 0x12, 0xfe, 0xff, 0xff, 0xff,
+                                    1,    2,    3,    4,    5,    6,    7,    0x88};
+  for (sc_sim_mode m = SC_SIM_FUNCTIONAL; m < SC_SIM_MODE_COUNT; m++) {
+    sc_sim_options opt = {.mode = m};
+    sc_sim *sim;
+    assert_int_equal(sc_sim_create(arch, &opt, &sim), SC_STATUS_OK);
+    for (uint32_t c = 0; c < 2; c++) {
+      size_t n;
+      const uint64_t *code = sc_prog_code(prog, c, &n);
+      assert_int_equal(sc_sim_set_code(sim, c, code, n), SC_STATUS_OK);
+      assert_int_equal(sc_sim_write_sram(sim, c, 0x100, bytes, sizeof bytes), SC_STATUS_OK);
+    }
+    sc_sim_set_args(sim, (const uint64_t[]){0x100, 21}, 2);
+    assert_int_equal(sc_sim_run(sim), SC_STATUS_OK);
+    for (uint32_t c = 0; c < 2; c++) {
+      assert_int_equal(sc_sim_reg(sim, c, 1), 0x100);
+      assert_int_equal(sc_sim_reg(sim, c, 5), 0x12345678);
+      assert_int_equal(sc_sim_reg(sim, c, 6), (uint64_t)-2); /* sign-extended */
+      assert_int_equal(sc_sim_reg(sim, c, 7), 0x8807060504030201ull);
+      assert_int_equal(sc_sim_reg(sim, c, 8), 42);
+      assert_int_equal(sc_sim_reg(sim, c, 3), 0); /* beyond the arguments */
+    }
+    sc_sim_destroy(sim);
+  }
+  sc_prog_destroy(prog);
+  /* misaligned and out-of-bounds loads trap */
+  sc_status st;
+  sc_sim *sim = run_text(".core 0\n  li x1, 2\n  lw x5, x1, 0\n  halt\n", SC_SIM_TIMED, false, &st);
+  assert_int_equal(st, SC_STATUS_TRAP);
+  assert_int_equal(sc_sim_trap(sim)->cause, SC_TRAP_MISALIGNED);
+  sc_sim_destroy(sim);
+  sim = run_text(".core 0\n  li x1, 0x1000000\n  ld x5, x1, -8\n  ld x5, x1, 0\n  halt\n",
+                 SC_SIM_FUNCTIONAL, false, &st);
+  assert_int_equal(st, SC_STATUS_TRAP);
+  assert_int_equal(sc_sim_trap(sim)->cause, SC_TRAP_OUT_OF_BOUNDS);
+  assert_int_equal(sc_sim_trap(sim)->pc, 2); /* the last double word loads; past the end traps */
+  sc_sim_destroy(sim);
+  sc_strbuf_free(&diags);
+  sc_arch_destroy(arch);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_vpu_throughput),     cmocka_unit_test(test_bank_conflicts),
       cmocka_unit_test(test_dma_formula),        cmocka_unit_test(test_noc_routes),
       cmocka_unit_test(test_signal_and_barrier), cmocka_unit_test(test_energy_and_records),
       cmocka_unit_test(test_cnt_read_cycles),    cmocka_unit_test(test_timed_traps),
+      cmocka_unit_test(test_loads_and_args),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
