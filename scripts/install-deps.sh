@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   gcc libc6-dev make cmake ninja-build pkg-config   # build
   libcmocka-dev libcjson-dev zlib1g-dev             # unit tests, JSON, CRC-32
+  libutf8proc-dev                                   # Unicode classes (GPT-2 BPE tokenizer)
   clang clang-format libclang-rt-14-dev             # fuzz targets, format check
 )
 

@@ -1,0 +1,62 @@
+/* llm_int.h: what the model loaders of layer `llm` share: building an
+ * sc_model (configuration, tensors, mapped files, owned memory) and checking
+ * that its tensors match its configuration. model.c implements it; the
+ * loaders (llama2c.c, gguf.c, safetensors.c) use it. */
+#ifndef SEEDCHIP_LLM_INT_H
+#define SEEDCHIP_LLM_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seedchip/model.h"
+
+/* A new, empty model loaded from a file of `format` ("gguf"). NULL when out of
+ * memory. Its configuration is zeroed except rope_theta 10000, norm_eps 1e-5,
+ * rope_style PAIRS. */
+sc_model *llm_model_new(const char *format);
+sc_model_config *llm_model_config(sc_model *m);
+
+/* Maps the whole file at path read-only for the model's lifetime (mmap, or
+ * read into owned memory where mmap is unavailable). IO with "path: reason". */
+SC_MUST_USE sc_status llm_model_map(sc_model *m, const char *path, const uint8_t **base,
+                                    uint64_t *size, char *err, size_t err_size);
+
+/* size bytes of zeroed memory the model owns (for converted data). NULL when
+ * out of memory. */
+void *llm_model_alloc(sc_model *m, uint64_t size);
+
+/* Adds a tensor (name copied; data borrowed from a mapping or owned memory).
+ * INVALID when the name repeats, the rank is 0 or above 4, a dimension is 0,
+ * the element count overflows, a block type's row is not a multiple of 32, or
+ * n_bytes is not exactly what type and shape need ("name: expected ... bytes,
+ * found ..."). */
+SC_MUST_USE sc_status llm_model_add_tensor(sc_model *m, const char *name, sc_wtype type,
+                                           uint32_t rank, const uint64_t *shape, const void *data,
+                                           uint64_t n_bytes, char *err, size_t err_size);
+
+/* Bytes of n elements of type t (block types: n a multiple of 32), or 0. */
+uint64_t llm_wtype_bytes(sc_wtype t, uint64_t n);
+
+/* Checks the configuration (counts >= 1, heads divide, head_dim * n_heads
+ * sensible) and that every tensor the configuration needs is present with the
+ * shape it needs (see model.h), naming the first tensor that is missing or
+ * has the wrong shape: "blk.2.ffn_up.weight: expected [172, 64], found [64,
+ * 172]". Sets tied_embeddings when output.weight is absent. */
+SC_MUST_USE sc_status llm_model_check(sc_model *m, char *err, size_t err_size);
+
+/* The per-format loaders sc_model_load dispatches to (llama2c.c, gguf.c,
+ * safetensors.c). Each fills *out on success (the caller frees it with
+ * sc_model_free) and leaves it NULL on failure, with "path: ..." in err. */
+SC_MUST_USE sc_status llm_load_llama2c(const char *path, sc_model **out, char *err,
+                                       size_t err_size);
+SC_MUST_USE sc_status llm_load_gguf(const char *path, sc_model **out, char *err, size_t err_size);
+SC_MUST_USE sc_status llm_load_safetensors(const char *path, sc_model **out, char *err,
+                                           size_t err_size);
+
+/* The llama2.c loader on bytes already in memory (borrowed for the model's
+ * lifetime; name is the file name for messages): fills the empty model m.
+ * The fuzz target calls it directly. */
+SC_MUST_USE sc_status llm_llama2c_parse(sc_model *m, const uint8_t *base, uint64_t size,
+                                        const char *name, char *err, size_t err_size);
+
+#endif
