@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# test_generate_cli.sh SEEDCHIP: `seedchip generate` end to end on the
+# simulated chip: stories260K (llama2.c checkpoint with its tokenizer, and the
+# GGUF copy with the tokenizer it carries) reproduces the greedy and the
+# sampled stories that llama2.c's documentation publishes (tests/data), and
+# prints the chip's figures; bad usage exits 2. Needs ../shared/models (or
+# $SEEDCHIP_MODELS); exits 77 (skipped) without it.
+set -u
+bin=$1
+src=${SEEDCHIP_SOURCE_DIR:?}
+models=${SEEDCHIP_MODELS:-$src/../shared/models}
+ckpt=$models/llama2c/stories260K.bin
+if [ ! -f "$ckpt" ]; then
+  echo "skipped: $ckpt not found (set SEEDCHIP_MODELS)"
+  exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+same_text() { diff <(sed 's/[[:space:]]*$//' "$1") <(sed 's/[[:space:]]*$//' "$2") >/dev/null; }
+
+"$bin" generate --model "$ckpt" --tokenizer "$models/llama2c/tok512.bin" -n 256 \
+  >"$tmp/greedy.txt" 2>"$tmp/figures" || fail "greedy run: $(cat "$tmp/figures")"
+same_text "$tmp/greedy.txt" "$src/tests/data/stories260K_greedy.txt" ||
+  fail "greedy story differs from the published one: $(head -c 300 "$tmp/greedy.txt")"
+for want in "time to first token" "time per output token" "tokens/s" "energy per token" \
+  "MXU utilization" "bandwidth" "simulator"; do
+  grep -q "$want" "$tmp/figures" || fail "figures lack '$want': $(cat "$tmp/figures")"
+done
+
+"$bin" generate --model "$ckpt" --tokenizer "$models/llama2c/tok512.bin" -n 256 --temp 1.0 \
+  --top-p 0.9 --seed 133742 >"$tmp/sampled.txt" 2>/dev/null || fail "sampled run"
+same_text "$tmp/sampled.txt" "$src/tests/data/stories260K_t1_p0.9_s133742.txt" ||
+  fail "sampled story differs from the published one: $(head -c 300 "$tmp/sampled.txt")"
+
+if [ -f "$models/gguf/stories260K.gguf" ]; then
+  "$bin" generate --model "$models/gguf/stories260K.gguf" -n 256 >"$tmp/gguf.txt" 2>/dev/null ||
+    fail "gguf run"
+  same_text "$tmp/gguf.txt" "$src/tests/data/stories260K_greedy.txt" ||
+    fail "the GGUF copy generates another story: $(head -c 300 "$tmp/gguf.txt")"
+fi
+
+# Usage errors exit 2; a model without a tokenizer exits 1.
+"$bin" generate 2>/dev/null; [ $? -eq 2 ] || fail "no --model should exit 2"
+"$bin" generate --model "$ckpt" --dtype int3 2>/dev/null; [ $? -eq 2 ] || fail "bad dtype"
+"$bin" generate --model "$ckpt" --temp -1 2>/dev/null; [ $? -eq 2 ] || fail "negative temp"
+"$bin" generate --model "$ckpt" 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "pass --tokenizer" "$tmp/err" || fail "missing tokenizer: $(cat "$tmp/err")"
+"$bin" generate --model "$src/README.md" 2>"$tmp/err"
+[ $? -eq 1 ] || fail "a non-model file should exit 1: $(cat "$tmp/err")"
+
+if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all generate checks passed"
