@@ -37,6 +37,29 @@ typedef struct sc_llama_step {
 SC_MUST_USE sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *step,
                                         sc_graph **out, char *err, size_t err_size);
 
+/* How a compiled program stores and multiplies its matmul weights
+ * (docs/COMPILER.md, "Dtypes"). Everything else stays FP32. */
+typedef enum sc_cc_wdtype {
+  SC_CC_F32,         /* "f32": FP32 weights and activations */
+  SC_CC_BF16,        /* "bf16": BF16 weights, activations rounded to BF16, FP32 sums */
+  SC_CC_FP8,         /* "fp8": E4M3 weights with one scale per tensor, activations E4M3 with a
+                        scale per row (max |x| / 448) */
+  SC_CC_FP8_CHANNEL, /* "fp8-channel": the same with one weight scale per output channel */
+  SC_CC_INT8,        /* "int8": weight-only INT8, one scale per output channel, BF16 array */
+  SC_CC_INT4,        /* "int4": weight-only INT4, one scale per group of 32 inputs (or the
+                        largest power of two dividing K), BF16 array */
+  SC_CC_WDTYPE_COUNT
+} sc_cc_wdtype;
+
+const char *sc_cc_wdtype_name(sc_cc_wdtype t); /* "f32" ...; "?" out of range */
+/* The dtype named s ("f32", "fp32", "bf16", "fp8", "fp8-channel", "int8", "int4"), or
+ * SC_CC_WDTYPE_COUNT. */
+sc_cc_wdtype sc_cc_wdtype_parse(const char *s);
+
+typedef struct sc_cc_options {
+  sc_cc_wdtype wdtype;
+} sc_cc_options;
+
 /* Compiles a verified one-token step graph (sc_cc_llama_graph with tokens
  * 1, fp32) to a program for arch, taking every const from model m by its
  * source name. The program's launch arguments are x1 = the token, x2 = its
@@ -49,6 +72,10 @@ SC_MUST_USE sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_lla
 SC_MUST_USE sc_status sc_cc_compile(const sc_graph *g, const sc_model *m, const sc_arch *arch,
                                     sc_program **out, sc_strbuf *listing, char *err,
                                     size_t err_size);
+/* The same with options (NULL = all defaults: f32). */
+SC_MUST_USE sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch *arch,
+                                         const sc_cc_options *opt, sc_program **out,
+                                         sc_strbuf *listing, char *err, size_t err_size);
 
 #ifdef __cplusplus
 }

@@ -24,12 +24,13 @@
 
 #include "seedchip/asm.h"
 #include "seedchip/cc.h"
+#include "seedchip/num.h"
 
 enum { ALIGN = 256 };
 
 /* SRAM regions of every core (byte offsets). */
 typedef struct sram_map {
-  uint64_t consts, a, b, c, s, w, size;
+  uint64_t consts, a, b, c, s, q, scale, w, size;
 } sram_map;
 
 /* Small FP32 constants, copied into every core's SRAM at the start. */
@@ -39,7 +40,11 @@ typedef struct gen {
   const sc_graph *g;
   const sc_model *m;
   const sc_arch *a;
+  sc_cc_options opt;
   sc_strbuf text;
+  /* per matmul value: its weights' storage (the fp32 const's when f32), their
+   * scales, and the scale group along K */
+  uint64_t *mw_addr, *ms_addr, *mgroup;
   /* per value: device address (aliases share), bytes */
   uint64_t *addr, *bytes;
   uint64_t next;         /* next free device address */
@@ -73,6 +78,7 @@ static void note_line(gen *G) {
 
 /* One line of text: an instruction (indented) or, with indent false, a
  * directive or label. */
+static void emit(gen *G, bool indent, const char *fmt, va_list ap) SC_PRINTF(3, 0);
 static void emit(gen *G, bool indent, const char *fmt, va_list ap) {
   if (indent) sc_strbuf_append(&G->text, "  ", 2);
   sc_strbuf_vprintf(&G->text, fmt, ap);
@@ -273,17 +279,89 @@ static void gen_cache_write(gen *G, const sc_gvalue *y, uint32_t k) {
   only_core0_end(G, k);
 }
 
+/* Byte offset of `elems` elements of `bits` bits: xd = xs * bits / 8. */
+static void elem_bytes(gen *G, unsigned xd, unsigned xs, unsigned bits) {
+  switch (bits) {
+  case 32:
+    line(G, "shli x%u, x%u, 2", xd, xs);
+    break;
+  case 16:
+    line(G, "shli x%u, x%u, 1", xd, xs);
+    break;
+  case 8:
+    line(G, "mv x%u, x%u", xd, xs);
+    break;
+  default:
+    line(G, "shri x%u, x%u, 1", xd, xs);
+    break;
+  }
+}
+
+/* The storage of a matmul's weights under the compile options. */
+typedef struct wform {
+  const char *wdt, *adt; /* weight and activation dtypes in SRAM */
+  unsigned wbits, abits;
+  bool ldwq; /* int8 / int4: scaled load into a bf16 array */
+  bool fp8;  /* fp8 x fp8, rescaled after the drain */
+  bool channel;
+} wform;
+
+static wform form_of(sc_cc_wdtype t) {
+  switch (t) {
+  case SC_CC_BF16:
+    return (wform){"bf16", "bf16", 16, 16, false, false, false};
+  case SC_CC_INT8:
+    return (wform){"int8", "bf16", 8, 16, true, false, true};
+  case SC_CC_INT4:
+    return (wform){"int4", "bf16", 4, 16, true, false, false};
+  case SC_CC_FP8:
+    return (wform){"fp8e4m3", "fp8e4m3", 8, 8, false, true, false};
+  case SC_CC_FP8_CHANNEL:
+    return (wform){"fp8e4m3", "fp8e4m3", 8, 8, false, true, true};
+  default:
+    return (wform){"fp32", "fp32", 32, 32, false, false, false};
+  }
+}
+
 /* y[1, N] = x[1, K] @ W[N, K]^T (+ bias): output tiles of up to mxu.cols
- * columns, tile j on core j mod cores, K in chunks of up to mxu.rows. */
+ * columns, tile j on core j mod cores, K in chunks of up to mxu.rows. The
+ * weights are stored per the options (docs/COMPILER.md, "Dtypes"). */
 static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *x = val(G, y->in[0]), *w = val(G, y->in[1]);
   uint64_t K = last(x), N = (uint64_t)w->shape[0];
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
   uint64_t tiles = (N + TC - 1) / TC, cores = G->a->cores.count;
-  /* x into every core's SRAM A */
+  wform f = form_of(G->opt.wdtype);
+  uint64_t wbase = G->mw_addr[id], sbase = G->ms_addr[id], group = G->mgroup[id];
+  /* x into every core's SRAM A (converted to the activation dtype), or for
+   * fp8 quantized with a per-row scale s_a = max|x| / 448 into Q */
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, G->s.a);
-  dma1(G, "sram[x5]", "hbm[x4]", K, 0);
+  li(G, 8, K);
+  line(G, "dma.1d sram[x5]:%s, hbm[x4]:fp32, x8, x0, q0 @signal(s0)", f.fp8 ? "fp32" : f.adt);
+  line(G, "sync.wait s0, 1");
+  if (f.fp8) {
+    li(G, 6, G->s.c);
+    li(G, 7, G->s.s);
+    li(G, 24, G->s.q);
+    line(G, "li x8, 1");
+    li(G, 9, K);
+    li(G, 10, K * 4);
+    li(G, 11, K * 4);
+    line(G, "vpu.abs sram[x6]:fp32, sram[x5]:fp32, x8..x11");
+    line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
+    line(G, "li x9, 1");
+    li(G, 25, f32_bits(1.0f / 448.0f));
+    line(G, "vpu.muls sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
+    li(G, 25, f32_bits(1e-30f));
+    line(G, "vpu.maxs sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
+    li(G, 9, K);
+    li(G, 10, K);
+    line(G, "li x12, 4");
+    line(G, "li x13, 1");
+    line(G, "vpu.quant sram[x24]:fp8e4m3, sram[x5]:fp32, sram[x7]:fp32, x8..x13, tensor");
+    line(G, "sync.fence vpu");
+  }
   line(G, "sync.signal x3, s1, 1"); /* the weight buffer is free */
   line(G, "mv x20, x3");            /* j = core */
   li(G, 21, tiles);
@@ -296,9 +374,9 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 24, TC);
   line(G, "minu x23, x23, x24"); /* nt = min(TC, N - n0) */
   /* x25 = &W[n0][0]; x26 = kk (elements) */
-  li(G, 25, K * 4);
+  li(G, 25, K * f.wbits / 8);
   line(G, "mul x25, x25, x22");
-  li(G, 4, G->addr[y->in[1]]);
+  li(G, 4, wbase);
   line(G, "add x25, x25, x4");
   line(G, "li x26, 0");
   /* each K chunk: DMA W[n0 .. n0+nt][kk .. kk+kt] (nt rows of kt), load (nk), multiply */
@@ -306,35 +384,57 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 27, K);
   line(G, "sub x27, x27, x26");
   li(G, 28, TR);
-  line(G, "minu x27, x27, x28"); /* kt */
-  line(G, "mv x8, x27");         /* dma.2d: kt elements per row */
-  line(G, "mv x9, x23");         /*         nt rows */
-  line(G, "shli x10, x27, 2");   /*         dst stride kt * 4 */
-  li(G, 11, K * 4);              /*         src stride */
-  line(G, "shli x4, x26, 2");
+  line(G, "minu x27, x27, x28");  /* kt */
+  line(G, "mv x8, x27");          /* dma.2d: kt elements per row */
+  line(G, "mv x9, x23");          /*         nt rows */
+  elem_bytes(G, 10, 27, f.wbits); /*        dst stride */
+  li(G, 11, K * f.wbits / 8);     /*        src stride */
+  elem_bytes(G, 4, 26, f.wbits);
   line(G, "add x4, x4, x25");
   li(G, 5, G->s.w);
-  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
-  line(G, "mv x12, x27");      /* ldw: K = kt */
-  line(G, "mv x13, x23");      /*      N = nt */
-  line(G, "shli x14, x27, 2"); /* stored row stride */
-  line(G, "mxu.ldw sram[x5]:fp32, x12..x14, nk @wait(s0) @signal(s1)");
-  line(G, "li x15, 1"); /* mm: M = 1 */
-  li(G, 16, K * 4);
-  line(G, "shli x17, x23, 2");
-  li(G, 6, G->s.a);
-  line(G, "shli x7, x26, 2");
+  line(G, "dma.2d sram[x5]:%s, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", f.wdt, f.wdt);
+  line(G, "mv x12, x27");         /* ldw: K = kt */
+  line(G, "mv x13, x23");         /*      N = nt */
+  elem_bytes(G, 14, 27, f.wbits); /* stored row stride */
+  if (f.ldwq) {
+    /* the scales of rows kk / G .. : ceil(kt / G) rows of nt at S + (kk / G) * N + n0 */
+    li(G, 15, group);
+    line(G, "divu x28, x26, x15");
+    li(G, 4, N * 4);
+    line(G, "mul x28, x28, x4");
+    li(G, 4, sbase);
+    line(G, "add x28, x28, x4");
+    line(G, "shli x4, x22, 2");
+    line(G, "add x28, x28, x4");
+    line(G, "mv x8, x23");
+    line(G, "add x9, x27, x15");
+    line(G, "addi x9, x9, -1");
+    line(G, "divu x9, x9, x15");
+    line(G, "shli x10, x23, 2");
+    li(G, 11, N * 4);
+    li(G, 6, G->s.scale);
+    line(G, "dma.2d sram[x6]:fp32, hbm[x28]:fp32, x8..x11, x0, q0 @signal(s3)");
+    line(G, "mxu.ldwq sram[x5]:%s, sram[x6]:fp32, x12..x15, nk, bf16 @wait(s0) @signal(s1)", f.wdt);
+    line(G, "sync.wait s3, 1");
+  } else {
+    line(G, "mxu.ldw sram[x5]:%s, x12..x14, nk @wait(s0) @signal(s1)", f.wdt);
+  }
+  line(G, "li x16, 1"); /* mm: M = 1 */
+  li(G, 17, K * f.abits / 8);
+  line(G, "shli x18, x23, 2");
+  li(G, 6, f.fp8 ? G->s.q : G->s.a);
+  elem_bytes(G, 7, 26, f.abits);
   line(G, "add x6, x6, x7"); /* the activations x[kk ..] */
   line(G, "bne x26, x0, L%u_acc", k);
-  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, overwrite");
+  line(G, "mxu.mm acc[x0], sram[x6]:%s, x16..x18, overwrite", f.adt);
   line(G, "j L%u_next", k);
   label(G, "acc", k);
-  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, accumulate");
+  line(G, "mxu.mm acc[x0], sram[x6]:%s, x16..x18, accumulate", f.adt);
   label(G, "next", k);
   line(G, "add x26, x26, x27");
   li(G, 28, K);
   line(G, "blt x26, x28, L%u_chunk", k);
-  /* drain the tile, add the bias, store */
+  /* drain the tile, rescale (fp8), add the bias, store */
   line(G, "li x8, 1");
   line(G, "mv x9, x23");
   line(G, "shli x10, x23, 2");
@@ -342,6 +442,26 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 6, G->s.c);
   line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
   line(G, "sync.wait s2, 1");
+  if (f.fp8) {
+    /* y = (acc * s_a) * s_w (per tensor, or s_w[n0 ..] per channel) */
+    li(G, 7, G->s.s);
+    line(G, "li x12, 4");
+    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, scalar");
+    li(G, 4, sbase);
+    li(G, 7, G->s.scale);
+    if (f.channel) {
+      line(G, "shli x5, x22, 2");
+      line(G, "add x4, x4, x5");
+      line(G, "mv x12, x23");
+    } else {
+      line(G, "li x12, 1");
+    }
+    line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x12, x0, q0 @signal(s0)");
+    line(G, "sync.wait s0, 1");
+    line(G, "li x12, 4");
+    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, %s",
+         f.channel ? "row" : "scalar");
+  }
   if (y->n_in == 3) {
     li(G, 4, G->addr[y->in[2]]);
     line(G, "shli x5, x22, 2");
@@ -352,8 +472,8 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     line(G, "sync.wait s0, 1");
     line(G, "shli x12, x23, 2");
     line(G, "vpu.add sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, full");
-    line(G, "sync.fence vpu");
   }
+  line(G, "sync.fence vpu");
   li(G, 4, G->addr[id]);
   line(G, "shli x5, x22, 2");
   line(G, "add x4, x4, x5");
@@ -568,6 +688,49 @@ static bool plan(gen *G, sc_status *st) {
     if (v->kind == SC_GV_OP && v->op == SC_GOP_ROPE) G->head_dim = (uint32_t)last(v);
   }
   if (G->max_seq && G->max_seq > widest) widest = G->max_seq;
+  G->mw_addr = calloc(n, sizeof *G->mw_addr);
+  G->ms_addr = calloc(n, sizeof *G->ms_addr);
+  G->mgroup = calloc(n, sizeof *G->mgroup);
+  if (!G->mw_addr || !G->ms_addr || !G->mgroup)
+    return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  for (uint32_t i = 0; i < n; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
+    const sc_gvalue *w = val(G, v->in[1]);
+    uint64_t N = (uint64_t)w->shape[0], K = (uint64_t)w->shape[1];
+    if (w->kind != SC_GV_CONST || !v->attrs.trans_b)
+      return fail(G, st, SC_STATUS_UNSUPPORTED,
+                  "%%%s: matmul by a weight (a const, stored out x in) is supported", v->name);
+    G->mgroup[i] = K;
+    switch (G->opt.wdtype) {
+    case SC_CC_F32:
+      G->mw_addr[i] = G->addr[v->in[1]];
+      continue;
+    case SC_CC_BF16:
+      G->mw_addr[i] = alloc(G, N * K * 2);
+      continue;
+    case SC_CC_INT4: {
+      if (K % 2)
+        return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: int4 needs an even K, got %llu", v->name,
+                    (unsigned long long)K);
+      uint64_t gsz = 32;
+      while (K % gsz) gsz /= 2;
+      G->mgroup[i] = gsz;
+      G->mw_addr[i] = alloc(G, N * K / 2);
+      G->ms_addr[i] = alloc(G, K / gsz * N * 4);
+      continue;
+    }
+    case SC_CC_INT8:
+    case SC_CC_FP8_CHANNEL:
+      G->mw_addr[i] = alloc(G, N * K);
+      G->ms_addr[i] = alloc(G, N * 4);
+      continue;
+    default: /* fp8 per tensor */
+      G->mw_addr[i] = alloc(G, N * K);
+      G->ms_addr[i] = alloc(G, 4);
+      continue;
+    }
+  }
   G->consts = alloc(G, K_COUNT * 4);
   G->rope = G->head_dim && G->max_seq ? alloc(G, (uint64_t)G->max_seq * G->head_dim * 4) : 0;
   if (G->next > G->a->memory.capacity_bytes)
@@ -582,7 +745,9 @@ static bool plan(gen *G, sc_status *st) {
   G->s.b = G->s.a + rowb;
   G->s.c = G->s.b + rowb;
   G->s.s = G->s.c + rowb;
-  G->s.w = G->s.s + ALIGN;
+  G->s.q = G->s.s + ALIGN;
+  G->s.scale = G->s.q + rowb;
+  G->s.w = G->s.scale + align_up((uint64_t)G->a->core.mxu.rows / 2 * G->a->core.mxu.cols * 4);
   G->s.size = G->s.w + tile;
   if (G->s.size > G->a->core.sram.size_bytes)
     return fail(G, st, SC_STATUS_UNSUPPORTED,
@@ -622,10 +787,108 @@ static float *rope_table(const gen *G, const sc_gvalue *rope) {
   return t;
 }
 
+static const char *const wdtype_names[] = {"f32", "bf16", "fp8", "fp8-channel", "int8", "int4"};
+
+const char *sc_cc_wdtype_name(sc_cc_wdtype t) {
+  return (unsigned)t < SC_CC_WDTYPE_COUNT ? wdtype_names[t] : "?";
+}
+
+sc_cc_wdtype sc_cc_wdtype_parse(const char *s) {
+  if (strcmp(s, "fp32") == 0) return SC_CC_F32;
+  for (unsigned t = 0; t < SC_CC_WDTYPE_COUNT; t++)
+    if (strcmp(s, wdtype_names[t]) == 0) return (sc_cc_wdtype)t;
+  return SC_CC_WDTYPE_COUNT;
+}
+
+/* amax / qmax, or 1 for an all-zero block. */
+static float scale_of(const float *x, size_t n, float qmax) {
+  float amax = 0;
+  for (size_t i = 0; i < n; i++) {
+    float a = fabsf(x[i]);
+    if (a > amax) amax = a;
+  }
+  return amax > 0 ? amax / qmax : 1.0f;
+}
+
+/* The matmul weights of value i (FP32 w, N x K) in the options' storage:
+ * the weight bytes and the scales (laid out as the code reads them). */
+static sc_status quantize_weights(const gen *G, uint32_t i, const float *w, uint64_t N, uint64_t K,
+                                  void **wq, size_t *wq_bytes, float **sc, size_t *n_sc) {
+  *wq = NULL;
+  *sc = NULL;
+  *n_sc = 0;
+  size_t n = (size_t)(N * K);
+  sc_num_scales scales = {0};
+  sc_dtype dt = SC_DTYPE_INT8;
+  float qmax = 127;
+  switch (G->opt.wdtype) {
+  case SC_CC_BF16:
+    *wq_bytes = n * 2;
+    if (!(*wq = malloc(*wq_bytes))) return SC_STATUS_NO_MEMORY;
+    return sc_num_convert(w, SC_DTYPE_FP32, *wq, SC_DTYPE_BF16, n, SC_FP8_SATURATE);
+  case SC_CC_FP8:
+    *n_sc = 1;
+    scales.layout = SC_SCALE_PER_TENSOR;
+    dt = SC_DTYPE_FP8_E4M3, qmax = 448;
+    break;
+  case SC_CC_FP8_CHANNEL:
+    *n_sc = (size_t)N;
+    scales.layout = SC_SCALE_PER_CHANNEL;
+    dt = SC_DTYPE_FP8_E4M3, qmax = 448;
+    break;
+  case SC_CC_INT8:
+    *n_sc = (size_t)N;
+    scales.layout = SC_SCALE_PER_CHANNEL;
+    break;
+  default: /* INT4 */
+    *n_sc = (size_t)(N * (K / G->mgroup[i]));
+    scales.layout = SC_SCALE_PER_GROUP;
+    scales.group_size = (size_t)G->mgroup[i];
+    dt = SC_DTYPE_INT4, qmax = 7;
+    break;
+  }
+  float *s = malloc(*n_sc * sizeof *s);
+  *wq_bytes = dt == SC_DTYPE_INT4 ? n / 2 : n;
+  *wq = malloc(*wq_bytes);
+  if (!s || !*wq) {
+    free(s);
+    return SC_STATUS_NO_MEMORY;
+  }
+  size_t per = n / *n_sc; /* elements per scale, consecutive in w (row-major, groups in rows) */
+  for (size_t k = 0; k < *n_sc; k++) s[k] = scale_of(w + k * per, per, qmax);
+  scales.values = s;
+  sc_status st = sc_num_quantize(w, (size_t)N, (size_t)K, &scales, dt, SC_FP8_SATURATE, *wq);
+  if (st == SC_STATUS_OK && G->opt.wdtype == SC_CC_INT4) {
+    /* the code reads scales as K / G rows of N: transpose [N][K / G] */
+    size_t groups = (size_t)(K / G->mgroup[i]);
+    float *t = malloc(*n_sc * sizeof *t);
+    if (!t) {
+      free(s);
+      return SC_STATUS_NO_MEMORY;
+    }
+    for (size_t r = 0; r < (size_t)N; r++)
+      for (size_t gi = 0; gi < groups; gi++) t[gi * (size_t)N + r] = s[r * groups + gi];
+    free(s);
+    s = t;
+  }
+  *sc = s;
+  return st;
+}
+
 sc_status sc_cc_compile(const sc_graph *g, const sc_model *m, const sc_arch *arch, sc_program **out,
                         sc_strbuf *listing, char *err, size_t err_size) {
+  return sc_cc_compile_opts(g, m, arch, NULL, out, listing, err, err_size);
+}
+
+sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch *arch,
+                             const sc_cc_options *opt, sc_program **out, sc_strbuf *listing,
+                             char *err, size_t err_size) {
   *out = NULL;
   gen G = {.g = g, .m = m, .a = arch, .err = err, .err_size = err_size};
+  if (opt) G.opt = *opt;
+  if ((unsigned)G.opt.wdtype >= SC_CC_WDTYPE_COUNT)
+    return sc_errf(err, err_size, SC_STATUS_INVALID_ARGUMENT, "weight dtype %d does not exist",
+                   (int)G.opt.wdtype);
   sc_status st = SC_STATUS_OK;
   sc_program *prog = NULL;
   float *table = NULL, *wbuf = NULL;
@@ -746,11 +1009,56 @@ sc_status sc_cc_compile(const sc_graph *g, const sc_model *m, const sc_arch *arc
     if (st != SC_STATUS_OK && err_size && !err[0])
       snprintf(err, err_size, "%%%s: cannot add its buffer", v->name);
   }
+  /* the matmul weights in the options' storage, and their scales */
+  for (uint32_t i = 0; i < sc_graph_count(g) && st == SC_STATUS_OK && G.opt.wdtype != SC_CC_F32;
+       i++) {
+    const sc_gvalue *v = val(&G, i);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
+    const sc_gvalue *w = val(&G, v->in[1]);
+    uint64_t N = (uint64_t)w->shape[0], K = (uint64_t)w->shape[1];
+    const sc_tensor *t = sc_model_tensor(m, w->source);
+    free(wbuf);
+    if (!(wbuf = malloc(N * K * 4))) {
+      st = SC_STATUS_NO_MEMORY;
+      break;
+    }
+    sc_tensor_to_f32(t, 0, N * K, wbuf);
+    void *wq;
+    float *sc;
+    size_t wq_bytes, n_sc;
+    st = quantize_weights(&G, i, wbuf, N, K, &wq, &wq_bytes, &sc, &n_sc);
+    char name[SC_GRAPH_NAME_MAX + 16];
+    snprintf(name, sizeof name, "%s:%s", v->name, sc_cc_wdtype_name(G.opt.wdtype));
+    if (st == SC_STATUS_OK) {
+      sc_prog_buffer b = {0};
+      b.name = name;
+      b.dtype = SC_DTYPE_INT8;
+      b.role = SC_PROG_ROLE_CONST;
+      b.rank = 1;
+      b.shape[0] = wq_bytes;
+      b.addr = G.mw_addr[i];
+      b.init = SC_PROG_INIT_INLINE;
+      b.data = wq;
+      st = sc_prog_add_buffer(prog, &b);
+    }
+    if (st == SC_STATUS_OK && n_sc) {
+      snprintf(name, sizeof name, "%s:scales", v->name);
+      st = add_buffer(prog, name, SC_PROG_ROLE_CONST, G.ms_addr[i], n_sc * 4, sc);
+    }
+    free(wq);
+    free(sc);
+    if (st != SC_STATUS_OK)
+      fail(&G, &st, st, "%%%s: cannot store its %s weights", v->name,
+           sc_cc_wdtype_name(G.opt.wdtype));
+  }
 done:
   free(table);
   free(wbuf);
   free(G.addr);
   free(G.bytes);
+  free(G.mw_addr);
+  free(G.ms_addr);
+  free(G.mgroup);
   free(G.line_op);
   sc_strbuf_free(&G.text);
   if (st != SC_STATUS_OK) {

@@ -1005,22 +1005,8 @@ static void test_stories_tokenizer(void **state) {
 static void test_bpe_small(void **state) {
   (void)state;
   /* "Ġ" is U+0120, GPT-2's code point for the byte ' '. */
-  static const char *const pieces[] = {"a",
-                                       "b",
-                                       "c",
-                                       "\xc4\xa0",
-                                       "ab",
-                                       "abc",
-                                       "\xc4\xa0"
-                                       "a",
-                                       "aa",
-                                       "<",
-                                       ">",
-                                       "e",
-                                       "o",
-                                       "t",
-                                       "<sp>",
-                                       "<eot>"};
+  static const char *const pieces[] = {"a", "b", "c", "\xc4\xa0", "ab", "abc",  "\304\240a", "aa",
+                                       "<", ">", "e", "o",        "t",  "<sp>", "<eot>"};
   enum { A, B, C, SP, AB, ABC, SPA, AA, LT, GT, E, O, T, USER, CTRL, N };
   static const char *const merges[] = {"a b", "ab c", "\xc4\xa0 a", "a a"};
   uint32_t lens[N], mlens[4];
@@ -1168,9 +1154,7 @@ static uint8_t *seed_model(size_t *len) {
   gw_u32(&w, "llama.block_count", 1);
   gw_u32(&w, "llama.attention.head_count", 1);
   gw_f32(&w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
-  static const char *const toks[3] = {"<unk>", "<s>",
-                                      "\xe2\x96\x81"
-                                      "a"};
+  static const char *const toks[3] = {"<unk>", "<s>", "\342\226\201a"};
   static const float scores[3] = {0, 0, -1};
   static const int32_t types[3] = {2, 3, 1};
   gw_str(&w, "tokenizer.ggml.model", "llama");
@@ -1200,13 +1184,7 @@ static uint8_t *seed_vocab(size_t *len) {
   gw_str(&w, "general.architecture", "gpt2");
   gw_str(&w, "tokenizer.ggml.model", "gpt2");
   gw_str(&w, "tokenizer.ggml.pre", "gpt-2");
-  static const char *const toks[6] = {"a",
-                                      "b",
-                                      "\xc4\xa0",
-                                      "ab",
-                                      "\xc4\xa0"
-                                      "ab",
-                                      "<|end|>"};
+  static const char *const toks[6] = {"a", "b", "\xc4\xa0", "ab", "\304\240ab", "<|end|>"};
   static const int32_t types[6] = {1, 1, 1, 1, 1, 3};
   static const char *const merges[2] = {"a b", "\xc4\xa0 ab"};
   gw_arr_str(&w, "tokenizer.ggml.tokens", toks, 6);

@@ -23,7 +23,7 @@
 static const char usage[] =
     "usage: seedchip generate --model FILE [--tokenizer FILE] [--prompt TEXT] [-n N]\n"
     "                         [--temp T] [--top-p P] [--top-k K] [--seed S]\n"
-    "                         [--dtype f32] [--arch <preset|file>] [--max-seq N]\n"
+    "                         [--dtype D] [--arch <preset|file>] [--max-seq N]\n"
     "\n"
     "Generates text with a Llama-family model (llama2.c checkpoint, GGUF, or\n"
     "safetensors with config.json) on the simulated chip, bit-exact, and prints the\n"
@@ -31,7 +31,9 @@ static const char usage[] =
     "tokenizer .bin); GGUF files carry theirs. -n is the number of new tokens\n"
     "(default 128). --temp 0 (the default) is greedy; --top-p and --top-k filter the\n"
     "sampled distribution; --seed seeds the sampler. --max-seq bounds the context\n"
-    "(default: the model's, at most 1024). Only --dtype f32 is compiled so far.\n";
+    "(default: the model's, at most 1024). --dtype sets how matmul weights are\n"
+    "stored and multiplied: f32 (default), bf16, fp8 (E4M3, per-tensor scale),\n"
+    "fp8-channel, int8 (weight-only, per channel), int4 (weight-only, groups of 32).\n";
 
 static double now_s(void) {
   struct timespec ts;
@@ -74,6 +76,7 @@ int cmd_generate(int argc, char **argv) {
       {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
       {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
   const char *model_path = NULL, *tok_path = NULL, *prompt = "", *arch_name = "sc1";
+  sc_cc_wdtype wdtype = SC_CC_F32;
   double n_new = 128, temp = 0, top_p = 0.9, top_k = 0, seed = 0, max_seq = 0;
   optind = 0;
   opterr = 0;
@@ -93,10 +96,10 @@ int cmd_generate(int argc, char **argv) {
       arch_name = optarg;
       break;
     case 'd':
-      if (strcmp(optarg, "f32") != 0 && strcmp(optarg, "fp32") != 0)
+      wdtype = sc_cc_wdtype_parse(optarg);
+      if (wdtype == SC_CC_WDTYPE_COUNT)
         return cli_usage_error("generate", usage,
-                               "--dtype %s: only f32 is compiled so far (bf16, fp8, int8 and int4 "
-                               "are the next steps)",
+                               "--dtype takes f32, bf16, fp8, fp8-channel, int8 or int4, got '%s'",
                                optarg);
       break;
     case 'n':
@@ -174,7 +177,8 @@ int cmd_generate(int argc, char **argv) {
   sc_llama_step step = {.tokens = 1, .max_seq = seq, .act_dtype = SC_DTYPE_FP32};
   double t_compile = now_s();
   if (sc_cc_llama_graph(cfg, &step, &g, err, sizeof err) != SC_STATUS_OK ||
-      sc_cc_compile(g, m, arch, &prog, NULL, err, sizeof err) != SC_STATUS_OK) {
+      sc_cc_compile_opts(g, m, arch, &(sc_cc_options){.wdtype = wdtype}, &prog, NULL, err,
+                         sizeof err) != SC_STATUS_OK) {
     cli_fail("%s: %s", model_path, err);
     goto done;
   }
@@ -249,14 +253,14 @@ int cmd_generate(int argc, char **argv) {
   double tpot = decode.launches ? (double)decode.cycles / decode.launches / hz : 0;
   double sim_cycles = (double)(prefill.cycles + decode.cycles);
   fprintf(stderr,
-          "\n%s on %s (%s, f32): %zu prompt tokens, %u generated, context %u\n"
+          "\n%s on %s (%s, %s): %zu prompt tokens, %u generated, context %u\n"
           "  time to first token   %.3f ms   (%zu prompt launches, one token each)\n"
           "  time per output token %.3f ms   = %.1f tokens/s at %.3g GHz\n"
           "  energy per token      %.3f mJ   (average power %.1f W)\n"
           "  MXU utilization       %.2f%%     bandwidth %.1f GB/s = %.2f%% of %.0f GB/s peak\n"
           "  simulator             %.1f tokens/s, %.3g simulated cycles/s wall (compile %.2f s)\n",
-          model_path, arch->name, sc_model_format(m), n_ids, generated, seq, ttft * 1e3, n_ids,
-          tpot * 1e3, tpot > 0 ? 1 / tpot : 0, arch->clock_ghz,
+          model_path, arch->name, sc_model_format(m), sc_cc_wdtype_name(wdtype), n_ids, generated,
+          seq, ttft * 1e3, n_ids, tpot * 1e3, tpot > 0 ? 1 / tpot : 0, arch->clock_ghz,
           decode.launches ? decode.energy_j / decode.launches * 1e3 : 0,
           decode.cycles ? decode.energy_j / ((double)decode.cycles / hz) : 0,
           decode.peak_flop_cycles > 0 ? 100 * decode.flops / decode.peak_flop_cycles : 0,
