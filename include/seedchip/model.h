@@ -3,7 +3,8 @@
  * its named weight tensors, mapped from the file where the format allows.
  *
  * Loaders (layer `llm`): llama2.c checkpoints, GGUF v3, Hugging Face
- * safetensors with config.json. Each checks everything it reads: a truncated,
+ * safetensors with config.json; sc_model_synthetic makes one of any shape
+ * with pseudo-random weights. Each loader checks everything it reads: a truncated,
  * corrupt or inconsistent file gets SC_STATUS_PARSE / INVALID / IO with a
  * message naming the place ("blk.3.attn_q.weight: expected 64 x 64 F32
  * (16384 bytes), found 4096 bytes at offset 21344"), never a crash.
@@ -85,7 +86,8 @@ const sc_model_config *sc_model_config_of(const sc_model *m);
 const sc_tensor *sc_model_tensor(const sc_model *m, const char *name);
 size_t sc_model_tensor_count(const sc_model *m);
 const sc_tensor *sc_model_tensor_at(const sc_model *m, size_t i);
-/* The file the model came from ("llama2.c", "gguf", "safetensors"). */
+/* The file the model came from ("llama2.c", "gguf", "safetensors"), or
+ * "synthetic" (sc_model_synthetic). */
 const char *sc_model_format(const sc_model *m);
 void sc_model_free(sc_model *m);
 
@@ -96,6 +98,23 @@ void sc_tensor_to_f32(const sc_tensor *t, uint64_t first, uint64_t n, float *out
 /* Loads by file contents: a GGUF magic, a safetensors header, else a llama2.c
  * checkpoint. err gets the message on failure. */
 SC_MUST_USE sc_status sc_model_load(const char *path, sc_model **out, char *err, size_t err_size);
+
+/* A model of configuration cfg (any Llama-family shape) with deterministic
+ * pseudo-random FP32 weights, for testing shapes no real model has and for
+ * benchmarks: format "synthetic", every tensor of model.h in one owned block.
+ * The weights depend only on seed and the tensor's name (xorshift64* seeded
+ * from both), so a model with more layers starts with the same ones:
+ *   matrices  W[out][in] ~ uniform(-a, a), a = 1 / sqrt(in), so activations
+ *             stay O(1); token_embd (also the tied classifier) with in = dim
+ *   norms     ~ uniform(0.8, 1.2)
+ *   biases    ~ uniform(-0.1, 0.1) (attn_q/k/v, only with cfg->qkv_bias)
+ * output.weight exists unless cfg->tied_embeddings. head_dim 0 means dim /
+ * n_heads; rope_theta 0 and norm_eps 0 take the defaults 10000 and 1e-5.
+ * INVALID for a configuration llm's check refuses ("synthetic: config:
+ * n_heads (6) is not a multiple of n_kv_heads (4)"), OVERFLOW when the
+ * weights' bytes overflow or exceed 8 GiB, NO_MEMORY; *out is NULL then. */
+SC_MUST_USE sc_status sc_model_synthetic(const sc_model_config *cfg, uint64_t seed, sc_model **out,
+                                         char *err, size_t err_size);
 
 #ifdef __cplusplus
 }

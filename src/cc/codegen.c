@@ -683,7 +683,16 @@ static bool plan(gen *G, sc_status *st) {
     if (v->kind == SC_GV_OP && elems(v) > widest) widest = elems(v); /* one row per value */
     G->bytes[i] = elems(v) * 4;
     G->addr[i] = alloc(G, G->bytes[i]);
-    if (v->kind == SC_GV_OP && v->op == SC_GOP_ATTENTION) G->head_dim = (uint32_t)last(v);
+    if (v->kind == SC_GV_OP && v->op == SC_GOP_ATTENTION) {
+      G->head_dim = (uint32_t)last(v);
+      uint64_t tile =
+          G->a->core.mxu.rows < G->a->core.mxu.cols ? G->a->core.mxu.rows : G->a->core.mxu.cols;
+      if (G->head_dim > tile)
+        return fail(G, st, SC_STATUS_UNSUPPORTED,
+                    "%%%s: head_dim %u exceeds the MXU tile (%llu); attention over several "
+                    "tiles of the head is not generated yet",
+                    v->name, G->head_dim, (unsigned long long)tile);
+    }
     if (v->kind == SC_GV_STATE) G->max_seq = (uint32_t)v->shape[0];
     if (v->kind == SC_GV_OP && v->op == SC_GOP_ROPE) G->head_dim = (uint32_t)last(v);
   }

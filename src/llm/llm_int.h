@@ -37,11 +37,18 @@ SC_MUST_USE sc_status llm_model_add_tensor(sc_model *m, const char *name, sc_wty
 /* Bytes of n elements of type t (block types: n a multiple of 32), or 0. */
 uint64_t llm_wtype_bytes(sc_wtype t, uint64_t n);
 
-/* Checks the configuration (counts >= 1, heads divide, head_dim * n_heads
- * sensible) and that every tensor the configuration needs is present with the
- * shape it needs (see model.h), naming the first tensor that is missing or
- * has the wrong shape: "blk.2.ffn_up.weight: expected [172, 64], found [64,
- * 172]". Sets tied_embeddings when output.weight is absent. */
+/* Checks a configuration alone: every count 1 to 2^24 (n_layers to 4096,
+ * max_seq_len any positive value), n_heads a multiple of n_kv_heads, head_dim
+ * (dim / n_heads when 0, then filled in) even with head_dim * n_heads at most
+ * 2^24, rope_theta > 0, norm_eps in [0, 1], a known rope_style. INVALID with
+ * "config: dim is 0 (must be 1 to 16777216)" and the like. */
+SC_MUST_USE sc_status llm_config_check(sc_model_config *c, char *err, size_t err_size);
+
+/* Checks the configuration (llm_config_check) and that every tensor the
+ * configuration needs is present with the shape it needs (see model.h), naming
+ * the first tensor that is missing or has the wrong shape:
+ * "blk.2.ffn_up.weight: expected [172, 64], found [64, 172]". Sets
+ * tied_embeddings when output.weight is absent. */
 SC_MUST_USE sc_status llm_model_check(sc_model *m, char *err, size_t err_size);
 
 /* The per-format loaders sc_model_load dispatches to (llama2c.c, gguf.c,

@@ -353,7 +353,7 @@ static sc_status expect(const sc_model *m, const char *name, uint32_t rank, uint
   return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: expected %s, found %s", name, ws, fs);
 }
 
-static sc_status check_config(sc_model_config *c, char *err, size_t err_size) {
+sc_status llm_config_check(sc_model_config *c, char *err, size_t err_size) {
   const struct {
     const char *name;
     uint32_t value, max;
@@ -399,7 +399,7 @@ static sc_status check_config(sc_model_config *c, char *err, size_t err_size) {
 
 sc_status llm_model_check(sc_model *m, char *err, size_t err_size) {
   sc_model_config *c = &m->cfg;
-  sc_status st = check_config(c, err, err_size);
+  sc_status st = llm_config_check(c, err, err_size);
   if (st != SC_STATUS_OK) return st;
   uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim,
            kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;

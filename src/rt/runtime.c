@@ -38,7 +38,8 @@ struct sc_device {
   rt_mapping *maps;
   size_t n_maps, cap_maps;
   sc_rt_program *programs;
-  sc_rt_program *launched; /* awaiting sc_rt_wait */
+  sc_rt_program *launched;      /* awaiting sc_rt_wait */
+  const sc_rt_program *code_of; /* whose code the cores hold (NULL: none or unknown) */
   sc_status launch_status;
   char errmsg[512];
 };
@@ -272,6 +273,7 @@ sc_status sc_rt_load(sc_device *dev, const sc_program *prog, const char *base_di
 
 void sc_rt_unload(sc_device *dev, sc_rt_program *p) {
   if (!p) return;
+  if (dev->code_of == p) dev->code_of = NULL;
   for (sc_rt_program **at = &dev->programs; *at; at = &(*at)->next)
     if (*at == p) {
       *at = p->next;
@@ -331,11 +333,15 @@ sc_status sc_rt_launch(sc_device *dev, sc_rt_program *p) {
     }
   }
   sc_sim_set_host_traffic(dev->sim, to_dev, from_dev);
-  for (uint32_t c = 0; c < sc_rt_arch(dev)->cores.count; c++) {
-    size_t n_words = 0;
-    const uint64_t *code = sc_prog_code(prog, c, &n_words);
-    sc_status st = sc_sim_set_code(dev->sim, c, code, n_words);
-    if (st != SC_STATUS_OK) return from_sim(dev, st);
+  if (dev->code_of != p) { /* the cores keep the last launched program's code */
+    dev->code_of = NULL;
+    for (uint32_t c = 0; c < sc_rt_arch(dev)->cores.count; c++) {
+      size_t n_words = 0;
+      const uint64_t *code = sc_prog_code(prog, c, &n_words);
+      sc_status st = sc_sim_set_code(dev->sim, c, code, n_words);
+      if (st != SC_STATUS_OK) return from_sim(dev, st);
+    }
+    dev->code_of = p;
   }
   dev->launched = p;
   dev->launch_status = sc_sim_run(dev->sim);

@@ -75,6 +75,8 @@ void sc_sim_destroy(sc_sim *sim) {
     free(core->sram);
     free(core->acc);
     free((void *)core->code);
+    free(core->dec);
+    free(core->dec_state);
     free(core->mxu.wf);
     free(core->mxu.wi);
     free(core->outbox);
@@ -229,6 +231,10 @@ sc_status sc_sim_set_code(sc_sim *sim, uint32_t core, const uint64_t *words, siz
     memcpy(copy, words, bytes);
   }
   free((void *)sim->cores[core].code);
+  free(sim->cores[core].dec);
+  free(sim->cores[core].dec_state);
+  sim->cores[core].dec = NULL;
+  sim->cores[core].dec_state = NULL;
   sim->cores[core].code = copy;
   sim->cores[core].n_code = n_words;
   return SC_STATUS_OK;

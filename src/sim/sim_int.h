@@ -70,8 +70,10 @@ typedef struct sim_core {
   uint64_t sem[SC_ISA_N_SEMS];
   const uint64_t *code;
   size_t n_code;
-  uint8_t *sram; /* arch core.sram.size_bytes, allocated on first use */
-  uint8_t *acc;  /* arch core.acc_sram.size_bytes */
+  sc_insn *dec;       /* timed modes: decoded code, filled as the pc reaches it */
+  uint8_t *dec_state; /* 0 not yet, 1 decoded, 2 illegal (kept until the code changes) */
+  uint8_t *sram;      /* arch core.sram.size_bytes, allocated on first use */
+  uint8_t *acc;       /* arch core.acc_sram.size_bytes */
   sim_queue q[SIM_N_QUEUES];
   sim_mxu mxu;
   uint64_t counters[SC_SIM_N_COUNTERS];

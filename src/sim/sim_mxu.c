@@ -74,14 +74,33 @@ bool sim_exec_MXU_LDW(sc_sim *sim, sim_core *core, const sim_op *op) {
       !tile_alloc(sim, core, op, integer))
     return false;
   sim_mxu *m = &core->mxu;
-  for (uint64_t k = 0; k < K; k++)
-    for (uint64_t n = 0; n < N; n++) {
-      uint64_t r = tile_r(op, k, n), c = tile_c(op, k, n);
-      if (integer)
-        m->wi[k * N + n] = sim_load_i32(&w, r, c); /* int4 sign-extends */
-      else
-        m->wf[k * N + n] = sim_load_f32(&w, r, c);
+  /* Row by row through the row kernels: stored row r is W[r][:] (kn) or
+   * W[:][r] (nk). Values as sim_load_i32 / sim_load_f32 give them (int4
+   * sign-extends). */
+  bool nk = op->in.sel == SC_ISA_LAYOUT_NK;
+  uint64_t rows = nk ? N : K, cols = nk ? K : N;
+  if (nk) {
+    void *row = malloc((size_t)cols * 4);
+    if (!row)
+      return sim_trap(sim, core, op, SC_TRAP_OUT_OF_BOUNDS, "host out of memory for a tile row");
+    for (uint64_t r = 0; r < rows; r++) {
+      if (integer) {
+        sim_row_load_i32(&w, r, row);
+        for (uint64_t c = 0; c < cols; c++) m->wi[c * N + r] = ((const int32_t *)row)[c];
+      } else {
+        sim_row_load_f32(&w, r, row);
+        for (uint64_t c = 0; c < cols; c++) m->wf[c * N + r] = ((const float *)row)[c];
+      }
     }
+    free(row);
+  } else {
+    for (uint64_t r = 0; r < rows; r++) {
+      if (integer)
+        sim_row_load_i32(&w, r, m->wi + r * N);
+      else
+        sim_row_load_f32(&w, r, m->wf + r * N);
+    }
+  }
   m->loaded = true;
   m->dtype = dt;
   m->k = (uint32_t)K;

@@ -89,11 +89,9 @@ typedef struct tcore {
   uint32_t dma_active; /* DMA engines busy, for the dma_busy counter */
   uint64_t dma_last, dma_busy;
   sim_tile tile;
-  sc_insn *dec;       /* decoded code, filled as the pc reaches it */
-  uint8_t *dec_state; /* DEC_ per word */
 } tcore;
 
-enum { DEC_UNKNOWN, DEC_OK, DEC_BAD };
+enum { DEC_UNKNOWN, DEC_OK, DEC_BAD }; /* sim_core.dec_state */
 
 typedef struct timed {
   sc_sim *sim;
@@ -653,7 +651,7 @@ static void release_barrier(timed *T) {
     sim_core *core = &sim->cores[c];
     if (!core->at_barrier) continue;
     core->at_barrier = false;
-    const sc_insn *in = &T->tc[c].dec[core->pc]; /* decoded when it arrived */
+    const sc_insn *in = &core->dec[core->pc]; /* decoded when it arrived */
     core->pc++;
     sim_count(core, SC_ISA_EVENT_ISSUED, 1);
     unblock(T, c, U_SCALAR, T->now);
@@ -686,9 +684,9 @@ static void issue(timed *T, uint32_t core_id) {
       return;
     }
     /* Each word is decoded once per run. */
-    uint8_t *st = &tc->dec_state[core->pc];
+    uint8_t *st = &core->dec_state[core->pc];
     if (*st == DEC_UNKNOWN) {
-      *st = sc_isa_decode(core->code[core->pc], &tc->dec[core->pc], NULL, 0) == SC_STATUS_OK
+      *st = sc_isa_decode(core->code[core->pc], &core->dec[core->pc], NULL, 0) == SC_STATUS_OK
                 ? DEC_OK
                 : DEC_BAD;
     }
@@ -699,7 +697,7 @@ static void issue(timed *T, uint32_t core_id) {
       sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION, "%s", why);
       return;
     }
-    const sc_insn in = tc->dec[core->pc];
+    const sc_insn in = core->dec[core->pc];
     const sc_isa_info *info = sc_isa_info_of(in.opcode);
     bool at_scalar = info->engine == SC_ISA_ENGINE_SCALAR || info->engine == SC_ISA_ENGINE_SYNC;
     if (!at_scalar) {
@@ -933,10 +931,6 @@ static void finish(timed *T) {
 }
 
 static void timed_free(timed *T) {
-  for (uint32_t c = 0; T->tc && c < T->sim->n_cores; c++) {
-    free(T->tc[c].dec);
-    free(T->tc[c].dec_state);
-  }
   free(T->heap);
   free(T->tc);
   free(T->fl);
@@ -959,10 +953,12 @@ int sim_run_timed(sc_sim *sim) {
     return -1;
   }
   for (uint32_t c = 0; c < sim->n_cores; c++) {
-    size_t n = sim->cores[c].n_code ? sim->cores[c].n_code : 1;
-    T.tc[c].dec = malloc(n * sizeof *T.tc[c].dec);
-    T.tc[c].dec_state = calloc(n, 1);
-    if (!T.tc[c].dec || !T.tc[c].dec_state) {
+    /* the decoded code, kept across runs until the code changes */
+    sim_core *core = &sim->cores[c];
+    size_t n = core->n_code ? core->n_code : 1;
+    if (!core->dec) core->dec = malloc(n * sizeof *core->dec);
+    if (!core->dec_state) core->dec_state = calloc(n, 1);
+    if (!core->dec || !core->dec_state) {
       timed_free(&T);
       sim_profile_free(&sim->profile);
       return -1;

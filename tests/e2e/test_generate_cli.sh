@@ -41,6 +41,22 @@ if [ -f "$models/gguf/stories260K.gguf" ]; then
     fail "the GGUF copy generates another story: $(head -c 300 "$tmp/gguf.txt")"
 fi
 
+# compile: a program that runs (timing-only), its listing and graph; profile:
+# the time per graph op and per layer, the report.
+"$bin" compile --model "$ckpt" -o "$tmp/s.scb" --listing "$tmp/s.sasm" --graph "$tmp/s.txt" \
+  --dtype bf16 >"$tmp/out" 2>&1 || fail "compile: $(cat "$tmp/out")"
+grep -q "^graph llama_t1 {" "$tmp/s.txt" || fail "compile --graph"
+grep -q "mxu.ldw sram\[x5\]:bf16" "$tmp/s.sasm" || fail "compile --listing lacks bf16 weight loads"
+"$bin" run "$tmp/s.scb" --mode timing-only >"$tmp/out" 2>&1 || fail "run compiled: $(cat "$tmp/out")"
+"$bin" profile --model "$ckpt" --pos 100 --report "$tmp/p.html" >"$tmp/prof" 2>&1 ||
+  fail "profile: $(cat "$tmp/prof")"
+for want in "one decode step at position 100" "l0.attn" "time by layer" "layer 4"; do
+  grep -q "$want" "$tmp/prof" || fail "profile lacks '$want'"
+done
+grep -q "<svg" "$tmp/p.html" || fail "profile --report"
+"$bin" profile --model "$ckpt" --pos 9999 2>/dev/null; [ $? -eq 1 ] || fail "profile --pos past the context"
+"$bin" compile --model "$ckpt" 2>/dev/null; [ $? -eq 2 ] || fail "compile without -o"
+
 # Usage errors exit 2; a model without a tokenizer exits 1.
 "$bin" generate 2>/dev/null; [ $? -eq 2 ] || fail "no --model should exit 2"
 "$bin" generate --model "$ckpt" --dtype int3 2>/dev/null; [ $? -eq 2 ] || fail "bad dtype"

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "model_cli.h"
 #include "seedchip/cc.h"
 #include "seedchip/perf.h"
 #include "seedchip/runtime.h"
@@ -139,20 +140,18 @@ int cmd_generate(int argc, char **argv) {
 
   int rc = CLI_EXIT_FAIL;
   char err[1024];
-  sc_model *m = NULL;
+  model_build mb;
   sc_tokenizer *tok = NULL;
-  sc_graph *g = NULL;
-  sc_arch *arch = NULL;
-  sc_program *prog = NULL;
   sc_device *dev = NULL;
   sc_sampler *smp = NULL;
   float *logits = NULL;
   int32_t *ids = NULL;
-  sc_strbuf errors = {0};
-  if (sc_model_load(model_path, &m, err, sizeof err) != SC_STATUS_OK) {
-    cli_fail("%s", err);
-    goto done;
-  }
+  double t_compile = now_s();
+  if (!model_build_make(&mb, model_path, arch_name, wdtype, (uint32_t)max_seq, NULL)) goto done;
+  t_compile = now_s() - t_compile;
+  sc_model *m = mb.model;
+  sc_arch *arch = mb.arch;
+  uint32_t seq = mb.max_seq;
   const sc_model_config *cfg = sc_model_config_of(m);
   sc_status st;
   if (tok_path)
@@ -167,28 +166,12 @@ int cmd_generate(int argc, char **argv) {
     cli_fail("%s", err);
     goto done;
   }
-  if (sc_arch_load(arch_name, &arch, &errors) != SC_STATUS_OK) {
-    cli_fail("cannot load architecture '%s':\n%s", arch_name, sc_strbuf_str(&errors));
-    goto done;
-  }
-  uint32_t seq = max_seq > 0                                   ? (uint32_t)max_seq
-                 : cfg->max_seq_len && cfg->max_seq_len < 1024 ? cfg->max_seq_len
-                                                               : 1024;
-  sc_llama_step step = {.tokens = 1, .max_seq = seq, .act_dtype = SC_DTYPE_FP32};
-  double t_compile = now_s();
-  if (sc_cc_llama_graph(cfg, &step, &g, err, sizeof err) != SC_STATUS_OK ||
-      sc_cc_compile_opts(g, m, arch, &(sc_cc_options){.wdtype = wdtype}, &prog, NULL, err,
-                         sizeof err) != SC_STATUS_OK) {
-    cli_fail("%s: %s", model_path, err);
-    goto done;
-  }
-  t_compile = now_s() - t_compile;
   if (sc_rt_open(arch, &dev, err, sizeof err) != SC_STATUS_OK) {
     cli_fail("%s", err);
     goto done;
   }
   sc_rt_program *p;
-  if (sc_rt_load(dev, prog, NULL, &p) != SC_STATUS_OK ||
+  if (sc_rt_load(dev, mb.prog, NULL, &p) != SC_STATUS_OK ||
       sc_rt_set_mode(dev, SC_SIM_TIMED, false) != SC_STATUS_OK) {
     cli_fail("%s", sc_rt_errmsg(dev));
     goto done;
@@ -277,11 +260,7 @@ done:
   free(logits);
   sc_sampler_free(smp);
   sc_rt_close(dev);
-  sc_prog_destroy(prog);
-  sc_graph_destroy(g);
-  sc_arch_destroy(arch);
   sc_tok_free(tok);
-  sc_model_free(m);
-  sc_strbuf_free(&errors);
+  model_build_free(&mb);
   return rc;
 }

@@ -1,0 +1,163 @@
+/* cmd_profile.c: `seedchip profile`: one decode step of a model on the chip,
+ * timed: the profile of docs/PERF_MODEL.md with the time of every graph op
+ * and of every layer, and the trace and HTML report on request. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "model_cli.h"
+#include "seedchip/perf.h"
+#include "seedchip/runtime.h"
+
+static const char usage[] =
+    "usage: seedchip profile --model FILE [--dtype D] [--arch <preset|file>]\n"
+    "                        [--max-seq N] [--pos P] [--trace OUT.json] [--report OUT.html]\n"
+    "\n"
+    "Compiles one decode step of the model for the chip and runs it in the\n"
+    "timing-only mode at position P (default 128, within the context): the attention\n"
+    "reads P + 1 cached positions. Prints the profile (cycles, energy, engines, stall\n"
+    "reasons, time per graph op) and the time per layer; --trace and --report write\n"
+    "the Perfetto trace and the HTML report.\n";
+
+/* The layer of a graph op's name: "l12.attn" -> 12, else -1. */
+static long layer_of(const char *name) {
+  if (name[0] != 'l' || name[1] < '0' || name[1] > '9') return -1;
+  char *end;
+  long l = strtol(name + 1, &end, 10);
+  return *end == '.' ? l : -1;
+}
+
+int cmd_profile(int argc, char **argv) {
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"dtype", required_argument, NULL, 'd'},
+                                       {"arch", required_argument, NULL, 'a'},
+                                       {"max-seq", required_argument, NULL, 'S'},
+                                       {"pos", required_argument, NULL, 'p'},
+                                       {"trace", required_argument, NULL, 't'},
+                                       {"report", required_argument, NULL, 'r'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *model = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
+  sc_cc_wdtype wdtype = SC_CC_F32;
+  unsigned long seq = 0, pos = 128;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'm':
+      model = optarg;
+      break;
+    case 'a':
+      arch = optarg;
+      break;
+    case 't':
+      trace = optarg;
+      break;
+    case 'r':
+      report = optarg;
+      break;
+    case 'd':
+      wdtype = sc_cc_wdtype_parse(optarg);
+      if (wdtype == SC_CC_WDTYPE_COUNT)
+        return cli_usage_error("profile", usage, "--dtype: unknown dtype '%s'", optarg);
+      break;
+    case 'S':
+    case 'p': {
+      char *end;
+      unsigned long v = strtoul(optarg, &end, 10);
+      if (end == optarg || *end || optarg[0] == '-' || v > 1u << 20 || (c == 'S' && v == 0))
+        return cli_usage_error("profile", usage, "--%s: bad value '%s'",
+                               c == 'S' ? "max-seq" : "pos", optarg);
+      *(c == 'S' ? &seq : &pos) = v;
+      break;
+    }
+    case 'h':
+      fputs(usage, stdout);
+      return CLI_EXIT_OK;
+    default:
+      return cli_bad_option("profile", usage, argv);
+    }
+  }
+  if (optind != argc)
+    return cli_usage_error("profile", usage, "unexpected argument '%s'", argv[optind]);
+  if (!model) return cli_usage_error("profile", usage, "--model is required");
+  int rc = CLI_EXIT_FAIL;
+  model_build mb;
+  sc_device *dev = NULL;
+  sc_strbuf out = {0};
+  char err[512];
+  if (!model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL)) goto done;
+  if (pos >= mb.max_seq) {
+    cli_fail("--pos %lu is outside the context of %u positions", pos, mb.max_seq);
+    goto done;
+  }
+  sc_rt_program *p;
+  if (sc_rt_open(mb.arch, &dev, err, sizeof err) != SC_STATUS_OK) {
+    cli_fail("%s", err);
+    goto done;
+  }
+  if (sc_rt_load(dev, mb.prog, NULL, &p) != SC_STATUS_OK ||
+      sc_rt_set_mode(dev, SC_SIM_TIMING_ONLY, trace || report) != SC_STATUS_OK) {
+    cli_fail("%s", sc_rt_errmsg(dev));
+    goto done;
+  }
+  sc_rt_set_args(dev, (const uint64_t[]){1, pos}, 2);
+  if (sc_rt_launch(dev, p) != SC_STATUS_OK || sc_rt_wait(dev) != SC_STATUS_OK) {
+    cli_fail("%s", sc_rt_errmsg(dev));
+    goto done;
+  }
+  const sc_profile *prof = sc_rt_profile(dev);
+  printf("%s (%s) on %s: one decode step at position %lu\n", model, sc_cc_wdtype_name(wdtype),
+         mb.arch->name, pos);
+  if (sc_perf_text(prof, mb.arch, mb.prog, &out) != SC_STATUS_OK) {
+    cli_fail("out of memory");
+    goto done;
+  }
+  fputs(sc_strbuf_str(&out), stdout);
+  /* time per layer: the cycles of the layer's graph ops (lN.*) */
+  uint32_t layers = sc_model_config_of(mb.model)->n_layers;
+  double *cyc = calloc(layers + 1, sizeof *cyc), total = 0;
+  if (!cyc) {
+    cli_fail("out of memory");
+    goto done;
+  }
+  for (uint32_t core = 0; core < prof->n_cores; core++)
+    for (size_t pc = 0; pc < prof->n_code[core]; pc++) {
+      const sc_prog_debug *d = sc_prog_debug_at(mb.prog, core, (uint32_t)pc);
+      long l = d ? layer_of(d->where) : -1;
+      double v = (double)prof->pc_cycles[core][pc];
+      cyc[l >= 0 && l < (long)layers ? (size_t)l : layers] += v;
+      total += v;
+    }
+  printf("\ntime by layer (cycles charged to its graph ops, summed over cores)\n");
+  for (uint32_t l = 0; l <= layers; l++) {
+    char name[32];
+    snprintf(name, sizeof name, l < layers ? "layer %u" : "outside layers", l);
+    printf("  %-16s %14.0f  %5.1f%%\n", name, cyc[l], total > 0 ? 100 * cyc[l] / total : 0);
+  }
+  free(cyc);
+  sc_strbuf_free(&out);
+  if (trace) {
+    if (sc_perf_trace(prof, mb.arch, mb.prog, &out) != SC_STATUS_OK ||
+        sc_write_file(trace, out.data, out.len, err, sizeof err) != SC_STATUS_OK) {
+      cli_fail("--trace %s", trace);
+      goto done;
+    }
+    sc_strbuf_free(&out);
+  }
+  if (report) {
+    if (sc_perf_report(prof, mb.arch, mb.prog, model, &out) != SC_STATUS_OK ||
+        sc_write_file(report, out.data, out.len, err, sizeof err) != SC_STATUS_OK) {
+      cli_fail("--report %s", report);
+      goto done;
+    }
+  }
+  rc = CLI_EXIT_OK;
+done:
+  sc_strbuf_free(&out);
+  sc_rt_close(dev);
+  model_build_free(&mb);
+  return rc;
+}

@@ -1,0 +1,41 @@
+/* model_cli.c: a model file compiled for a chip (model_cli.h). */
+#include "model_cli.h"
+
+#include "cli.h"
+
+bool model_build_make(model_build *b, const char *path, const char *arch_name, sc_cc_wdtype wdtype,
+                      uint32_t max_seq, sc_strbuf *listing) {
+  char err[1024];
+  sc_strbuf errors = {0};
+  *b = (model_build){0};
+  if (sc_model_load(path, &b->model, err, sizeof err) != SC_STATUS_OK) {
+    cli_fail("%s", err);
+    return false;
+  }
+  if (sc_arch_load(arch_name, &b->arch, &errors) != SC_STATUS_OK) {
+    cli_fail("cannot load architecture '%s':\n%s", arch_name, sc_strbuf_str(&errors));
+    sc_strbuf_free(&errors);
+    return false;
+  }
+  const sc_model_config *cfg = sc_model_config_of(b->model);
+  b->max_seq = max_seq                                       ? max_seq
+               : cfg->max_seq_len && cfg->max_seq_len < 1024 ? cfg->max_seq_len
+                                                             : 1024;
+  sc_llama_step step = {.tokens = 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32};
+  sc_cc_options opt = {.wdtype = wdtype};
+  if (sc_cc_llama_graph(cfg, &step, &b->graph, err, sizeof err) != SC_STATUS_OK ||
+      sc_cc_compile_opts(b->graph, b->model, b->arch, &opt, &b->prog, listing, err, sizeof err) !=
+          SC_STATUS_OK) {
+    cli_fail("%s: %s", path, err);
+    return false;
+  }
+  return true;
+}
+
+void model_build_free(model_build *b) {
+  sc_prog_destroy(b->prog);
+  sc_graph_destroy(b->graph);
+  sc_arch_destroy(b->arch);
+  sc_model_free(b->model);
+  *b = (model_build){0};
+}

@@ -1,0 +1,27 @@
+/* model_cli.h: what `seedchip generate`, `compile` and `profile` share: a
+ * model file compiled for a chip, with the options they all take. */
+#ifndef SEEDCHIP_MODEL_CLI_H
+#define SEEDCHIP_MODEL_CLI_H
+
+#include <stdint.h>
+
+#include "seedchip/cc.h"
+
+typedef struct model_build {
+  sc_model *model;
+  sc_arch *arch;
+  sc_graph *graph;
+  sc_program *prog;
+  uint32_t max_seq;
+} model_build;
+
+/* Loads the model at path and the architecture, builds the one-token step
+ * graph with a context of max_seq positions (0: the model's, at most 1024)
+ * and compiles it with wdtype. listing (may be NULL) gets the assembly.
+ * Prints the error ("seedchip: ...") and returns false on failure (b holds
+ * what was made; model_build_free frees it either way). */
+bool model_build_make(model_build *b, const char *path, const char *arch_name, sc_cc_wdtype wdtype,
+                      uint32_t max_seq, sc_strbuf *listing);
+void model_build_free(model_build *b);
+
+#endif
