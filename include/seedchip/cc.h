@@ -58,17 +58,29 @@ sc_cc_wdtype sc_cc_wdtype_parse(const char *s);
 
 typedef struct sc_cc_options {
   sc_cc_wdtype wdtype;
+  /* Where the buffers that depend on the tokens per step (the %tokens input,
+   * intermediates, logits) start in device memory; 0 = right after the
+   * buffers every step of the model shares (weights, KV cache, tables), which
+   * come first and at the same addresses for any step. A prefill program
+   * loaded beside a decode program sets it past the decode program's end
+   * (sc_cc_program_end) so that the two share the cache and weights and
+   * nothing else. */
+  uint64_t scratch_base;
 } sc_cc_options;
 
-/* Compiles a verified one-token step graph (sc_cc_llama_graph with tokens
- * 1, fp32) to a program for arch, taking every const from model m by its
- * source name. The program's launch arguments are x1 = the token, x2 = its
- * position; its buffers: the weights, "cc.rope" and "cc.consts" (const), the
- * KV cache (state), "logits" (output), intermediates (scratch). Its debug map
- * names the graph op of every instruction. listing (may be NULL) receives the
- * generated assembly. UNSUPPORTED with the value named for what this first
- * generator does not do yet (other dtypes, several tokens per step, ops
- * beyond the Llama step); NOT_FOUND for a weight the model lacks. */
+/* The end of a program's device memory: the highest buffer end. */
+uint64_t sc_cc_program_end(const sc_program *p);
+
+/* Compiles a verified step graph (sc_cc_llama_graph, fp32; one token per
+ * step for decode, or T <= mxu.rows tokens at consecutive positions for
+ * prefill) to a program for arch, taking every const from model m by its
+ * source name. The program's launch arguments are x1 = the token (decode) and
+ * x2 = the (first) position; a prefill program reads its tokens from its
+ * "tokens" input buffer (int32[T]); its buffers: the weights, "cc.rope" and "cc.consts" (const),
+ * the KV cache (state), "logits" (output), intermediates (scratch). Its debug map names the graph
+ * op of every instruction. listing (may be NULL) receives the generated assembly. UNSUPPORTED with
+ * the value named for what this first generator does not do yet (other activation dtypes, more
+ * tokens than mxu.rows, ops beyond the Llama step); NOT_FOUND for a weight the model lacks. */
 SC_MUST_USE sc_status sc_cc_compile(const sc_graph *g, const sc_model *m, const sc_arch *arch,
                                     sc_program **out, sc_strbuf *listing, char *err,
                                     size_t err_size);

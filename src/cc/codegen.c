@@ -50,6 +50,9 @@ typedef struct gen {
   uint64_t next;         /* next free device address */
   uint64_t consts, rope; /* const buffers: small constants, (cos, sin) table */
   uint32_t head_dim, max_seq;
+  uint32_t T;           /* tokens per step (graph input %tokens) */
+  uint64_t tokens_addr; /* T > 1: the %tokens input buffer (int32) */
+  uint64_t cstride;     /* T > 1: row stride of the attention scores in SRAM C */
   sram_map s;
   uint32_t label;
   /* line number -> op (value id + 1; 0 = prologue) */
@@ -180,6 +183,32 @@ static void gen_embedding(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *table = val(G, y->in[0]);
   uint64_t D = last(table);
   only_core0_begin(G, k);
+  if (G->T > 1) { /* the ids from the %tokens buffer, one row DMA each */
+    li(G, 4, G->tokens_addr);
+    li(G, 5, G->s.q);
+    li(G, 8, G->T);
+    line(G, "dma.1d sram[x5]:int32, hbm[x4]:int32, x8, x0, q0 @signal(s0)");
+    line(G, "sync.wait s0, 1");
+    li(G, 7, G->addr[id]);
+    line(G, "li x20, 0");
+    li(G, 21, G->T);
+    label(G, "row", k);
+    line(G, "lw x6, x5, 0");
+    li(G, 4, D * 4);
+    line(G, "mul x6, x6, x4");
+    li(G, 4, G->addr[y->in[0]]);
+    line(G, "add x4, x4, x6");
+    li(G, 8, D);
+    line(G, "dma.1d hbm[x7]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s0)");
+    line(G, "sync.wait s0, 1");
+    line(G, "addi x5, x5, 4");
+    li(G, 4, D * 4);
+    line(G, "add x7, x7, x4");
+    line(G, "addi x20, x20, 1");
+    line(G, "blt x20, x21, L%u_row", k);
+    only_core0_end(G, k);
+    return;
+  }
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, D * 4);
   line(G, "mul x5, x5, x1");
@@ -189,9 +218,55 @@ static void gen_embedding(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   only_core0_end(G, k);
 }
 
+/* RMSNorm of T > 1 rows: the same steps on a column of T sums. */
+static void gen_rmsnorm_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  uint64_t D = last(y), T = G->T;
+  only_core0_begin(G, k);
+  li(G, 4, G->addr[y->in[0]]);
+  li(G, 5, G->s.a);
+  dma1(G, "sram[x5]", "hbm[x4]", T * D, 0);
+  li(G, 4, G->addr[y->in[1]]);
+  li(G, 6, G->s.b);
+  dma1(G, "sram[x6]", "hbm[x4]", D, 0);
+  li(G, 7, G->s.s);
+  li(G, 24, G->s.consts + 4 * K_DIM);
+  li(G, 25, f32_bits((float)D));
+  line(G, "li x8, 1");
+  line(G, "li x9, 1");
+  line(G, "li x10, 4");
+  line(G, "vpu.fill sram[x24]:fp32, x25, x8..x10"); /* the divisor D */
+  li(G, 8, T);
+  li(G, 9, D);
+  line(G, "li x10, 4");
+  li(G, 11, D * 4);
+  line(G, "vpu.rsumsq sram[x7]:fp32, sram[x5]:fp32, x8..x11, overwrite"); /* a column of T */
+  line(G, "li x9, 1");
+  line(G, "li x11, 4");
+  line(G, "li x12, 4");
+  line(G, "vpu.div sram[x7]:fp32, sram[x7]:fp32, sram[x24]:fp32, x8..x12, scalar");
+  li(G, 25, f32_bits(y->attrs.eps));
+  line(G, "vpu.adds sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
+  line(G, "vpu.sqrt sram[x7]:fp32, sram[x7]:fp32, x8..x11");
+  line(G, "vpu.recip sram[x7]:fp32, sram[x7]:fp32, x8..x11");
+  li(G, 9, D);
+  li(G, 10, D * 4);
+  li(G, 11, D * 4);
+  line(G, "li x12, 4");
+  line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x7]:fp32, x8..x12, col");
+  line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, row");
+  line(G, "sync.fence vpu");
+  li(G, 4, G->addr[id]);
+  dma1(G, "hbm[x4]", "sram[x5]", T * D, 0);
+  only_core0_end(G, k);
+}
+
 static void gen_rmsnorm(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *x = val(G, y->in[0]);
   uint64_t D = last(x);
+  if (G->T > 1) {
+    gen_rmsnorm_rows(G, y, k, id);
+    return;
+  }
   only_core0_begin(G, k);
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, G->s.a);
@@ -242,8 +317,39 @@ static void gen_binary(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id, cons
 }
 
 static void gen_rope(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
-  uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2];
+  uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2], T = G->T;
   only_core0_begin(G, k);
+  if (T > 1) { /* token t at position pos0 + t: its table row repeated for its H heads */
+    li(G, 4, G->addr[y->in[0]]);
+    li(G, 5, G->s.a);
+    dma1(G, "sram[x5]", "hbm[x4]", T * H * hd, 0);
+    li(G, 4, G->rope);
+    li(G, 6, hd * 4);
+    line(G, "mul x6, x6, x2");
+    line(G, "add x4, x4, x6");
+    li(G, 6, G->s.b);
+    li(G, 8, hd);          /* dma.3d: hd per row */
+    li(G, 9, H);           /*         H rows (the same table row) */
+    li(G, 10, T);          /*         T planes */
+    li(G, 11, hd * 4);     /*         dst stride1 */
+    li(G, 12, H * hd * 4); /*         dst stride2 */
+    line(G, "li x13, 0");  /*         src stride1: repeat */
+    li(G, 14, hd * 4);     /*         src stride2: the next position */
+    line(G, "dma.3d sram[x6]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s0)");
+    line(G, "sync.wait s0, 1");
+    li(G, 8, T * H);
+    li(G, 9, hd);
+    li(G, 10, hd * 4);
+    li(G, 11, hd * 4);
+    li(G, 12, hd * 4);
+    line(G, "vpu.rope sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, %s",
+         y->attrs.rope_halves ? "halves" : "pairs");
+    line(G, "sync.fence vpu");
+    li(G, 4, G->addr[id]);
+    dma1(G, "hbm[x4]", "sram[x5]", T * H * hd, 0);
+    only_core0_end(G, k);
+    return;
+  }
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, G->s.a);
   dma1(G, "sram[x5]", "hbm[x4]", H * hd, 0);
@@ -275,7 +381,7 @@ static void gen_cache_write(gen *G, const sc_gvalue *y, uint32_t k) {
   line(G, "mul x5, x5, x2");
   line(G, "add x4, x4, x5");
   li(G, 6, G->addr[y->in[1]]);
-  dma1(G, "hbm[x4]", "hbm[x6]", row, 0);
+  dma1(G, "hbm[x4]", "hbm[x6]", row * G->T, 0);
   only_core0_end(G, k);
 }
 
@@ -335,12 +441,13 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   uint64_t wbase = G->mw_addr[id], sbase = G->ms_addr[id], group = G->mgroup[id];
   /* x into every core's SRAM A (converted to the activation dtype), or for
    * fp8 quantized with a per-row scale s_a = max|x| / 448 into Q */
+  const uint64_t T = G->T;
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, G->s.a);
-  li(G, 8, K);
+  li(G, 8, T * K);
   line(G, "dma.1d sram[x5]:%s, hbm[x4]:fp32, x8, x0, q0 @signal(s0)", f.fp8 ? "fp32" : f.adt);
   line(G, "sync.wait s0, 1");
-  if (f.fp8) {
+  if (f.fp8 && T == 1) {
     li(G, 6, G->s.c);
     li(G, 7, G->s.s);
     li(G, 24, G->s.q);
@@ -360,6 +467,30 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     line(G, "li x12, 4");
     line(G, "li x13, 1");
     line(G, "vpu.quant sram[x24]:fp8e4m3, sram[x5]:fp32, sram[x7]:fp32, x8..x13, tensor");
+    line(G, "sync.fence vpu");
+  } else if (f.fp8) { /* a scale per row: a column of T */
+    li(G, 6, G->s.c);
+    li(G, 7, G->s.s);
+    li(G, 24, G->s.q);
+    li(G, 8, T);
+    li(G, 9, K);
+    li(G, 10, K * 4);
+    li(G, 11, K * 4);
+    line(G, "vpu.abs sram[x6]:fp32, sram[x5]:fp32, x8..x11");
+    line(G, "li x10, 4");
+    line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
+    line(G, "li x9, 1");
+    line(G, "li x11, 4");
+    li(G, 25, f32_bits(1.0f / 448.0f));
+    line(G, "vpu.muls sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
+    li(G, 25, f32_bits(1e-30f));
+    line(G, "vpu.maxs sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
+    li(G, 9, K);
+    li(G, 10, K);
+    li(G, 11, K * 4);
+    line(G, "li x12, 4");
+    line(G, "li x13, 1");
+    line(G, "vpu.quant sram[x24]:fp8e4m3, sram[x5]:fp32, sram[x7]:fp32, x8..x13, row");
     line(G, "sync.fence vpu");
   }
   line(G, "sync.signal x3, s1, 1"); /* the weight buffer is free */
@@ -419,7 +550,7 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   } else {
     line(G, "mxu.ldw sram[x5]:%s, x12..x14, nk @wait(s0) @signal(s1)", f.wdt);
   }
-  line(G, "li x16, 1"); /* mm: M = 1 */
+  li(G, 16, T); /* mm: M = T */
   li(G, 17, K * f.abits / 8);
   line(G, "shli x18, x23, 2");
   li(G, 6, f.fp8 ? G->s.q : G->s.a);
@@ -435,7 +566,7 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 28, K);
   line(G, "blt x26, x28, L%u_chunk", k);
   /* drain the tile, rescale (fp8), add the bias, store */
-  line(G, "li x8, 1");
+  li(G, 8, T);
   line(G, "mv x9, x23");
   line(G, "shli x10, x23, 2");
   line(G, "shli x11, x23, 2");
@@ -446,7 +577,8 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     /* y = (acc * s_a) * s_w (per tensor, or s_w[n0 ..] per channel) */
     li(G, 7, G->s.s);
     line(G, "li x12, 4");
-    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, scalar");
+    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, %s",
+         T == 1 ? "scalar" : "col");
     li(G, 4, sbase);
     li(G, 7, G->s.scale);
     if (f.channel) {
@@ -471,14 +603,23 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x12, x0, q0 @signal(s0)");
     line(G, "sync.wait s0, 1");
     line(G, "shli x12, x23, 2");
-    line(G, "vpu.add sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, full");
+    line(G, "vpu.add sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, %s",
+         T == 1 ? "full" : "row");
   }
   line(G, "sync.fence vpu");
   li(G, 4, G->addr[id]);
   line(G, "shli x5, x22, 2");
   line(G, "add x4, x4, x5");
-  line(G, "mv x12, x23");
-  line(G, "dma.1d hbm[x4]:fp32, sram[x6]:fp32, x12, x0, q0 @signal(s0)");
+  if (T == 1) {
+    line(G, "mv x12, x23");
+    line(G, "dma.1d hbm[x4]:fp32, sram[x6]:fp32, x12, x0, q0 @signal(s0)");
+  } else { /* T rows of nt into the rows of y */
+    line(G, "mv x12, x23");
+    li(G, 13, T);
+    li(G, 14, N * 4);
+    line(G, "shli x15, x23, 2");
+    line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x12..x15, x0, q0 @signal(s0)");
+  }
   line(G, "sync.wait s0, 1");
   li(G, 4, cores);
   line(G, "add x20, x20, x4");
@@ -487,8 +628,161 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "sync.wait s1, 1"); /* take back the free-buffer token */
 }
 
+/* T tokens at positions pos0 .. pos0 + T - 1 (pos0 = x2), causal: per head
+ * (h = core, core + cores, ...), the T x npos scores in SRAM C (row stride
+ * cstride), masked above each token's position, softmax per row, times V. */
+static void gen_attention_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  const sc_gvalue *kc = val(G, y->in[1]);
+  uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2], T = G->T;
+  uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * 4;
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, CS = G->cstride;
+  uint64_t cores = G->a->cores.count;
+  line(G, "sync.signal x3, s1, 1");
+  li(G, 21, T);
+  line(G, "add x21, x21, x2"); /* npos = pos0 + T */
+  line(G, "mv x20, x3");       /* h = core */
+  label(G, "head", k);
+  li(G, 4, H);
+  line(G, "bge x20, x4, L%u_done", k);
+  /* Q_h: T rows of hd (stride H * hd in q) into SRAM A */
+  li(G, 4, hd * 4);
+  line(G, "mul x4, x4, x20");
+  li(G, 5, G->addr[y->in[0]]);
+  line(G, "add x4, x4, x5");
+  li(G, 5, G->s.a);
+  li(G, 8, hd);
+  li(G, 9, T);
+  li(G, 10, hd * 4);
+  li(G, 11, H * hd * 4);
+  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @signal(s0)");
+  line(G, "sync.wait s0, 1");
+  li(G, 4, grp);
+  line(G, "divu x22, x20, x4");
+  li(G, 4, hd * 4);
+  line(G, "mul x22, x22, x4"); /* the kv head's offset */
+  line(G, "li x23, 0");        /* t0 */
+  label(G, "sc", k);
+  line(G, "sub x24, x21, x23");
+  li(G, 4, TC);
+  line(G, "minu x24, x24, x4"); /* nt */
+  li(G, 4, row);
+  line(G, "mul x4, x4, x23");
+  li(G, 5, G->addr[y->in[1]]);
+  line(G, "add x4, x4, x5");
+  line(G, "add x4, x4, x22");
+  li(G, 8, hd);
+  line(G, "mv x9, x24");
+  li(G, 10, hd * 4);
+  li(G, 11, row);
+  li(G, 5, G->s.w);
+  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
+  li(G, 12, hd);
+  line(G, "mv x13, x24");
+  li(G, 14, hd * 4);
+  line(G, "mxu.ldw sram[x5]:fp32, x12..x14, nk @wait(s0) @signal(s1)");
+  li(G, 15, T);
+  li(G, 16, hd * 4);
+  line(G, "shli x17, x24, 2");
+  li(G, 6, G->s.a);
+  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, overwrite");
+  li(G, 8, T);
+  line(G, "mv x9, x24");
+  li(G, 10, CS);
+  line(G, "shli x11, x24, 2");
+  li(G, 6, G->s.c);
+  line(G, "shli x7, x23, 2");
+  line(G, "add x6, x6, x7");
+  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11");
+  line(G, "add x23, x23, x24");
+  line(G, "blt x23, x21, L%u_sc", k);
+  line(G, "sync.fence all");
+  /* scale, mask, softmax over T rows of npos */
+  li(G, 6, G->s.c);
+  li(G, 7, G->s.s);
+  li(G, 24, G->s.consts + 4 * K_SQRT_HD);
+  li(G, 8, T);
+  line(G, "mv x9, x21");
+  li(G, 10, CS);
+  li(G, 11, CS);
+  line(G, "li x12, 4");
+  line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x24]:fp32, x8..x12, scalar");
+  line(G, "vpu.causal sram[x6]:fp32, sram[x6]:fp32, x2, x8..x11"); /* j > i + pos0: -inf */
+  line(G, "li x10, 4");
+  line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
+  li(G, 10, CS);
+  line(G, "vpu.sub sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+  line(G, "vpu.exp sram[x6]:fp32, sram[x6]:fp32, x8..x11");
+  line(G, "li x10, 4");
+  line(G, "vpu.rsum sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
+  li(G, 10, CS);
+  line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+  line(G, "sync.fence vpu");
+  /* out = P @ V over tiles of up to TR positions */
+  line(G, "li x23, 0");
+  label(G, "av", k);
+  line(G, "sub x24, x21, x23");
+  li(G, 4, TR);
+  line(G, "minu x24, x24, x4");
+  li(G, 4, row);
+  line(G, "mul x4, x4, x23");
+  li(G, 5, G->addr[y->in[2]]);
+  line(G, "add x4, x4, x5");
+  line(G, "add x4, x4, x22");
+  li(G, 8, hd);
+  line(G, "mv x9, x24");
+  li(G, 10, hd * 4);
+  li(G, 11, row);
+  li(G, 5, G->s.w);
+  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
+  line(G, "mv x12, x24");
+  li(G, 13, hd);
+  li(G, 14, hd * 4);
+  line(G, "mxu.ldw sram[x5]:fp32, x12..x14, kn @wait(s0) @signal(s1)");
+  li(G, 15, T);
+  li(G, 16, CS);
+  li(G, 17, hd * 4);
+  li(G, 6, G->s.c);
+  line(G, "shli x7, x23, 2");
+  line(G, "add x6, x6, x7");
+  line(G, "bne x23, x0, L%u_avacc", k);
+  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, overwrite");
+  line(G, "j L%u_avnext", k);
+  label(G, "avacc", k);
+  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, accumulate");
+  label(G, "avnext", k);
+  line(G, "add x23, x23, x24");
+  line(G, "blt x23, x21, L%u_av", k);
+  li(G, 8, T);
+  li(G, 9, hd);
+  li(G, 10, hd * 4);
+  li(G, 11, hd * 4);
+  li(G, 6, G->s.b);
+  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
+  line(G, "sync.wait s2, 1");
+  /* T rows of hd into the head's place of y [T, H, hd] */
+  li(G, 4, hd * 4);
+  line(G, "mul x4, x4, x20");
+  li(G, 5, G->addr[id]);
+  line(G, "add x4, x4, x5");
+  li(G, 8, hd);
+  li(G, 9, T);
+  li(G, 10, H * hd * 4);
+  li(G, 11, hd * 4);
+  line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q0 @signal(s0)");
+  line(G, "sync.wait s0, 1");
+  li(G, 4, cores);
+  line(G, "add x20, x20, x4");
+  line(G, "j L%u_head", k);
+  label(G, "done", k);
+  line(G, "sync.wait s1, 1");
+}
+
 /* One token's causal grouped-query attention: heads h = core, core + cores, ... */
 static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  if (G->T > 1) {
+    gen_attention_rows(G, y, k, id);
+    return;
+  }
   const sc_gvalue *kc = val(G, y->in[1]);
   uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2];
   uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * 4;
@@ -644,47 +938,41 @@ static bool plan(gen *G, sc_status *st) {
   G->addr = calloc(n, sizeof *G->addr);
   G->bytes = calloc(n, sizeof *G->bytes);
   if (!G->addr || !G->bytes) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
-  uint64_t widest = 1;
+  /* What the step is: T tokens, the cache's positions, the heads' width. */
+  G->T = 1;
   for (uint32_t i = 0; i < n; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->dtype != SC_DTYPE_FP32 && v->dtype != SC_DTYPE_INT32)
       return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: %s values are not supported yet (fp32)",
                   v->name, sc_dtype_name(v->dtype));
     if (v->kind == SC_GV_INPUT) {
-      if (elems(v) != 1)
+      if (strcmp(v->name, "tokens") != 0 && strcmp(v->name, "pos") != 0)
         return fail(G, st, SC_STATUS_UNSUPPORTED,
-                    "%%%s: one token per step is supported (decode), got %llu", v->name,
-                    (unsigned long long)elems(v));
-      continue; /* launch arguments */
+                    "%%%s: the inputs of a step are %%tokens and %%pos", v->name);
+      if (strcmp(v->name, "tokens") == 0) G->T = (uint32_t)elems(v);
+      continue;
     }
-    if (v->kind == SC_GV_OP) {
-      switch (v->op) {
-      case SC_GOP_RESHAPE: /* a view */
-      case SC_GOP_CACHE_WRITE:
-        G->addr[i] = G->addr[v->in[0]];
-        G->bytes[i] = G->bytes[v->in[0]];
-        continue;
-      case SC_GOP_EMBEDDING:
-      case SC_GOP_RMSNORM:
-      case SC_GOP_MATMUL:
-      case SC_GOP_ROPE:
-      case SC_GOP_ATTENTION:
-      case SC_GOP_ADD:
-      case SC_GOP_MUL:
-      case SC_GOP_SWIGLU:
-        break;
-      default:
-        return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: op %s is not supported yet", v->name,
-                    sc_gop_name(v->op));
-      }
-      if (v->shape[0] != 1)
-        return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: one token per step is supported", v->name);
-    }
-    if (v->kind == SC_GV_OP && elems(v) > widest) widest = elems(v); /* one row per value */
-    G->bytes[i] = elems(v) * 4;
-    G->addr[i] = alloc(G, G->bytes[i]);
-    if (v->kind == SC_GV_OP && v->op == SC_GOP_ATTENTION) {
+    if (v->kind == SC_GV_STATE) G->max_seq = (uint32_t)v->shape[0];
+    if (v->kind != SC_GV_OP) continue;
+    switch (v->op) {
+    case SC_GOP_RESHAPE:
+    case SC_GOP_CACHE_WRITE:
+    case SC_GOP_EMBEDDING:
+    case SC_GOP_RMSNORM:
+    case SC_GOP_MATMUL:
+    case SC_GOP_ADD:
+    case SC_GOP_MUL:
+    case SC_GOP_SWIGLU:
+      break;
+    case SC_GOP_ROPE:
+    case SC_GOP_ATTENTION:
       G->head_dim = (uint32_t)last(v);
+      break;
+    default:
+      return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: op %s is not supported yet", v->name,
+                  sc_gop_name(v->op));
+    }
+    if (v->op == SC_GOP_ATTENTION) {
       uint64_t tile =
           G->a->core.mxu.rows < G->a->core.mxu.cols ? G->a->core.mxu.rows : G->a->core.mxu.cols;
       if (G->head_dim > tile)
@@ -692,11 +980,23 @@ static bool plan(gen *G, sc_status *st) {
                     "%%%s: head_dim %u exceeds the MXU tile (%llu); attention over several "
                     "tiles of the head is not generated yet",
                     v->name, G->head_dim, (unsigned long long)tile);
+      if (G->T > G->a->core.mxu.rows)
+        return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: %u tokens per step exceed %u", v->name,
+                    G->T, G->a->core.mxu.rows);
     }
-    if (v->kind == SC_GV_STATE) G->max_seq = (uint32_t)v->shape[0];
-    if (v->kind == SC_GV_OP && v->op == SC_GOP_ROPE) G->head_dim = (uint32_t)last(v);
   }
-  if (G->max_seq && G->max_seq > widest) widest = G->max_seq;
+  /* Device memory: what does not depend on T first (weights, the cache, the
+   * tables), so that the programs of one model for different T (prefill and
+   * decode) place them at the same addresses and share them when loaded
+   * together; then the %tokens buffer and the intermediates. */
+  for (uint32_t i = 0; i < n; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_CONST && v->kind != SC_GV_STATE) continue;
+    G->bytes[i] = elems(v) * 4;
+    G->addr[i] = alloc(G, G->bytes[i]);
+  }
+  G->consts = alloc(G, K_COUNT * 4);
+  G->rope = G->head_dim && G->max_seq ? alloc(G, (uint64_t)G->max_seq * G->head_dim * 4) : 0;
   G->mw_addr = calloc(n, sizeof *G->mw_addr);
   G->ms_addr = calloc(n, sizeof *G->ms_addr);
   G->mgroup = calloc(n, sizeof *G->mgroup);
@@ -740,8 +1040,31 @@ static bool plan(gen *G, sc_status *st) {
       continue;
     }
   }
-  G->consts = alloc(G, K_COUNT * 4);
-  G->rope = G->head_dim && G->max_seq ? alloc(G, (uint64_t)G->max_seq * G->head_dim * 4) : 0;
+  if (G->opt.scratch_base) { /* the per-step buffers above another program's */
+    if (G->opt.scratch_base < G->next)
+      return fail(G, st, SC_STATUS_INVALID,
+                  "scratch_base 0x%llx is below the shared buffers' end 0x%llx",
+                  (unsigned long long)G->opt.scratch_base, (unsigned long long)G->next);
+    G->next = align_up(G->opt.scratch_base);
+  }
+  if (G->T > 1) G->tokens_addr = alloc(G, (uint64_t)G->T * 4);
+  uint64_t widest = 1; /* the largest intermediate, for the SRAM rows */
+  for (uint32_t i = 0; i < n; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP) continue;
+    if (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE) { /* views */
+      G->addr[i] = G->addr[v->in[0]];
+      G->bytes[i] = G->bytes[v->in[0]];
+      continue;
+    }
+    if (elems(v) > widest) widest = elems(v);
+    G->bytes[i] = elems(v) * 4;
+    G->addr[i] = alloc(G, G->bytes[i]);
+  }
+  /* attention scores: T rows of every cached position */
+  G->cstride = align_up((uint64_t)G->max_seq * 4);
+  if ((uint64_t)G->T * G->max_seq > widest) widest = (uint64_t)G->T * G->max_seq;
+  if (G->T > 1 && G->cstride / 4 * G->T > widest) widest = G->cstride / 4 * G->T;
   if (G->next > G->a->memory.capacity_bytes)
     return fail(
         G, st, SC_STATUS_INVALID, "the model needs %llu bytes of device memory, %s has %llu",
@@ -754,7 +1077,7 @@ static bool plan(gen *G, sc_status *st) {
   G->s.b = G->s.a + rowb;
   G->s.c = G->s.b + rowb;
   G->s.s = G->s.c + rowb;
-  G->s.q = G->s.s + ALIGN;
+  G->s.q = G->s.s + align_up((uint64_t)G->T * 4); /* a column of T scalars */
   G->s.scale = G->s.q + rowb;
   G->s.w = G->s.scale + align_up((uint64_t)G->a->core.mxu.rows / 2 * G->a->core.mxu.cols * 4);
   G->s.size = G->s.w + tile;
@@ -884,6 +1207,15 @@ static sc_status quantize_weights(const gen *G, uint32_t i, const float *w, uint
   return st;
 }
 
+uint64_t sc_cc_program_end(const sc_program *p) {
+  uint64_t end = 0;
+  for (size_t i = 0; i < sc_prog_buffer_count(p); i++) {
+    const sc_prog_buffer *b = sc_prog_buffer_at(p, i);
+    if (b->addr + b->size_bytes > end) end = b->addr + b->size_bytes;
+  }
+  return end;
+}
+
 sc_status sc_cc_compile(const sc_graph *g, const sc_model *m, const sc_arch *arch, sc_program **out,
                         sc_strbuf *listing, char *err, size_t err_size) {
   return sc_cc_compile_opts(g, m, arch, NULL, out, listing, err, err_size);
@@ -982,6 +1314,16 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   consts[K_SQRT_HD] = G.head_dim ? sqrtf((float)G.head_dim) : 1.0f;
   if (st == SC_STATUS_OK)
     st = add_buffer(prog, "cc.consts", SC_PROG_ROLE_CONST, G.consts, K_COUNT * 4, consts);
+  if (st == SC_STATUS_OK && G.T > 1) {
+    sc_prog_buffer b = {0};
+    b.name = "tokens";
+    b.dtype = SC_DTYPE_INT32;
+    b.role = SC_PROG_ROLE_INPUT;
+    b.rank = 1;
+    b.shape[0] = G.T;
+    b.addr = G.tokens_addr;
+    st = sc_prog_add_buffer(prog, &b);
+  }
   if (st == SC_STATUS_OK && rope) {
     if (!(table = rope_table(&G, rope))) {
       fail(&G, &st, SC_STATUS_NO_MEMORY, "out of memory");

@@ -29,6 +29,16 @@ for want in "time to first token" "time per output token" "tokens/s" "energy per
   grep -q "$want" "$tmp/figures" || fail "figures lack '$want': $(cat "$tmp/figures")"
 done
 
+# A prompt of 39 tokens (prefill launches of 32 and 7): the continuation is
+# still the published story's.
+prompt="Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big"
+"$bin" generate --model "$ckpt" --tokenizer "$models/llama2c/tok512.bin" --prompt "$prompt" -n 40 \
+  >"$tmp/prompted.txt" 2>"$tmp/figures2" || fail "prompted run: $(cat "$tmp/figures2")"
+grep -q "39 prompt tokens in 2 prefill launches" "$tmp/figures2" || fail "prefill: $(cat "$tmp/figures2")"
+n=$(wc -c <"$tmp/prompted.txt")
+[ "$(head -c "$((n - 1))" "$tmp/prompted.txt")" = "$(head -c "$((n - 1))" "$src/tests/data/stories260K_greedy.txt")" ] ||
+  fail "the prompted continuation leaves the published story: $(cat "$tmp/prompted.txt")"
+
 "$bin" generate --model "$ckpt" --tokenizer "$models/llama2c/tok512.bin" -n 256 --temp 1.0 \
   --top-p 0.9 --seed 133742 >"$tmp/sampled.txt" 2>/dev/null || fail "sampled run"
 same_text "$tmp/sampled.txt" "$src/tests/data/stories260K_t1_p0.9_s133742.txt" ||

@@ -68,6 +68,57 @@ static void add_profile(totals *t, const sc_profile *p, const sc_arch *a) {
   t->mem_bytes += s.mem_bytes;
 }
 
+/* Tokens per prefill launch (at most the MXU's rows: the prefill program
+ * streams them through the array at once). */
+enum { PREFILL_CHUNK = 32 };
+
+/* A prefill program of T tokens loaded beside the decode program. */
+typedef struct prefill_prog {
+  sc_graph *graph;
+  sc_program *prog;
+  sc_rt_program *loaded;
+  int32_t *tokens;
+  float *logits;
+  uint64_t end;
+} prefill_prog;
+
+static bool prefill_make(prefill_prog *pf, const model_build *mb, sc_device *dev, uint32_t T,
+                         sc_cc_wdtype wdtype, uint64_t base) {
+  char err[1024];
+  const sc_model_config *cfg = sc_model_config_of(mb->model);
+  sc_llama_step step = {.tokens = T, .max_seq = mb->max_seq, .act_dtype = SC_DTYPE_FP32};
+  uint64_t decode_end = sc_cc_program_end(mb->prog);
+  sc_cc_options opt = {.wdtype = wdtype, .scratch_base = base > decode_end ? base : decode_end};
+  if (sc_cc_llama_graph(cfg, &step, &pf->graph, err, sizeof err) != SC_STATUS_OK ||
+      sc_cc_compile_opts(pf->graph, mb->model, mb->arch, &opt, &pf->prog, NULL, err, sizeof err) !=
+          SC_STATUS_OK) {
+    cli_fail("prefill of %u tokens: %s", T, err);
+    return false;
+  }
+  pf->end = sc_cc_program_end(pf->prog);
+  pf->tokens = calloc(T, sizeof *pf->tokens);
+  pf->logits = calloc((size_t)T * cfg->vocab_size, sizeof *pf->logits);
+  if (!pf->tokens || !pf->logits) {
+    cli_fail("out of memory");
+    return false;
+  }
+  if (sc_rt_load(dev, pf->prog, NULL, &pf->loaded) != SC_STATUS_OK ||
+      sc_rt_bind(pf->loaded, "tokens", pf->tokens, T * sizeof *pf->tokens) != SC_STATUS_OK ||
+      sc_rt_bind(pf->loaded, "logits", pf->logits,
+                 (size_t)T * cfg->vocab_size * sizeof *pf->logits) != SC_STATUS_OK) {
+    cli_fail("prefill of %u tokens: %s", T, sc_rt_errmsg(dev));
+    return false;
+  }
+  return true;
+}
+
+static void prefill_free(prefill_prog *pf) {
+  sc_prog_destroy(pf->prog);
+  sc_graph_destroy(pf->graph);
+  free(pf->tokens);
+  free(pf->logits);
+}
+
 int cmd_generate(int argc, char **argv) {
   static const struct option opts[] = {
       {"model", required_argument, NULL, 'm'},  {"tokenizer", required_argument, NULL, 'k'},
@@ -145,7 +196,9 @@ int cmd_generate(int argc, char **argv) {
   sc_device *dev = NULL;
   sc_sampler *smp = NULL;
   float *logits = NULL;
-  int32_t *ids = NULL;
+  int32_t *ids = NULL, next = 0;
+  prefill_prog pf_full = {0}, pf_last = {0};
+  uint32_t V = 0;
   double t_compile = now_s();
   if (!model_build_make(&mb, model_path, arch_name, wdtype, (uint32_t)max_seq, NULL)) goto done;
   t_compile = now_s() - t_compile;
@@ -176,7 +229,7 @@ int cmd_generate(int argc, char **argv) {
     cli_fail("%s", sc_rt_errmsg(dev));
     goto done;
   }
-  uint32_t V = cfg->vocab_size;
+  V = cfg->vocab_size;
   logits = malloc(V * sizeof *logits);
   if (!logits || sc_rt_bind(p, "logits", logits, V * sizeof *logits) != SC_STATUS_OK) {
     cli_fail("cannot bind the logits");
@@ -202,31 +255,65 @@ int cmd_generate(int argc, char **argv) {
     cli_fail("the prompt has %zu tokens, the context %u", n_ids, seq);
     goto done;
   }
-  /* The prompt, one token per launch (the last one yields the first new
-   * token), then each new token. Pieces are printed as they are decided. */
+  /* The prompt in chunks of up to PREFILL_CHUNK tokens, one launch each, by
+   * prefill programs loaded beside the decode program (they share its
+   * weights and KV cache); the last chunk's last logits row gives the first
+   * new token. Then one decode launch per new token. */
   totals prefill = {0}, decode = {0};
   double t0 = now_s();
-  int32_t prev = -1, next = 0;
   char piece[512];
-  uint32_t generated = 0, pos = 0;
+  int32_t prev = -1;
+  for (size_t i = 0; i < n_ids; i++) { /* the prompt, as it was understood */
+    size_t n = sc_tok_decode(tok, prev, ids[i], piece, sizeof piece);
+    fwrite(piece, 1, n, stdout);
+    prev = ids[i];
+  }
+  fflush(stdout);
+  uint32_t chunks = 0;
+  for (uint32_t pos = 0; pos < n_ids;) {
+    uint32_t t = n_ids - pos < PREFILL_CHUNK ? (uint32_t)(n_ids - pos) : PREFILL_CHUNK;
+    const float *row;
+    if (t == 1) { /* the decode program */
+      sc_rt_set_args(dev, (const uint64_t[]){(uint64_t)ids[pos], pos}, 2);
+      if (sc_rt_launch(dev, p) != SC_STATUS_OK || sc_rt_wait(dev) != SC_STATUS_OK) {
+        cli_fail("position %u: %s", pos, sc_rt_errmsg(dev));
+        goto done;
+      }
+      row = logits;
+    } else {
+      prefill_prog *pf = t == PREFILL_CHUNK ? &pf_full : &pf_last;
+      if (!pf->prog && !prefill_make(pf, &mb, dev, t, wdtype, pf_full.prog ? pf_full.end : 0))
+        goto done;
+      memcpy(pf->tokens, ids + pos, t * sizeof *ids);
+      sc_rt_set_args(dev, (const uint64_t[]){0, pos}, 2);
+      if (sc_rt_launch(dev, pf->loaded) != SC_STATUS_OK || sc_rt_wait(dev) != SC_STATUS_OK) {
+        cli_fail("prefill at position %u: %s", pos, sc_rt_errmsg(dev));
+        goto done;
+      }
+      row = pf->logits + (size_t)(t - 1) * V;
+    }
+    add_profile(&prefill, sc_rt_profile(dev), arch);
+    chunks++;
+    pos += t;
+    if (pos == n_ids) next = sc_sampler_sample(smp, row);
+  }
+  uint32_t generated = 1, pos = (uint32_t)n_ids;
   for (;; pos++) {
-    int32_t cur = pos < n_ids ? ids[pos] : next;
-    if (pos >= n_ids && (cur == sc_tok_eos(tok) || cur == sc_tok_bos(tok))) break; /* the end */
+    int32_t cur = next;
+    if (cur == sc_tok_eos(tok) || cur == sc_tok_bos(tok)) break; /* the end */
     size_t n = sc_tok_decode(tok, prev, cur, piece, sizeof piece);
     fwrite(piece, 1, n, stdout);
     fflush(stdout);
     prev = cur;
-    if ((pos >= n_ids && generated >= (uint32_t)n_new) || pos >= seq) break;
+    if (generated >= (uint32_t)n_new || pos >= seq) break;
     sc_rt_set_args(dev, (const uint64_t[]){(uint64_t)cur, pos}, 2);
     if (sc_rt_launch(dev, p) != SC_STATUS_OK || sc_rt_wait(dev) != SC_STATUS_OK) {
       cli_fail("position %u: %s", pos, sc_rt_errmsg(dev));
       goto done;
     }
-    add_profile(pos < n_ids ? &prefill : &decode, sc_rt_profile(dev), arch);
-    if (pos + 1 >= n_ids) {
-      next = sc_sampler_sample(smp, logits);
-      generated++;
-    }
+    add_profile(&decode, sc_rt_profile(dev), arch);
+    next = sc_sampler_sample(smp, logits);
+    generated++;
   }
   double wall = now_s() - t0;
   printf("\n");
@@ -237,13 +324,13 @@ int cmd_generate(int argc, char **argv) {
   double sim_cycles = (double)(prefill.cycles + decode.cycles);
   fprintf(stderr,
           "\n%s on %s (%s, %s): %zu prompt tokens, %u generated, context %u\n"
-          "  time to first token   %.3f ms   (%zu prompt launches, one token each)\n"
+          "  time to first token   %.3f ms   (%zu prompt tokens in %u prefill launches)\n"
           "  time per output token %.3f ms   = %.1f tokens/s at %.3g GHz\n"
           "  energy per token      %.3f mJ   (average power %.1f W)\n"
           "  MXU utilization       %.2f%%     bandwidth %.1f GB/s = %.2f%% of %.0f GB/s peak\n"
           "  simulator             %.1f tokens/s, %.3g simulated cycles/s wall (compile %.2f s)\n",
           model_path, arch->name, sc_model_format(m), sc_cc_wdtype_name(wdtype), n_ids, generated,
-          seq, ttft * 1e3, n_ids, tpot * 1e3, tpot > 0 ? 1 / tpot : 0, arch->clock_ghz,
+          seq, ttft * 1e3, n_ids, chunks, tpot * 1e3, tpot > 0 ? 1 / tpot : 0, arch->clock_ghz,
           decode.launches ? decode.energy_j / decode.launches * 1e3 : 0,
           decode.cycles ? decode.energy_j / ((double)decode.cycles / hz) : 0,
           decode.peak_flop_cycles > 0 ? 100 * decode.flops / decode.peak_flop_cycles : 0,
@@ -252,14 +339,16 @@ int cmd_generate(int argc, char **argv) {
                               (arch->memory.channels * arch->memory.channel_peak_gb_s * 1e9)
                         : 0,
           arch->memory.channels * arch->memory.channel_peak_gb_s,
-          wall > 0 ? (double)(prefill.launches + decode.launches) / wall : 0,
-          wall > 0 ? sim_cycles / wall : 0, t_compile);
+          wall > 0 ? (double)(n_ids + generated) / wall : 0, wall > 0 ? sim_cycles / wall : 0,
+          t_compile);
   rc = CLI_EXIT_OK;
 done:
   free(ids);
   free(logits);
   sc_sampler_free(smp);
-  sc_rt_close(dev);
+  sc_rt_close(dev); /* before the prefill programs it borrows */
+  prefill_free(&pf_full);
+  prefill_free(&pf_last);
   sc_tok_free(tok);
   model_build_free(&mb);
   return rc;
