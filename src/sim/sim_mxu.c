@@ -80,19 +80,27 @@ bool sim_exec_MXU_LDW(sc_sim *sim, sim_core *core, const sim_op *op) {
   bool nk = op->in.sel == SC_ISA_LAYOUT_NK;
   uint64_t rows = nk ? N : K, cols = nk ? K : N;
   if (nk) {
-    void *row = malloc((size_t)cols * 4);
-    if (!row)
+    /* Transposed in blocks of TB stored rows, so that the writes to W are
+     * TB consecutive values instead of one value per cache line. */
+    enum { TB = 16 };
+    void *blk = malloc((size_t)cols * TB * 4);
+    if (!blk)
       return sim_trap(sim, core, op, SC_TRAP_OUT_OF_BOUNDS, "host out of memory for a tile row");
-    for (uint64_t r = 0; r < rows; r++) {
+    for (uint64_t r0 = 0; r0 < rows; r0 += TB) {
+      uint64_t nb = rows - r0 < TB ? rows - r0 : TB;
       if (integer) {
-        sim_row_load_i32(&w, r, row);
-        for (uint64_t c = 0; c < cols; c++) m->wi[c * N + r] = ((const int32_t *)row)[c];
+        int32_t *t = blk;
+        for (uint64_t b = 0; b < nb; b++) sim_row_load_i32(&w, r0 + b, t + b * cols);
+        for (uint64_t c = 0; c < cols; c++)
+          for (uint64_t b = 0; b < nb; b++) m->wi[c * N + r0 + b] = t[b * cols + c];
       } else {
-        sim_row_load_f32(&w, r, row);
-        for (uint64_t c = 0; c < cols; c++) m->wf[c * N + r] = ((const float *)row)[c];
+        float *t = blk;
+        for (uint64_t b = 0; b < nb; b++) sim_row_load_f32(&w, r0 + b, t + b * cols);
+        for (uint64_t c = 0; c < cols; c++)
+          for (uint64_t b = 0; b < nb; b++) m->wf[c * N + r0 + b] = t[b * cols + c];
       }
     }
-    free(row);
+    free(blk);
   } else {
     for (uint64_t r = 0; r < rows; r++) {
       if (integer)

@@ -833,8 +833,30 @@ void sim_profile_free(sc_profile *p) {
   memset(p, 0, sizeof *p);
 }
 
+/* A zeroed profile for this run. The arrays of the last run are reused
+ * (zeroed) when the code has the same shape: launches of one program do not
+ * pay for fresh pages every time. */
 static bool profile_init(sc_sim *sim) {
   sc_profile *p = &sim->profile;
+  bool same = p->units && p->n_cores == sim->n_cores;
+  for (uint32_t c = 0; same && c < sim->n_cores; c++) same = p->n_code[c] == sim->cores[c].n_code;
+  if (same) {
+    sc_prof_unit(*units)[SC_UNIT_COUNT] = p->units;
+    uint64_t *core_end = p->core_end, **pc_cycles = p->pc_cycles;
+    size_t *n_code = p->n_code;
+    free(p->ops);
+    memset(units, 0, sim->n_cores * sizeof *units);
+    memset(core_end, 0, sim->n_cores * sizeof *core_end);
+    for (uint32_t c = 0; c < sim->n_cores; c++)
+      memset(pc_cycles[c], 0, (n_code[c] ? n_code[c] : 1) * sizeof **pc_cycles);
+    *p = (sc_profile){.units = units,
+                      .core_end = core_end,
+                      .pc_cycles = pc_cycles,
+                      .n_code = n_code,
+                      .n_cores = sim->n_cores,
+                      .clock_ghz = sim->arch.clock_ghz};
+    return true;
+  }
   sim_profile_free(p);
   p->clock_ghz = sim->arch.clock_ghz;
   p->n_cores = sim->n_cores;
