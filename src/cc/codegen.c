@@ -30,7 +30,7 @@ enum { ALIGN = 256 };
 
 /* SRAM regions of every core (byte offsets). */
 typedef struct sram_map {
-  uint64_t consts, a, b, c, s, q, scale, w, size;
+  uint64_t consts, a, b, c, s, q, scale, scale2, w, w2, size;
 } sram_map;
 
 /* Small FP32 constants, copied into every core's SRAM at the start. */
@@ -493,8 +493,11 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     line(G, "vpu.quant sram[x24]:fp8e4m3, sram[x5]:fp32, sram[x7]:fp32, x8..x13, row");
     line(G, "sync.fence vpu");
   }
-  line(G, "sync.signal x3, s1, 1"); /* the weight buffer is free */
-  line(G, "mv x20, x3");            /* j = core */
+  line(G, "sync.signal x3, s1, 2"); /* both weight buffers are free */
+  li(G, 29, G->s.w);
+  li(G, 30, G->s.w2);
+  li(G, 31, G->s.scale);
+  line(G, "mv x20, x3"); /* j = core */
   li(G, 21, tiles);
   label(G, "tile", k);
   line(G, "bge x20, x21, L%u_done", k);
@@ -522,34 +525,41 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 11, K * f.wbits / 8);     /*        src stride */
   elem_bytes(G, 4, 26, f.wbits);
   line(G, "add x4, x4, x25");
-  li(G, 5, G->s.w);
-  line(G, "dma.2d sram[x5]:%s, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", f.wdt, f.wdt);
   line(G, "mv x12, x27");         /* ldw: K = kt */
   line(G, "mv x13, x23");         /*      N = nt */
   elem_bytes(G, 14, 27, f.wbits); /* stored row stride */
+  /* Two weight buffers (x29 now, x30 next) in FIFO order on one DMA queue:
+   * s1 counts free buffers, s0 loaded ones; the load frees its buffer. */
   if (f.ldwq) {
-    /* the scales of rows kk / G .. : ceil(kt / G) rows of nt at S + (kk / G) * N + n0 */
+    /* the scales of rows kk / G .. : ceil(kt / G) rows of nt at S + (kk / G) * N + n0,
+     * DMA'd before the weights on the same queue, so loaded when they are */
     li(G, 15, group);
     line(G, "divu x28, x26, x15");
-    li(G, 4, N * 4);
-    line(G, "mul x28, x28, x4");
-    li(G, 4, sbase);
-    line(G, "add x28, x28, x4");
-    line(G, "shli x4, x22, 2");
-    line(G, "add x28, x28, x4");
-    line(G, "mv x8, x23");
-    line(G, "add x9, x27, x15");
-    line(G, "addi x9, x9, -1");
-    line(G, "divu x9, x9, x15");
-    line(G, "shli x10, x23, 2");
-    li(G, 11, N * 4);
-    li(G, 6, G->s.scale);
-    line(G, "dma.2d sram[x6]:fp32, hbm[x28]:fp32, x8..x11, x0, q0 @signal(s3)");
-    line(G, "mxu.ldwq sram[x5]:%s, sram[x6]:fp32, x12..x15, nk, bf16 @wait(s0) @signal(s1)", f.wdt);
-    line(G, "sync.wait s3, 1");
+    li(G, 6, N * 4);
+    line(G, "mul x28, x28, x6");
+    li(G, 6, sbase);
+    line(G, "add x28, x28, x6");
+    line(G, "shli x6, x22, 2");
+    line(G, "add x28, x28, x6");
+    line(G, "mv x16, x23");
+    line(G, "add x17, x27, x15");
+    line(G, "addi x17, x17, -1");
+    line(G, "divu x17, x17, x15");
+    line(G, "shli x18, x23, 2");
+    li(G, 19, N * 4);
+    line(G, "dma.2d sram[x31]:fp32, hbm[x28]:fp32, x16..x19, x0, q0 @wait(s1)");
+    line(G, "dma.2d sram[x29]:%s, hbm[x4]:%s, x8..x11, x0, q0 @signal(s0)", f.wdt, f.wdt);
+    line(G, "mxu.ldwq sram[x29]:%s, sram[x31]:fp32, x12..x15, nk, bf16 @wait(s0) @signal(s1)",
+         f.wdt);
+    li(G, 6, G->s.scale ^ G->s.scale2); /* the other scales buffer next */
+    line(G, "xor x31, x31, x6");
   } else {
-    line(G, "mxu.ldw sram[x5]:%s, x12..x14, nk @wait(s0) @signal(s1)", f.wdt);
+    line(G, "dma.2d sram[x29]:%s, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", f.wdt, f.wdt);
+    line(G, "mxu.ldw sram[x29]:%s, x12..x14, nk @wait(s0) @signal(s1)", f.wdt);
   }
+  line(G, "mv x6, x29"); /* swap the weight buffers */
+  line(G, "mv x29, x30");
+  line(G, "mv x30, x6");
   li(G, 16, T); /* mm: M = T */
   li(G, 17, K * f.abits / 8);
   line(G, "shli x18, x23, 2");
@@ -625,7 +635,7 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "add x20, x20, x4");
   line(G, "j L%u_tile", k);
   label(G, "done", k);
-  line(G, "sync.wait s1, 1"); /* take back the free-buffer token */
+  line(G, "sync.wait s1, 2"); /* take back the free-buffer tokens */
 }
 
 /* T tokens at positions pos0 .. pos0 + T - 1 (pos0 = x2), causal: per head
@@ -1079,8 +1089,11 @@ static bool plan(gen *G, sc_status *st) {
   G->s.s = G->s.c + rowb;
   G->s.q = G->s.s + align_up((uint64_t)G->T * 4); /* a column of T scalars */
   G->s.scale = G->s.q + rowb;
-  G->s.w = G->s.scale + align_up((uint64_t)G->a->core.mxu.rows / 2 * G->a->core.mxu.cols * 4);
-  G->s.size = G->s.w + tile;
+  uint64_t scales = align_up((uint64_t)G->a->core.mxu.rows / 2 * G->a->core.mxu.cols * 4);
+  G->s.scale2 = G->s.scale + scales;
+  G->s.w = G->s.scale2 + scales;
+  G->s.w2 = G->s.w + tile;
+  G->s.size = G->s.w2 + tile;
   if (G->s.size > G->a->core.sram.size_bytes)
     return fail(G, st, SC_STATUS_UNSUPPORTED,
                 "rows of %llu values need %llu bytes of SRAM, a core has %llu",

@@ -56,7 +56,7 @@ fi
 "$bin" compile --model "$ckpt" -o "$tmp/s.scb" --listing "$tmp/s.sasm" --graph "$tmp/s.txt" \
   --dtype bf16 >"$tmp/out" 2>&1 || fail "compile: $(cat "$tmp/out")"
 grep -q "^graph llama_t1 {" "$tmp/s.txt" || fail "compile --graph"
-grep -q "mxu.ldw sram\[x5\]:bf16" "$tmp/s.sasm" || fail "compile --listing lacks bf16 weight loads"
+grep -q "mxu.ldw sram\[x29\]:bf16" "$tmp/s.sasm" || fail "compile --listing lacks bf16 weight loads"
 "$bin" run "$tmp/s.scb" --mode timing-only >"$tmp/out" 2>&1 || fail "run compiled: $(cat "$tmp/out")"
 "$bin" profile --model "$ckpt" --pos 100 --report "$tmp/p.html" >"$tmp/prof" 2>&1 ||
   fail "profile: $(cat "$tmp/prof")"
