@@ -638,10 +638,11 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "sync.wait s1, 2"); /* take back the free-buffer tokens */
 }
 
-/* T tokens at positions pos0 .. pos0 + T - 1 (pos0 = x2), causal: per head
- * (h = core, core + cores, ...), the T x npos scores in SRAM C (row stride
- * cstride), masked above each token's position, softmax per row, times V. */
-static void gen_attention_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+/* Causal grouped-query attention of T tokens at positions pos0 .. pos0 + T - 1
+ * (pos0 = x2): per head (h = core, core + cores, ...), the T x npos scores in
+ * SRAM C (row stride cstride), masked above each token's position (for T > 1;
+ * one token sees every cached position), softmax per row, times V. */
+static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *kc = val(G, y->in[1]);
   uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2], T = G->T;
   uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * 4;
@@ -716,7 +717,7 @@ static void gen_attention_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t 
   li(G, 11, CS);
   line(G, "li x12, 4");
   line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x24]:fp32, x8..x12, scalar");
-  line(G, "vpu.causal sram[x6]:fp32, sram[x6]:fp32, x2, x8..x11"); /* j > i + pos0: -inf */
+  if (T > 1) line(G, "vpu.causal sram[x6]:fp32, sram[x6]:fp32, x2, x8..x11"); /* j > i + pos0 */
   line(G, "li x10, 4");
   line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
   li(G, 10, CS);
@@ -780,142 +781,6 @@ static void gen_attention_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t 
   li(G, 11, hd * 4);
   line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q0 @signal(s0)");
   line(G, "sync.wait s0, 1");
-  li(G, 4, cores);
-  line(G, "add x20, x20, x4");
-  line(G, "j L%u_head", k);
-  label(G, "done", k);
-  line(G, "sync.wait s1, 1");
-}
-
-/* One token's causal grouped-query attention: heads h = core, core + cores, ... */
-static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
-  if (G->T > 1) {
-    gen_attention_rows(G, y, k, id);
-    return;
-  }
-  const sc_gvalue *kc = val(G, y->in[1]);
-  uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2];
-  uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * 4;
-  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
-  uint64_t cores = G->a->cores.count;
-  line(G, "sync.signal x3, s1, 1");
-  line(G, "addi x21, x2, 1"); /* npos = pos + 1 */
-  line(G, "mv x20, x3");      /* h = core */
-  label(G, "head", k);
-  li(G, 4, H);
-  line(G, "bge x20, x4, L%u_done", k);
-  /* q_h into SRAM A */
-  li(G, 4, hd * 4);
-  line(G, "mul x4, x4, x20");
-  li(G, 5, G->addr[y->in[0]]);
-  line(G, "add x4, x4, x5");
-  li(G, 5, G->s.a);
-  dma1(G, "sram[x5]", "hbm[x4]", hd, 0);
-  /* x22 = kv head offset (bytes) = (h / grp) * hd * 4 */
-  li(G, 4, grp);
-  line(G, "divu x22, x20, x4");
-  li(G, 4, hd * 4);
-  line(G, "mul x22, x22, x4");
-  /* scores: tiles of up to TC positions: ldw K^T (nk: nt rows of hd), mm q */
-  line(G, "li x23, 0"); /* t0 */
-  label(G, "sc", k);
-  line(G, "sub x24, x21, x23");
-  li(G, 4, TC);
-  line(G, "minu x24, x24, x4"); /* nt */
-  li(G, 4, row);
-  line(G, "mul x4, x4, x23");
-  li(G, 5, G->addr[y->in[1]]);
-  line(G, "add x4, x4, x5");
-  line(G, "add x4, x4, x22");
-  li(G, 8, hd);
-  line(G, "mv x9, x24");
-  li(G, 10, hd * 4);
-  li(G, 11, row);
-  li(G, 5, G->s.w);
-  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
-  li(G, 12, hd);
-  line(G, "mv x13, x24");
-  li(G, 14, hd * 4);
-  line(G, "mxu.ldw sram[x5]:fp32, x12..x14, nk @wait(s0) @signal(s1)");
-  line(G, "li x15, 1");
-  li(G, 16, hd * 4);
-  line(G, "shli x17, x24, 2");
-  li(G, 6, G->s.a);
-  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, overwrite");
-  line(G, "li x8, 1");
-  line(G, "mv x9, x24");
-  line(G, "shli x10, x24, 2");
-  line(G, "shli x11, x24, 2");
-  li(G, 6, G->s.c);
-  line(G, "shli x7, x23, 2");
-  line(G, "add x6, x6, x7");
-  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11");
-  line(G, "add x23, x23, x24");
-  line(G, "blt x23, x21, L%u_sc", k);
-  line(G, "sync.fence all");
-  /* softmax over the npos scores at SRAM C, after dividing by sqrt(head_dim) */
-  li(G, 6, G->s.c);
-  li(G, 7, G->s.s);
-  li(G, 24, G->s.consts + 4 * K_SQRT_HD);
-  line(G, "li x8, 1");
-  line(G, "mv x9, x21");
-  line(G, "shli x10, x21, 2");
-  line(G, "shli x11, x21, 2");
-  line(G, "li x12, 4");
-  line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x24]:fp32, x8..x12, scalar");
-  line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
-  line(G, "vpu.sub sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
-  line(G, "vpu.exp sram[x6]:fp32, sram[x6]:fp32, x8..x11");
-  line(G, "vpu.rsum sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
-  line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
-  line(G, "sync.fence vpu");
-  /* out = att @ V: tiles of up to TR positions, V rows as weights (kn) */
-  line(G, "li x23, 0");
-  label(G, "av", k);
-  line(G, "sub x24, x21, x23");
-  li(G, 4, TR);
-  line(G, "minu x24, x24, x4");
-  li(G, 4, row);
-  line(G, "mul x4, x4, x23");
-  li(G, 5, G->addr[y->in[2]]);
-  line(G, "add x4, x4, x5");
-  line(G, "add x4, x4, x22");
-  li(G, 8, hd);
-  line(G, "mv x9, x24");
-  li(G, 10, hd * 4);
-  li(G, 11, row);
-  li(G, 5, G->s.w);
-  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
-  line(G, "mv x12, x24"); /* K = nt positions */
-  li(G, 13, hd);          /* N = head_dim */
-  li(G, 14, hd * 4);
-  line(G, "mxu.ldw sram[x5]:fp32, x12..x14, kn @wait(s0) @signal(s1)");
-  line(G, "li x15, 1");
-  line(G, "shli x16, x24, 2");
-  li(G, 17, hd * 4);
-  li(G, 6, G->s.c);
-  line(G, "shli x7, x23, 2");
-  line(G, "add x6, x6, x7");
-  line(G, "bne x23, x0, L%u_avacc", k);
-  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, overwrite");
-  line(G, "j L%u_avnext", k);
-  label(G, "avacc", k);
-  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, accumulate");
-  label(G, "avnext", k);
-  line(G, "add x23, x23, x24");
-  line(G, "blt x23, x21, L%u_av", k);
-  line(G, "li x8, 1");
-  li(G, 9, hd);
-  li(G, 10, hd * 4);
-  li(G, 11, hd * 4);
-  li(G, 6, G->s.b);
-  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
-  line(G, "sync.wait s2, 1");
-  li(G, 4, hd * 4);
-  line(G, "mul x4, x4, x20");
-  li(G, 5, G->addr[id]);
-  line(G, "add x4, x4, x5");
-  dma1(G, "hbm[x4]", "sram[x6]", hd, 0);
   li(G, 4, cores);
   line(G, "add x20, x20, x4");
   line(G, "j L%u_head", k);
