@@ -4,7 +4,8 @@
  * an sc_tok_vocab (pointing into the file) to sc_tok_create, which copies it.
  *
  * Defaults where a key is absent are llama.cpp's: SPM adds bos and a dummy
- * prefix space and has unk 0, bos 1, eos 2; GPT-2 BPE adds neither. */
+ * prefix space and has unk 0, bos 1, eos 2; GPT-2 BPE adds neither; Llama-3
+ * BPE adds bos and takes a word that is a piece whole (ignore_merges). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,17 @@ static sc_status special_id(const sc_gguf *g, const char *key, uint32_t n_vocab,
   *id = (int32_t)v;
   return SC_STATUS_OK;
 }
+
+/* tokenizer.ggml.pre values and the pre-tokenizers they name (llama.cpp's
+ * names; a missing key is GPT-2's). */
+static const struct {
+  const char *name;
+  sc_tok_pre pre;
+} pre_names[] = {
+    {"default", SC_TOK_PRE_GPT2},     {"gpt-2", SC_TOK_PRE_GPT2},
+    {"llama-bpe", SC_TOK_PRE_LLAMA3}, {"llama3", SC_TOK_PRE_LLAMA3},
+    {"llama-v3", SC_TOK_PRE_LLAMA3},  {"qwen2", SC_TOK_PRE_QWEN2},
+};
 
 static sc_status opt_bool(const sc_gguf *g, const char *key, bool *v, char *err, size_t n) {
   sc_status st = sc_gguf_get_bool(g, key, v, err, n);
@@ -111,12 +123,21 @@ sc_status llm_gguf_tokenizer(const sc_gguf *g, sc_tokenizer **out, char *err, si
     uint64_t pre_len;
     st = sc_gguf_get_str(g, "tokenizer.ggml.pre", &pre, &pre_len, err, n);
     if (st && st != SC_STATUS_NOT_FOUND) return st;
-    if (st == SC_STATUS_OK && !(pre_len == 5 && memcmp(pre, "gpt-2", 5) == 0) &&
-        !(pre_len == 7 && memcmp(pre, "default", 7) == 0))
-      return sc_errf(err, n, SC_STATUS_UNSUPPORTED,
-                     "%s: tokenizer.ggml.pre '%.*s' is not supported (only the GPT-2 "
-                     "pre-tokenizer: 'gpt-2', 'default')",
-                     llm_gguf_name(g), (int)(pre_len < 64 ? pre_len : 64), pre);
+    if (st == SC_STATUS_OK) {
+      size_t k = 0;
+      while (k < SC_ARRAY_LEN(pre_names) && !(strlen(pre_names[k].name) == pre_len &&
+                                              memcmp(pre, pre_names[k].name, pre_len) == 0))
+        k++;
+      if (k == SC_ARRAY_LEN(pre_names))
+        return sc_errf(err, n, SC_STATUS_UNSUPPORTED,
+                       "%s: tokenizer.ggml.pre '%.*s' is not supported (GPT-2's: 'gpt-2', "
+                       "'default'; Llama-3's: 'llama-bpe', 'llama3', 'llama-v3'; Qwen2's: "
+                       "'qwen2')",
+                       llm_gguf_name(g), (int)(pre_len < 64 ? pre_len : 64), pre);
+      v.pre = pre_names[k].pre;
+      /* llama.cpp: Llama-3 vocabularies add bos and skip merges for whole pieces */
+      v.ignore_merges = v.add_bos = v.pre == SC_TOK_PRE_LLAMA3;
+    }
   } else {
     return sc_errf(err, n, SC_STATUS_UNSUPPORTED,
                    "%s: tokenizer.ggml.model '%.*s' is not supported (llama, gpt2)",

@@ -10,6 +10,8 @@
 
 #include "seedchip/model.h"
 
+struct cJSON;
+
 /* A new, empty model loaded from a file of `format` ("gguf"). NULL when out of
  * memory. Its configuration is zeroed except rope_theta 10000, norm_eps 1e-5,
  * rope_style PAIRS. */
@@ -65,5 +67,14 @@ SC_MUST_USE sc_status llm_load_safetensors(const char *path, sc_model **out, cha
  * The fuzz target calls it directly. */
 SC_MUST_USE sc_status llm_llama2c_parse(sc_model *m, const uint8_t *base, uint64_t size,
                                         const char *name, char *err, size_t err_size);
+
+/* JSON (llm_json.c). llm_json_parse parses len bytes of text (not necessarily
+ * NUL-terminated) as one JSON value followed only by whitespace; *out is the
+ * tree (cJSON_Delete it). PARSE with "<where>:line:col: problem" for invalid
+ * UTF-8, raw control characters and syntax errors. llm_json_type names the
+ * type of a value for messages ("an object", "a string", ...). */
+SC_MUST_USE sc_status llm_json_parse(const char *where, const char *text, size_t len,
+                                     struct cJSON **out, char *err, size_t err_size);
+const char *llm_json_type(const struct cJSON *j);
 
 #endif

@@ -137,103 +137,7 @@ static const config_key config_keys[] = {
 };
 #undef CFG
 
-/* ---- JSON ---- */
-
-static const char *json_type(const cJSON *j) {
-  if (cJSON_IsObject(j)) return "an object";
-  if (cJSON_IsArray(j)) return "an array";
-  if (cJSON_IsString(j)) return "a string";
-  if (cJSON_IsNumber(j)) return "a number";
-  if (cJSON_IsBool(j)) return "a boolean";
-  if (cJSON_IsNull(j)) return "null";
-  return "an invalid value";
-}
-
-/* 1-based line and column (in bytes) of offset pos in text. */
-static void line_col(const char *text, size_t pos, size_t *line, size_t *col) {
-  *line = 1;
-  *col = 1;
-  for (size_t i = 0; i < pos; i++) {
-    if (text[i] == '\n') {
-      (*line)++;
-      *col = 1;
-    } else {
-      (*col)++;
-    }
-  }
-}
-
-/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF) or is a control
- * character JSON never allows raw (below 0x20 except tab, LF, CR); len when
- * there is none. */
-static size_t first_bad_byte(const uint8_t *s, size_t len) {
-  size_t i = 0;
-  while (i < len) {
-    uint8_t c = s[i];
-    if (c < 0x80) {
-      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
-      i++;
-      continue;
-    }
-    size_t n;
-    uint8_t lo = 0x80, hi = 0xBF; /* the range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 3;
-      if (c == 0xE0) lo = 0xA0; /* overlong */
-      if (c == 0xED) hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 4;
-      if (c == 0xF0) lo = 0x90; /* overlong */
-      if (c == 0xF4) hi = 0x8F; /* above U+10FFFF */
-    } else {
-      return i;
-    }
-    if (len - i < n || s[i + 1] < lo || s[i + 1] > hi) return i;
-    for (size_t k = 2; k < n; k++)
-      if ((s[i + k] & 0xC0) != 0x80) return i;
-    i += n;
-  }
-  return len;
-}
-
-/* Parses len bytes of text (not necessarily NUL-terminated) as one JSON
- * value followed only by whitespace. Errors read "<where>:line:col: problem". */
-static sc_status parse_json(const char *where, const char *text, size_t len, cJSON **out, char *err,
-                            size_t err_size) {
-  *out = NULL;
-  size_t line, col, bad = first_bad_byte((const uint8_t *)text, len);
-  if (bad < len) {
-    line_col(text, bad, &line, &col);
-    uint8_t b = (uint8_t)text[bad];
-    return sc_errf(err, err_size, SC_STATUS_PARSE, "%s:%zu:%zu: %s (byte 0x%02x)", where, line, col,
-                   b < 0x20 ? "control character" : "invalid UTF-8", b);
-  }
-  /* The position comes from return_parse_end rather than cJSON_GetErrorPtr,
-   * which is process-wide state. */
-  const char *end = NULL;
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-  size_t pos = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-  if (root) { /* cJSON stops after the value: anything but whitespace after it is an error */
-    while (pos < len && strchr(" \t\r\n", text[pos])) pos++;
-    if (pos < len) {
-      cJSON_Delete(root);
-      root = NULL;
-    }
-  }
-  if (!root) {
-    size_t rest = pos; /* cJSON stopped on trailing whitespace: the text ended too early */
-    while (rest < len && strchr(" \t\r\n", text[rest])) rest++;
-    if (rest >= len) pos = len;
-    line_col(text, pos, &line, &col);
-    return sc_errf(err, err_size, SC_STATUS_PARSE, "%s:%zu:%zu: JSON syntax error%s", where, line,
-                   col, pos >= len ? " (unexpected end of input)" : "");
-  }
-  *out = root;
-  return SC_STATUS_OK;
-}
+/* ---- JSON (parsing and type names: llm_json.c) ---- */
 
 /* A JSON number that is an integer in [0, 2^53]. */
 static bool json_uint(const cJSON *j, uint64_t *v) {
@@ -263,7 +167,7 @@ static sc_status read_arch(const char *cfg_name, const cJSON *root, const arch_m
   if (mt && !cJSON_IsNull(mt)) {
     if (!cJSON_IsString(mt))
       return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: model_type must be a string, got %s",
-                     cfg_name, json_type(mt));
+                     cfg_name, llm_json_type(mt));
     *out = find_arch(mt->valuestring, NULL);
     if (!*out)
       return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
@@ -278,7 +182,8 @@ static sc_status read_arch(const char *cfg_name, const cJSON *root, const arch_m
     for (const cJSON *e = ar->child; e; e = e->next, i++) {
       if (!cJSON_IsString(e))
         return sc_errf(err, err_size, SC_STATUS_INVALID,
-                       "%s: architectures[%d] must be a string, got %s", cfg_name, i, json_type(e));
+                       "%s: architectures[%d] must be a string, got %s", cfg_name, i,
+                       llm_json_type(e));
       const arch_map *a = find_arch(NULL, e->valuestring);
       if (!a)
         return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
@@ -306,7 +211,7 @@ static sc_status check_rope_type(const char *cfg_name, const char *key, const cJ
   if (!j || cJSON_IsNull(j)) return SC_STATUS_OK;
   if (!cJSON_IsObject(j))
     return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s must be an object or null, got %s",
-                   cfg_name, key, json_type(j));
+                   cfg_name, key, llm_json_type(j));
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "rope_type");
   if (!t) t = cJSON_GetObjectItemCaseSensitive(j, "type");
   if (!t || cJSON_IsNull(t)) {
@@ -316,7 +221,7 @@ static sc_status check_rope_type(const char *cfg_name, const char *key, const cJ
   }
   if (!cJSON_IsString(t))
     return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s.rope_type must be a string, got %s",
-                   cfg_name, key, json_type(t));
+                   cfg_name, key, llm_json_type(t));
   if (strcmp(t->valuestring, "default") == 0) return SC_STATUS_OK;
   return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
                  "%s: %s of type '%s' is not supported (only null or 'default': the model "
@@ -331,7 +236,7 @@ static sc_status refuse_true(const char *cfg_name, const cJSON *root, const char
   if (!j || cJSON_IsNull(j) || cJSON_IsFalse(j)) return SC_STATUS_OK;
   if (!cJSON_IsBool(j))
     return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s must be a boolean, got %s", cfg_name,
-                   key, json_type(j));
+                   key, llm_json_type(j));
   return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED, "%s: %s true (%s) is not supported",
                  cfg_name, key, what);
 }
@@ -345,19 +250,19 @@ static sc_status read_key(const char *cfg_name, const cJSON *j, const config_key
     if (!json_uint(j, &u) || u < 1 || u > UINT32_MAX)
       return sc_errf(err, err_size, SC_STATUS_INVALID,
                      "%s: %s must be an integer from 1 to %" PRIu32 ", got %s", cfg_name, k->key,
-                     UINT32_MAX, cJSON_IsNumber(j) ? "another number" : json_type(j));
+                     UINT32_MAX, cJSON_IsNumber(j) ? "another number" : llm_json_type(j));
     *(uint32_t *)dst = (uint32_t)u;
     return SC_STATUS_OK;
   case C_F32:
     if (!cJSON_IsNumber(j) || !(j->valuedouble > 0.0 && j->valuedouble <= 3.0e38))
       return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s must be a positive number, got %s",
-                     cfg_name, k->key, cJSON_IsNumber(j) ? "another number" : json_type(j));
+                     cfg_name, k->key, cJSON_IsNumber(j) ? "another number" : llm_json_type(j));
     *(float *)dst = (float)j->valuedouble;
     return SC_STATUS_OK;
   case C_BOOL:
     if (!cJSON_IsBool(j))
       return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s must be a boolean, got %s", cfg_name,
-                     k->key, json_type(j));
+                     k->key, llm_json_type(j));
     *(bool *)dst = cJSON_IsTrue(j);
     return SC_STATUS_OK;
   }
@@ -369,12 +274,12 @@ static sc_status read_key(const char *cfg_name, const cJSON *j, const config_key
 static sc_status read_config(const char *cfg_name, const char *text, size_t len,
                              sc_model_config *cfg, char *err, size_t err_size) {
   cJSON *root;
-  sc_status st = parse_json(cfg_name, text, len, &root, err, err_size);
+  sc_status st = llm_json_parse(cfg_name, text, len, &root, err, err_size);
   if (st != SC_STATUS_OK) return st;
   const arch_map *arch = NULL;
   if (!cJSON_IsObject(root)) {
     st = sc_errf(err, err_size, SC_STATUS_INVALID, "%s: must be a JSON object, got %s", cfg_name,
-                 json_type(root));
+                 llm_json_type(root));
     goto done;
   }
   if ((st = read_arch(cfg_name, root, &arch, err, err_size))) goto done;
@@ -417,7 +322,7 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
   const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "hidden_act");
   if (act && !cJSON_IsNull(act) && !cJSON_IsString(act)) {
     st = sc_errf(err, err_size, SC_STATUS_INVALID, "%s: hidden_act must be a string, got %s",
-                 cfg_name, json_type(act));
+                 cfg_name, llm_json_type(act));
     goto done;
   }
   if (cJSON_IsString(act) && strcmp(act->valuestring, "silu") != 0) {
@@ -440,7 +345,7 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
   const cJSON *use = cJSON_GetObjectItemCaseSensitive(root, "use_sliding_window");
   if (use && !cJSON_IsBool(use) && !cJSON_IsNull(use)) {
     st = sc_errf(err, err_size, SC_STATUS_INVALID,
-                 "%s: use_sliding_window must be a boolean, got %s", cfg_name, json_type(use));
+                 "%s: use_sliding_window must be a boolean, got %s", cfg_name, llm_json_type(use));
     goto done;
   }
   bool sliding =
@@ -450,7 +355,7 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
     if (!json_uint(sw, &w) || w < 1) {
       st = sc_errf(err, err_size, SC_STATUS_INVALID,
                    "%s: sliding_window must be a positive integer or null, got %s", cfg_name,
-                   cJSON_IsNumber(sw) ? "another number" : json_type(sw));
+                   cJSON_IsNumber(sw) ? "another number" : llm_json_type(sw));
       goto done;
     }
     if (w < cfg->max_seq_len) cfg->max_seq_len = (uint32_t)w;
@@ -501,7 +406,7 @@ static sc_status read_entry(const char *file, const cJSON *j, uint64_t data_size
   const char *name = e->name;
   if (!cJSON_IsObject(j))
     return sc_errf(err, err_size, SC_STATUS_PARSE, "%s: tensor '%s': must be an object, got %s",
-                   file, name, json_type(j));
+                   file, name, llm_json_type(j));
   const cJSON *dt = cJSON_GetObjectItemCaseSensitive(j, "dtype");
   const cJSON *sh = cJSON_GetObjectItemCaseSensitive(j, "shape");
   const cJSON *off = cJSON_GetObjectItemCaseSensitive(j, "data_offsets");
@@ -512,7 +417,8 @@ static sc_status read_entry(const char *file, const cJSON *j, uint64_t data_size
                          : "data_offsets");
   if (!cJSON_IsString(dt))
     return sc_errf(err, err_size, SC_STATUS_PARSE,
-                   "%s: tensor '%s': dtype must be a string, got %s", file, name, json_type(dt));
+                   "%s: tensor '%s': dtype must be a string, got %s", file, name,
+                   llm_json_type(dt));
   for (size_t i = 0; i < SC_ARRAY_LEN(dtypes) && !e->dtype; i++)
     if (strcmp(dt->valuestring, dtypes[i].name) == 0) e->dtype = &dtypes[i];
   if (!e->dtype)
@@ -520,7 +426,8 @@ static sc_status read_entry(const char *file, const cJSON *j, uint64_t data_size
                    name, dt->valuestring);
   if (!cJSON_IsArray(sh))
     return sc_errf(err, err_size, SC_STATUS_PARSE,
-                   "%s: tensor '%s': shape must be an array, got %s", file, name, json_type(sh));
+                   "%s: tensor '%s': shape must be an array, got %s", file, name,
+                   llm_json_type(sh));
   uint64_t n = 1;
   for (const cJSON *d = sh->child; d; d = d->next) {
     if (e->rank == MAX_RANK)
@@ -675,7 +582,7 @@ static sc_status add_file(st_ctx *c, const char *file, const uint8_t *base, uint
   if (where.oom) return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "%s: out of memory", file);
   cJSON *root;
   sc_status st =
-      parse_json(where.data, (const char *)base + 8, (size_t)n_header, &root, err, err_size);
+      llm_json_parse(where.data, (const char *)base + 8, (size_t)n_header, &root, err, err_size);
   sc_strbuf_free(&where);
   if (st != SC_STATUS_OK) return st;
 
@@ -683,7 +590,7 @@ static sc_status add_file(st_ctx *c, const char *file, const uint8_t *base, uint
   size_t n = 0;
   if (!cJSON_IsObject(root)) {
     st = sc_errf(err, err_size, SC_STATUS_PARSE, "%s: header must be a JSON object, got %s", file,
-                 json_type(root));
+                 llm_json_type(root));
     goto done;
   }
   size_t cap = (size_t)cJSON_GetArraySize(root);
@@ -696,14 +603,15 @@ static sc_status add_file(st_ctx *c, const char *file, const uint8_t *base, uint
     if (strcmp(j->string, "__metadata__") == 0) {
       if (!cJSON_IsObject(j)) {
         st = sc_errf(err, err_size, SC_STATUS_PARSE,
-                     "%s: __metadata__ must be an object of strings, got %s", file, json_type(j));
+                     "%s: __metadata__ must be an object of strings, got %s", file,
+                     llm_json_type(j));
         goto done;
       }
       for (const cJSON *v = j->child; v; v = v->next)
         if (!cJSON_IsString(v)) {
           st = sc_errf(err, err_size, SC_STATUS_PARSE,
                        "%s: __metadata__.%s must be a string, got %s", file, v->string,
-                       json_type(v));
+                       llm_json_type(v));
           goto done;
         }
       continue;
@@ -864,7 +772,7 @@ static sc_status load_sharded(st_ctx *c, const char *dir, const char *index_path
   cJSON *root = NULL;
   const char **shards = NULL;
   sc_strbuf shard_path = {0};
-  if ((st = parse_json(index_path, (const char *)text, len, &root, err, err_size))) goto done;
+  if ((st = llm_json_parse(index_path, (const char *)text, len, &root, err, err_size))) goto done;
   const cJSON *wm =
       cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "weight_map") : NULL;
   if (!cJSON_IsObject(wm) || !wm->child) {

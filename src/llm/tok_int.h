@@ -1,14 +1,16 @@
 /* tok_int.h: the inside of an sc_tokenizer, shared by tokenizer.c (the common
- * object, the SPM algorithm, llama2.c tokenizer files) and tokenizer_bpe.c
- * (GPT-2 byte-level BPE).
+ * object, the SPM algorithm, llama2.c tokenizer files), tokenizer_bpe.c
+ * (byte-level BPE and its pre-tokenizers) and tokenizer_hf.c (tokenizer.json).
  *
  * Division of work:
  *  - tokenizer.c's sc_tok_create copies the whole sc_tok_vocab (pieces, lens,
- *    scores, types, merges), builds `pieces_map` (piece bytes -> id) and, for
- *    BPE, `merges_map` ("left right" bytes -> rank), then calls tok_bpe_init
- *    for kind BPE. sc_tok_free calls tok_bpe_free.
- *  - sc_tok_encode handles bos (prepends it when asked) and the cap/n
- *    protocol; for BPE it calls tok_bpe_encode for the text itself.
+ *    scores, types, merges), builds `pieces_map` (piece bytes -> id), the list
+ *    of pieces cut out of text verbatim (`specials`) and, for BPE,
+ *    `merges_map` ("left right" bytes -> rank), then calls tok_bpe_init for
+ *    kind BPE. sc_tok_free calls tok_bpe_free.
+ *  - sc_tok_encode handles bos (prepends it when asked), the cap/n protocol,
+ *    cutting out `specials` and NFC; each segment between them goes to the
+ *    SPM algorithm or to tok_bpe_encode.
  *  - sc_tok_decode returns nothing for CONTROL tokens, bos and eos; for other
  *    BPE tokens it calls tok_bpe_decode.
  *
@@ -66,7 +68,18 @@ struct sc_tokenizer {
   int32_t bos, eos, unk; /* -1 when absent */
   bool add_bos;
   bool add_space_prefix;
+  sc_tok_pre pre;     /* BPE */
+  bool ignore_merges; /* BPE */
+  bool nfc;
+  bool split_special;
+  sc_tok_prefix prefix;  /* SPM */
   int32_t byte_ids[256]; /* SPM: the id of piece <0xXX>, or -1 */
+
+  /* Pieces cut out of text verbatim (USER_DEFINED; CONTROL too with
+   * split_special; none for SPM without it), longest first, then by id. */
+  uint32_t *specials;
+  uint32_t n_specials;
+  uint8_t special_first[32]; /* bitmap of their first bytes */
 
   void *bpe; /* tokenizer_bpe.c's private state (NULL for SPM) */
 };
@@ -78,10 +91,17 @@ struct sc_tokenizer {
 SC_MUST_USE sc_status tok_bpe_init(sc_tokenizer *t, char *err, size_t err_size);
 void tok_bpe_free(sc_tokenizer *t);
 
-/* Encodes len bytes of text (no bos): writes at most cap ids, sets *n to the
- * number needed. NO_MEMORY on allocation failure. */
+/* Encodes len bytes of text that holds no special piece (no bos): appends its
+ * ids to ids[*n..cap) and adds their number to *n (counting those past cap).
+ * NO_MEMORY on allocation failure. */
 SC_MUST_USE sc_status tok_bpe_encode(const sc_tokenizer *t, const char *text, size_t len,
                                      int32_t *ids, size_t cap, size_t *n);
+
+/* The words pre-tokenizer pre splits len bytes of text into: ends[k] is the
+ * byte offset where word k ends. Writes at most cap ends, sets *n to the
+ * number of words. NO_MEMORY, OVERFLOW beyond 1 GiB. The tests call it. */
+SC_MUST_USE sc_status tok_bpe_split(sc_tok_pre pre, const char *text, size_t len, size_t *ends,
+                                    size_t cap, size_t *n);
 
 /* The bytes of token id (a valid, non-control id): code points mapped back
  * to bytes. Writes at most size bytes and returns the length written. */
@@ -92,6 +112,13 @@ size_t tok_bpe_decode(const sc_tokenizer *t, int32_t id, char *buf, size_t size)
 SC_MUST_USE sc_status tok_llama2c_parse(const uint8_t *data, size_t size, uint32_t vocab_size,
                                         const char *name, sc_tokenizer **out, char *err,
                                         size_t err_size);
+
+/* sc_tok_from_hf on text in memory: json is tokenizer.json (json_len bytes,
+ * named `name` in messages); config is tokenizer_config.json (config_len
+ * bytes, named config_name) or NULL. The fuzz target calls it directly. */
+SC_MUST_USE sc_status tok_hf_parse(const char *json, size_t json_len, const char *name,
+                                   const char *config, size_t config_len, const char *config_name,
+                                   sc_tokenizer **out, char *err, size_t err_size);
 
 /* UTF-8 helper: the length of the sequence that starts with byte c (1 for a
  * continuation or invalid byte, so a walk always advances). */

@@ -12,12 +12,18 @@
  *
  * Only NORMAL, USER_DEFINED and UNDEFINED pieces are matched against text:
  * control, unknown, byte and unused pieces ("<s>", "<0x41>") never come out
- * of plain text, as in SentencePiece. */
+ * of plain text, as in SentencePiece.
+ *
+ * Before either algorithm, sc_tok_encode cuts the `specials` (tok_int.h) out
+ * of the text, leftmost first and longest first at a position, and encodes
+ * each segment between them alone (after NFC, for tokenizers that ask). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <utf8proc.h>
 
 #include "seedchip/util.h"
 #include "tok_int.h"
@@ -88,11 +94,15 @@ void sc_tok_free(sc_tokenizer *t) {
   free(t->merge_lens);
   tok_map_free(&t->pieces_map);
   tok_map_free(&t->merges_map);
+  free(t->specials);
   free(t);
 }
 
 sc_tok_kind sc_tok_kind_of(const sc_tokenizer *t) {
   return t->kind;
+}
+sc_tok_pre sc_tok_pre_of(const sc_tokenizer *t) {
+  return t->pre;
 }
 uint32_t sc_tok_vocab_size(const sc_tokenizer *t) {
   return t->n;
@@ -134,6 +144,57 @@ static bool matchable(const sc_tokenizer *t, int32_t id) {
   return ty == SC_TOKT_NORMAL || ty == SC_TOKT_USER_DEFINED || ty == SC_TOKT_UNDEFINED;
 }
 
+/* Specials are tried longest first, then by id. */
+static bool special_before(const sc_tokenizer *t, uint32_t x, uint32_t y) {
+  return t->lens[x] > t->lens[y] || (t->lens[x] == t->lens[y] && x < y);
+}
+
+/* Fills t->specials: the non-empty pieces cut out of text verbatim. */
+static sc_status find_specials(sc_tokenizer *t) {
+  uint32_t k = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t i = 0; i < t->n; i++) {
+      int32_t ty = t->types[i];
+      bool cut = t->lens[i] > 0 &&
+                 ((ty == SC_TOKT_USER_DEFINED && (t->kind == SC_TOK_BPE || t->split_special)) ||
+                  (ty == SC_TOKT_CONTROL && t->split_special));
+      if (!cut) continue;
+      if (pass == 1) {
+        t->specials[k] = i;
+        unsigned char c = (unsigned char)t->pieces[i][0];
+        t->special_first[c >> 3] |= (uint8_t)(1u << (c & 7));
+      }
+      k++;
+    }
+    if (pass == 0) {
+      if (k == 0) return SC_STATUS_OK;
+      if (!(t->specials = malloc(k * sizeof *t->specials))) return SC_STATUS_NO_MEMORY;
+      t->n_specials = k;
+      k = 0;
+    }
+  }
+  /* Longest first, so a special that contains another wins. Insertion sort:
+   * they are few (a few hundred in Llama-3). */
+  for (uint32_t a = 1; a < k; a++)
+    for (uint32_t b = a; b > 0 && special_before(t, t->specials[b], t->specials[b - 1]); b--) {
+      uint32_t x = t->specials[b];
+      t->specials[b] = t->specials[b - 1];
+      t->specials[b - 1] = x;
+    }
+  return SC_STATUS_OK;
+}
+
+/* The special piece that starts at text[0..len), or -1. */
+static int32_t special_at(const sc_tokenizer *t, const char *text, size_t len) {
+  unsigned char c = (unsigned char)text[0];
+  if (!(t->special_first[c >> 3] & (1u << (c & 7)))) return -1;
+  for (uint32_t k = 0; k < t->n_specials; k++) {
+    uint32_t id = t->specials[k];
+    if (t->lens[id] <= len && memcmp(t->pieces[id], text, t->lens[id]) == 0) return (int32_t)id;
+  }
+  return -1;
+}
+
 static sc_status check_special(const char *what, int32_t id, uint32_t n, char *err,
                                size_t err_size) {
   if (id < -1 || (id >= 0 && (uint32_t)id >= n))
@@ -153,6 +214,10 @@ sc_status sc_tok_create(const sc_tok_vocab *v, sc_tokenizer **out, char *err, si
                    "tokenizer: the vocabulary is empty or has no pieces");
   if (v->kind == SC_TOK_BPE && v->n_merges > 0 && (!v->merges || !v->merge_lens))
     return sc_errf(err, err_size, SC_STATUS_INVALID_ARGUMENT, "tokenizer: merges are missing");
+  if ((unsigned)v->pre > SC_TOK_PRE_QWEN2 || (unsigned)v->prefix > SC_TOK_PREFIX_UNLESS_SPACE)
+    return sc_errf(err, err_size, SC_STATUS_INVALID_ARGUMENT,
+                   "tokenizer: unknown pre-tokenizer %d or prefix mode %d", (int)v->pre,
+                   (int)v->prefix);
   sc_status st;
   if ((st = check_special("bos", v->bos, v->n, err, err_size)) ||
       (st = check_special("eos", v->eos, v->n, err, err_size)) ||
@@ -168,6 +233,11 @@ sc_status sc_tok_create(const sc_tok_vocab *v, sc_tokenizer **out, char *err, si
   t->unk = v->unk;
   t->add_bos = v->add_bos;
   t->add_space_prefix = v->add_space_prefix;
+  t->pre = v->pre;
+  t->ignore_merges = v->ignore_merges;
+  t->nfc = v->nfc;
+  t->split_special = v->split_special;
+  t->prefix = v->prefix;
   for (int b = 0; b < 256; b++) t->byte_ids[b] = -1;
   t->pieces = calloc(v->n, sizeof *t->pieces);
   t->lens = malloc(v->n * sizeof *t->lens);
@@ -238,6 +308,10 @@ sc_status sc_tok_create(const sc_tok_vocab *v, sc_tokenizer **out, char *err, si
       tok_map_put(&t->merges_map, t->merges[r], len, (int32_t)r);
     }
     if ((st = tok_bpe_init(t, err, err_size)) != SC_STATUS_OK) goto fail;
+  }
+  if (find_specials(t) != SC_STATUS_OK) {
+    st = sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "tokenizer: out of memory");
+    goto fail;
   }
   *out = t;
   return SC_STATUS_OK;
@@ -318,20 +392,21 @@ static void emit(int32_t id, int32_t *ids, size_t cap, size_t *n) {
   (*n)++;
 }
 
-static sc_status spm_encode(const sc_tokenizer *t, const char *text, size_t len, int32_t *ids,
-                            size_t cap, size_t *n) {
+/* SPM of one segment; prefix: put the dummy-prefix space before it. */
+static sc_status spm_encode(const sc_tokenizer *t, const char *text, size_t len, bool prefix,
+                            int32_t *ids, size_t cap, size_t *n) {
   if (len == 0) return SC_STATUS_OK; /* no dummy prefix for empty text, as llama.cpp */
   /* Escape: an optional leading space, every ' ' as U+2581 (3 bytes). */
   if (len > INT32_MAX / 3 - 1) return SC_STATUS_OVERFLOW; /* offsets, symbol ids are 32-bit */
-  size_t spaces = t->add_space_prefix;
+  size_t spaces = prefix;
   for (size_t i = 0; i < len; i++) spaces += text[i] == ' ';
-  size_t e = 0, n_esc = len + 2 * spaces + t->add_space_prefix;
+  size_t e = 0, n_esc = len + 2 * spaces + prefix;
   char *esc = malloc(n_esc);
   symbol *sym = NULL;
   bigram *heap = NULL;
   sc_status st = SC_STATUS_OK;
   if (!esc) return SC_STATUS_NO_MEMORY;
-  if (t->add_space_prefix) {
+  if (prefix) {
     memcpy(esc, spm_space, 3);
     e = 3;
   }
@@ -397,14 +472,63 @@ done:
   return st;
 }
 
+/* Whether SPM puts its dummy prefix before a segment (at_start: the segment
+ * begins the text). */
+static bool spm_prefix(const sc_tokenizer *t, const char *seg, size_t len, bool at_start) {
+  if (!t->add_space_prefix) return false;
+  bool spaced = len > 0 && (seg[0] == ' ' || (len >= 3 && memcmp(seg, spm_space, 3) == 0));
+  switch (t->prefix) {
+  case SC_TOK_PREFIX_ALWAYS:
+    return true;
+  case SC_TOK_PREFIX_FIRST:
+    return at_start && !spaced;
+  case SC_TOK_PREFIX_UNLESS_SPACE:
+    return !spaced;
+  }
+  return true;
+}
+
+/* Encodes one segment between specials. */
+static sc_status encode_segment(const sc_tokenizer *t, const char *seg, size_t len, bool at_start,
+                                int32_t *ids, size_t cap, size_t *n) {
+  utf8proc_uint8_t *norm = NULL;
+  if (t->nfc) {
+    /* Hugging Face only ever sees valid UTF-8; invalid text stays as it is. */
+    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)seg, (utf8proc_ssize_t)len, &norm,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (m == UTF8PROC_ERROR_NOMEM) return SC_STATUS_NO_MEMORY;
+    if (m >= 0) {
+      seg = (const char *)norm;
+      len = (size_t)m;
+    }
+  }
+  sc_status st = t->kind == SC_TOK_SPM
+                     ? spm_encode(t, seg, len, spm_prefix(t, seg, len, at_start), ids, cap, n)
+                     : tok_bpe_encode(t, seg, len, ids, cap, n);
+  free(norm);
+  return st;
+}
+
 sc_status sc_tok_encode(const sc_tokenizer *t, const char *text, size_t len, bool add_bos,
                         int32_t *ids, size_t cap, size_t *n) {
   *n = 0;
   if (add_bos && t->bos >= 0) emit(t->bos, ids, cap, n);
-  if (t->kind == SC_TOK_SPM) return spm_encode(t, text, len, ids, cap, n);
-  size_t m = 0, off = *n < cap ? *n : cap;
-  sc_status st = tok_bpe_encode(t, text, len, ids ? ids + off : NULL, cap - off, &m);
-  *n += m;
+  if (len > (size_t)1 << 30) return SC_STATUS_OVERFLOW; /* offsets are 32-bit */
+  sc_status st = SC_STATUS_OK;
+  size_t seg = 0;
+  for (size_t i = 0; i < len && st == SC_STATUS_OK;) {
+    int32_t sid = t->n_specials ? special_at(t, text + i, len - i) : -1;
+    if (sid < 0) {
+      i++;
+      continue;
+    }
+    if (i > seg) st = encode_segment(t, text + seg, i - seg, seg == 0, ids, cap, n);
+    emit(sid, ids, cap, n);
+    i += t->lens[sid];
+    seg = i;
+  }
+  if (st == SC_STATUS_OK && len > seg)
+    st = encode_segment(t, text + seg, len - seg, seg == 0, ids, cap, n);
   return st;
 }
 

@@ -1,20 +1,25 @@
-/* tokenizer_bpe.c: GPT-2 byte-level BPE (the tok_bpe_* hooks of tok_int.h),
- * reproducing llama.cpp's "gpt-2" pre-tokenizer and merge loop.
+/* tokenizer_bpe.c: byte-level BPE (the tok_bpe_* hooks of tok_int.h),
+ * reproducing llama.cpp's "gpt-2" pre-tokenizer and merge loop, and the
+ * Llama-3 and Qwen2 pre-tokenizers as Hugging Face's regex engine runs them.
  *
- * Encoding, per call:
- *  1. Split the text around USER_DEFINED pieces, which match verbatim (as in
- *     llama.cpp); CONTROL pieces ("<|endoftext|>") never come out of text.
- *  2. Pre-tokenize each fragment with GPT-2's regex
+ * Encoding, per segment (sc_tok_encode has cut out the special pieces):
+ *  1. (nothing here: NFC, where asked, is sc_tok_encode's)
+ *  2. Pre-tokenize with the tokenizer's regex, by a hand-written matcher over
+ *     code points:
+ *     GPT-2 (branch for branch the one in llama.cpp's unicode.cpp)
  *       's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
- *     by a hand-written matcher over code points, branch for branch the one
- *     in llama.cpp's unicode.cpp. Letters and numbers are Unicode general
- *     categories L* and N* (utf8proc); whitespace is the White_Space property.
+ *     Llama-3 (Qwen2: \p{N} instead of \p{N}{1,3})
+ *       (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+ *        ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+ *     Letters and numbers are Unicode general categories L* and N*
+ *     (utf8proc); whitespace is the White_Space property.
  *  3. Map each word's bytes to GPT-2's printable code points (bytes that are
  *     printable Latin-1 keep their value, the other 68 become U+0100..U+0143
  *     in byte order), one symbol per byte, and merge the adjacent pair with
  *     the lowest merge rank (leftmost on ties) until no pair has a rank. A
  *     min-heap of candidate pairs makes that O(n log n); an entry whose
  *     symbols changed since it was pushed is stale and skipped.
+ *     With ignore_merges (Llama-3) a word that is itself a piece skips this.
  *  4. Each symbol left is a piece; one that is not (a vocabulary without some
  *     merge result) becomes its characters' pieces, or unk, as llama.cpp.
  *
@@ -40,19 +45,11 @@ typedef struct bpe_state {
   char byte_utf8[256][2]; /* the UTF-8 of each byte's code point (U+0021..U+0143) */
   uint8_t byte_utf8_len[256];
   int16_t cp_byte[0x144]; /* code point -> byte, or -1 */
-  uint32_t *specials;     /* USER_DEFINED piece ids, longest first */
-  uint32_t n_specials;
-  uint8_t special_first[32]; /* bitmap of the first bytes of specials */
 } bpe_state;
 
 /* GPT-2's bytes_to_unicode: the byte's own code point where it is printable. */
 static bool byte_is_printable(unsigned b) {
   return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE);
-}
-
-/* Specials are tried longest first, then by id. */
-static bool special_before(const sc_tokenizer *t, uint32_t x, uint32_t y) {
-  return t->lens[x] > t->lens[y] || (t->lens[x] == t->lens[y] && x < y);
 }
 
 sc_status tok_bpe_init(sc_tokenizer *t, char *err, size_t err_size) {
@@ -85,36 +82,12 @@ sc_status tok_bpe_init(sc_tokenizer *t, char *err, size_t err_size) {
                      "tokenizer: merge %u \"%.*s\" is not two pieces separated by a space",
                      (unsigned)r, (int)(len < 64 ? len : 64), m);
   }
-
-  for (uint32_t i = 0; i < t->n; i++) s->n_specials += t->types[i] == SC_TOKT_USER_DEFINED;
-  if (s->n_specials) {
-    s->specials = malloc(s->n_specials * sizeof *s->specials);
-    if (!s->specials)
-      return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "tokenizer: out of memory");
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < t->n; i++)
-      if (t->types[i] == SC_TOKT_USER_DEFINED && t->lens[i] > 0) {
-        s->specials[k++] = i;
-        unsigned char c = (unsigned char)t->pieces[i][0];
-        s->special_first[c >> 3] |= (uint8_t)(1u << (c & 7));
-      }
-    s->n_specials = k;
-    /* Longest first, so a special that contains another wins. Insertion
-     * sort: user-defined pieces are few. */
-    for (uint32_t a = 1; a < k; a++)
-      for (uint32_t b = a; b > 0 && special_before(t, s->specials[b], s->specials[b - 1]); b--) {
-        uint32_t x = s->specials[b];
-        s->specials[b] = s->specials[b - 1];
-        s->specials[b - 1] = x;
-      }
-  }
   return SC_STATUS_OK;
 }
 
 void tok_bpe_free(sc_tokenizer *t) {
   bpe_state *s = t->bpe;
   if (!s) return;
-  free(s->specials);
   free(s);
   t->bpe = NULL;
 }
@@ -177,9 +150,9 @@ invalid:
   return 0xFFFD;
 }
 
-/* Splits units u[0..n) into words; words[k] is the unit index where word k
- * ends (exclusive). Returns the number of words. */
-static size_t pretokenize(const unit *u, size_t n, uint32_t *ends) {
+/* Splits units u[0..n) into words by GPT-2's regex; ends[k] is the unit
+ * index where word k ends (exclusive). Returns the number of words. */
+static size_t split_gpt2(const unit *u, size_t n, uint32_t *ends) {
   size_t n_words = 0, pos = 0;
 #define CLS(i) ((i) < n ? u[i].cls : CLS_END)
 #define WORD_TO(e) (ends[n_words++] = (uint32_t)(e))
@@ -229,6 +202,139 @@ static size_t pretokenize(const unit *u, size_t n, uint32_t *ends) {
 #undef CLS
 #undef WORD_TO
   return n_words;
+}
+
+/* The contractions of Llama-3's (?i:'s|'t|'re|'ve|'m|'ll|'d) under Unicode
+ * case folding: ASCII letters either case, and U+017F (long s), which folds
+ * to 's' (so a regex engine matches it; llama.cpp's tolower does not). */
+static uint32_t fold(uint32_t cp) {
+  if (cp >= 'A' && cp <= 'Z') return cp + ('a' - 'A');
+  return cp == 0x17F ? 's' : cp;
+}
+
+static bool is_newline(uint32_t cp) {
+  return cp == '\r' || cp == '\n';
+}
+
+/* Splits units u[0..n) into words by Llama-3's regex (max_digits 3) or
+ * Qwen2's (max_digits 1), the alternatives tried in order at each position
+ * as a backtracking regex engine does; ends as for split_gpt2. */
+static size_t split_llama3(const unit *u, size_t n, uint32_t *ends, size_t max_digits) {
+  size_t n_words = 0, pos = 0;
+#define CLS(i) ((i) < n ? u[i].cls : CLS_END)
+#define WORD_TO(e) (ends[n_words++] = (uint32_t)(e))
+  while (pos < n) {
+    uint32_t cp = u[pos].cp;
+    uint8_t cls = u[pos].cls;
+    /* (?i:'s|'t|'re|'ve|'m|'ll|'d) */
+    if (cp == '\'' && pos + 1 < n) {
+      uint32_t a = fold(u[pos + 1].cp);
+      if (a == 's' || a == 't' || a == 'm' || a == 'd') {
+        pos += 2;
+        WORD_TO(pos);
+        continue;
+      }
+      if (pos + 2 < n) {
+        uint32_t b = fold(u[pos + 2].cp);
+        if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) {
+          pos += 3;
+          WORD_TO(pos);
+          continue;
+        }
+      }
+    }
+    /* [^\r\n\p{L}\p{N}]?\p{L}+: letters, with one leading character that is
+     * none of those (a space, a tab, punctuation) */
+    if (cls == CLS_LETTER || (cls != CLS_NUMBER && !is_newline(cp) && CLS(pos + 1) == CLS_LETTER)) {
+      pos++;
+      while (CLS(pos) == CLS_LETTER) pos++;
+      WORD_TO(pos);
+      continue;
+    }
+    /* \p{N}{1,3}: a run of digits in words of three from its start */
+    if (cls == CLS_NUMBER) {
+      size_t start = pos;
+      while (pos - start < max_digits && CLS(pos) == CLS_NUMBER) pos++;
+      WORD_TO(pos);
+      continue;
+    }
+    /* ' ?[^\s\p{L}\p{N}]+[\r\n]*' */
+    if (cls == CLS_OTHER || (cp == ' ' && CLS(pos + 1) == CLS_OTHER)) {
+      pos += cp == ' ';
+      while (CLS(pos) == CLS_OTHER) pos++;
+      while (pos < n && is_newline(u[pos].cp)) pos++;
+      WORD_TO(pos);
+      continue;
+    }
+    /* What is left starts a run of whitespace. */
+    size_t ws = 0, nl_end = 0;
+    for (; CLS(pos + ws) == CLS_SPACE; ws++)
+      if (is_newline(u[pos + ws].cp)) nl_end = pos + ws + 1;
+    /* \s*[\r\n]+: \s* backtracks to the run's last \r or \n */
+    if (nl_end > 0) {
+      pos = nl_end;
+      WORD_TO(pos);
+      continue;
+    }
+    /* \s+(?!\S): leave the last space to the word that follows */
+    if (ws > 1 && pos + ws < n) {
+      pos += ws - 1;
+      WORD_TO(pos);
+      continue;
+    }
+    /* \s+ (ws >= 1: every other class was handled above) */
+    pos += ws;
+    WORD_TO(pos);
+  }
+#undef CLS
+#undef WORD_TO
+  return n_words;
+}
+
+static size_t pretokenize(sc_tok_pre pre, const unit *u, size_t n, uint32_t *ends) {
+  switch (pre) {
+  case SC_TOK_PRE_LLAMA3:
+    return split_llama3(u, n, ends, 3);
+  case SC_TOK_PRE_QWEN2:
+    return split_llama3(u, n, ends, 1);
+  case SC_TOK_PRE_GPT2:
+    break;
+  }
+  return split_gpt2(u, n, ends);
+}
+
+/* Decodes and classifies text[0..len) into units; returns their number. */
+static size_t to_units(const char *text, size_t len, unit *units) {
+  size_t n = 0;
+  for (size_t off = 0; off < len; n++) {
+    unit *u = &units[n];
+    u->off = (uint32_t)off;
+    u->cp = decode_utf8((const unsigned char *)text + off, len - off, &u->len);
+    u->cls = classify(u->cp);
+    off += u->len;
+  }
+  return n;
+}
+
+sc_status tok_bpe_split(sc_tok_pre pre, const char *text, size_t len, size_t *ends, size_t cap,
+                        size_t *n) {
+  *n = 0;
+  if (len == 0) return SC_STATUS_OK;
+  if (len > (size_t)1 << 30) return SC_STATUS_OVERFLOW;
+  unit *units = malloc(len * sizeof *units);
+  uint32_t *word_ends = malloc(len * sizeof *word_ends);
+  if (!units || !word_ends) {
+    free(units);
+    free(word_ends);
+    return SC_STATUS_NO_MEMORY;
+  }
+  size_t n_units = to_units(text, len, units);
+  *n = pretokenize(pre, units, n_units, word_ends);
+  for (size_t k = 0; k < *n && k < cap; k++)
+    ends[k] = word_ends[k] < n_units ? units[word_ends[k]].off : len;
+  free(units);
+  free(word_ends);
+  return SC_STATUS_OK;
 }
 
 /* ---- merges ---- */
@@ -316,6 +422,13 @@ static void encode_word(work *w, const char *text, size_t len) {
     m += bl;
     n_sym++;
   }
+  if (w->t->ignore_merges) {
+    int32_t id = tok_map_get(&w->t->pieces_map, w->mapped, m);
+    if (id >= 0 && w->t->types[id] != SC_TOKT_CONTROL) {
+      emit(w, id);
+      return;
+    }
+  }
   w->n_heap = 0;
   for (int32_t i = 1; i < n_sym; i++) try_add_bigram(w, i - 1, i);
   while (w->n_heap > 0) {
@@ -351,15 +464,8 @@ static void encode_word(work *w, const char *text, size_t len) {
 
 /* Pre-tokenizes and encodes a fragment without specials. */
 static void encode_fragment(work *w, const char *text, size_t len) {
-  size_t n = 0;
-  for (size_t off = 0; off < len; n++) {
-    unit *u = &w->units[n];
-    u->off = (uint32_t)off;
-    u->cp = decode_utf8((const unsigned char *)text + off, len - off, &u->len);
-    u->cls = classify(u->cp);
-    off += u->len;
-  }
-  size_t n_words = pretokenize(w->units, n, w->ends);
+  size_t n = to_units(text, len, w->units);
+  size_t n_words = pretokenize(w->t->pre, w->units, n, w->ends);
   size_t start = 0;
   for (size_t k = 0; k < n_words; k++) {
     size_t end = w->ends[k];
@@ -370,20 +476,8 @@ static void encode_fragment(work *w, const char *text, size_t len) {
   }
 }
 
-/* The USER_DEFINED piece that starts at text[0..len), longest first, or -1. */
-static int32_t special_at(const sc_tokenizer *t, const bpe_state *s, const char *text, size_t len) {
-  unsigned char c = (unsigned char)text[0];
-  if (!(s->special_first[c >> 3] & (1u << (c & 7)))) return -1;
-  for (uint32_t k = 0; k < s->n_specials; k++) {
-    uint32_t id = s->specials[k];
-    if (t->lens[id] <= len && memcmp(t->pieces[id], text, t->lens[id]) == 0) return (int32_t)id;
-  }
-  return -1;
-}
-
 sc_status tok_bpe_encode(const sc_tokenizer *t, const char *text, size_t len, int32_t *ids,
                          size_t cap, size_t *n) {
-  *n = 0;
   if (len == 0) return SC_STATUS_OK;
   if (len > (size_t)1 << 30) return SC_STATUS_OVERFLOW; /* indices are 32-bit */
   const bpe_state *s = t->bpe;
@@ -398,19 +492,7 @@ sc_status tok_bpe_encode(const sc_tokenizer *t, const char *text, size_t len, in
     st = SC_STATUS_NO_MEMORY;
     goto done;
   }
-  size_t frag = 0;
-  for (size_t i = 0; i < len;) {
-    int32_t sid = s->n_specials ? special_at(t, s, text + i, len - i) : -1;
-    if (sid < 0) {
-      i++;
-      continue;
-    }
-    if (i > frag) encode_fragment(&w, text + frag, i - frag);
-    emit(&w, sid);
-    i += t->lens[sid];
-    frag = i;
-  }
-  if (len > frag) encode_fragment(&w, text + frag, len - frag);
+  encode_fragment(&w, text, len);
 done:
   free(w.units);
   free(w.ends);

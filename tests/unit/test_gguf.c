@@ -1092,8 +1092,8 @@ static void test_tokenizer_metadata_errors(void **state) {
   } cases[] = {
       {0, SC_STATUS_OK, ""},
       {1, SC_STATUS_UNSUPPORTED,
-       "v: tokenizer.ggml.pre 'qwen2' is not supported (only the GPT-2 pre-tokenizer: 'gpt-2', "
-       "'default')"},
+       "v: tokenizer.ggml.pre 'falcon' is not supported (GPT-2's: 'gpt-2', 'default'; Llama-3's: "
+       "'llama-bpe', 'llama3', 'llama-v3'; Qwen2's: 'qwen2')"},
       {2, SC_STATUS_INVALID,
        "v: metadata key 2 'tokenizer.ggml.bos_token_id': token id 7 is outside the vocabulary of "
        "3"},
@@ -1101,13 +1101,20 @@ static void test_tokenizer_metadata_errors(void **state) {
       {4, SC_STATUS_UNSUPPORTED, "v: tokenizer.ggml.model 'bert' is not supported (llama, gpt2)"},
       {5, SC_STATUS_NOT_FOUND, "v: metadata key 'tokenizer.ggml.merges' is missing"},
       {6, SC_STATUS_OK, ""}, /* bos 0xFFFFFFFF = none */
+      {7, SC_STATUS_OK, ""}, /* pre "llama-bpe": Llama-3's, add_bos, ignore_merges */
+      {8, SC_STATUS_OK, ""}, /* pre "qwen2" */
+      {9, SC_STATUS_OK, ""}, /* pre "llama3" with add_bos_token false */
   };
   for (size_t i = 0; i < SC_ARRAY_LEN(cases); i++) {
     gw w = {.align = 32};
     int var = cases[i].variant;
     gw_str(&w, "tokenizer.ggml.model", var == 3 ? "llama" : var == 4 ? "bert" : "gpt2");
     gw_arr_str(&w, "tokenizer.ggml.tokens", toks, 3);
-    if (var == 1) gw_str(&w, "tokenizer.ggml.pre", "qwen2");
+    if (var == 1) gw_str(&w, "tokenizer.ggml.pre", "falcon");
+    if (var == 7) gw_str(&w, "tokenizer.ggml.pre", "llama-bpe");
+    if (var == 8) gw_str(&w, "tokenizer.ggml.pre", "qwen2");
+    if (var == 9) gw_str(&w, "tokenizer.ggml.pre", "llama3");
+    if (var == 9) gw_bool(&w, "tokenizer.ggml.add_bos_token", false);
     if (var == 2) gw_u32(&w, "tokenizer.ggml.bos_token_id", 7);
     if (var == 6) gw_u32(&w, "tokenizer.ggml.bos_token_id", 0xFFFFFFFFu);
     if (var == 3) gw_arr_f32(&w, "tokenizer.ggml.scores", scores, 2);
@@ -1126,6 +1133,13 @@ static void test_tokenizer_metadata_errors(void **state) {
       fail();
     }
     if (var == 6) assert_int_equal(sc_tok_bos(t), -1);
+    if (st == SC_STATUS_OK) {
+      sc_tok_pre want_pre = var == 7 || var == 9 ? SC_TOK_PRE_LLAMA3
+                            : var == 8           ? SC_TOK_PRE_QWEN2
+                                                 : SC_TOK_PRE_GPT2;
+      assert_int_equal(sc_tok_pre_of(t), want_pre);
+      assert_int_equal(sc_tok_add_bos(t), var == 7);
+    }
     if (st == SC_STATUS_OK) {
       int32_t ids[4];
       size_t n;

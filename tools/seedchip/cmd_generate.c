@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -28,9 +29,10 @@ static const char usage[] =
     "\n"
     "Generates text with a Llama-family model (llama2.c checkpoint, GGUF, or\n"
     "safetensors with config.json) on the simulated chip, bit-exact, and prints the\n"
-    "chip's speed and energy. --tokenizer is needed for llama2.c checkpoints (their\n"
-    "tokenizer .bin); GGUF files carry theirs. -n is the number of new tokens\n"
-    "(default 128). --temp 0 (the default) is greedy; --top-p and --top-k filter the\n"
+    "chip's speed and energy. --tokenizer takes a llama2.c tokenizer .bin, or a\n"
+    "Hugging Face tokenizer.json or checkpoint directory; GGUF files carry theirs and\n"
+    "a safetensors checkpoint directory its tokenizer.json. -n is the number of new\n"
+    "tokens (default 128). --temp 0 (the default) is greedy; --top-p and --top-k filter the\n"
     "sampled distribution; --seed seeds the sampler. --max-seq bounds the context\n"
     "(default: the model's, at most 1024). --dtype sets how matmul weights are\n"
     "stored and multiplied: f32 (default), bf16, fp8 (E4M3, per-tensor scale),\n"
@@ -66,6 +68,14 @@ static void add_profile(totals *t, const sc_profile *p, const sc_arch *a) {
   t->flops += s.flops;
   t->peak_flop_cycles += s.peak_flop_s * s.seconds; /* what the peak would do in that time */
   t->mem_bytes += s.mem_bytes;
+}
+
+/* A Hugging Face tokenizer: a directory or a .json file. */
+static bool is_hf_tokenizer(const char *path) {
+  struct stat sb;
+  size_t n = strlen(path);
+  return (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) ||
+         (n >= 5 && strcmp(path + n - 5, ".json") == 0);
 }
 
 /* Tokens per prefill launch (at most the MXU's rows: the prefill program
@@ -207,10 +217,14 @@ int cmd_generate(int argc, char **argv) {
   uint32_t seq = mb.max_seq;
   const sc_model_config *cfg = sc_model_config_of(m);
   sc_status st;
-  if (tok_path)
+  if (tok_path && is_hf_tokenizer(tok_path))
+    st = sc_tok_from_hf(tok_path, &tok, err, sizeof err);
+  else if (tok_path)
     st = sc_tok_load_llama2c(tok_path, cfg->vocab_size, &tok, err, sizeof err);
   else if (strcmp(sc_model_format(m), "gguf") == 0)
     st = sc_tok_from_gguf(model_path, &tok, err, sizeof err);
+  else if (strcmp(sc_model_format(m), "safetensors") == 0)
+    st = sc_tok_from_hf(model_path, &tok, err, sizeof err); /* its checkpoint directory */
   else
     st = sc_errf(err, sizeof err, SC_STATUS_INVALID,
                  "%s: a %s model carries no tokenizer: pass --tokenizer", model_path,
