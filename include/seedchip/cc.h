@@ -66,6 +66,10 @@ typedef struct sc_cc_options {
    * (sc_cc_program_end) so that the two share the cache and weights and
    * nothing else. */
   uint64_t scratch_base;
+  /* No weight data: the weights become buffers without contents (scratch),
+   * and the model may be NULL. For the timing-only mode, where no data moves:
+   * a full-size model compiles from its configuration alone. */
+  bool no_weights;
 } sc_cc_options;
 
 /* The end of a program's device memory: the highest buffer end. */

@@ -95,6 +95,13 @@ void sc_model_free(sc_model *m);
  * F32/F16/BF16; d * q for the block formats, in FP32 arithmetic). */
 void sc_tensor_to_f32(const sc_tensor *t, uint64_t first, uint64_t n, float *out);
 
+/* The published architecture parameters of a well-known model, for timing it
+ * without its weights: "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b",
+ * "llama-3.1-405b", "qwen2.5-72b". NOT_FOUND for another name. The names, NULL
+ * terminated, in a static table. */
+SC_MUST_USE sc_status sc_model_config_builtin(const char *name, sc_model_config *out);
+const char *const *sc_model_config_names(void);
+
 /* Loads by file contents: a GGUF magic, a safetensors header, else a llama2.c
  * checkpoint. err gets the message on failure. */
 SC_MUST_USE sc_status sc_model_load(const char *path, sc_model **out, char *err, size_t err_size);

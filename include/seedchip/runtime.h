@@ -47,6 +47,11 @@ SC_MUST_USE sc_status sc_rt_free(sc_device *dev, uint64_t addr);
 SC_MUST_USE sc_status sc_rt_copy_to_device(sc_device *dev, uint64_t dst, const void *src, size_t n);
 SC_MUST_USE sc_status sc_rt_copy_from_device(sc_device *dev, void *dst, uint64_t src, size_t n);
 
+/* Loads prog (borrowed: it must outlive the loaded program). On a device in
+ * the timing-only mode (sc_rt_set_mode before the load) its buffers are mapped
+ * without host memory and nothing is copied into or out of them, so a
+ * full-size model's program loads without its weights; such a program can
+ * only run in the timing-only mode. */
 /* Loads prog (borrowed: it must outlive the loaded program). Checks that it was
  * built for this device's architecture (fingerprint) and uses no more cores than
  * the chip has, maps its buffers and fills its const buffers; external weight

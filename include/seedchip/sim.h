@@ -87,6 +87,11 @@ const sc_arch *sc_sim_arch(const sc_sim *sim);
 /* Maps [addr, addr + size) zero-filled. INVALID when it leaves the device or
  * overlaps a mapped range; NO_MEMORY when the host cannot back it. */
 SC_MUST_USE sc_status sc_sim_map(sc_sim *sim, uint64_t addr, uint64_t size);
+/* Maps [addr, addr + size) with no host memory behind it, for runs in the
+ * timing-only mode (which move no data): a full-size model's weights need not
+ * fit the host. Reads, writes and functional accesses of it fail (INVALID, an
+ * out-of-bounds trap). Same statuses as sc_sim_map otherwise. */
+SC_MUST_USE sc_status sc_sim_map_unbacked(sc_sim *sim, uint64_t addr, uint64_t size);
 /* Maps size bytes at the lowest free address aligned to align. */
 SC_MUST_USE sc_status sc_sim_alloc(sc_sim *sim, uint64_t size, uint64_t align, uint64_t *addr);
 /* Unmaps the range that starts at addr. NOT_FOUND otherwise. */

@@ -1215,7 +1215,9 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     if (v->kind == SC_GV_INPUT ||
         (v->kind == SC_GV_OP && (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE)))
       continue;
-    if (v->kind == SC_GV_CONST) {
+    if (v->kind == SC_GV_CONST && G.opt.no_weights) {
+      st = add_buffer(prog, v->name, SC_PROG_ROLE_SCRATCH, G.addr[i], G.bytes[i], NULL);
+    } else if (v->kind == SC_GV_CONST) {
       const sc_tensor *t = m ? sc_model_tensor(m, v->source) : NULL;
       if (!t || t->n_elems != elems(v)) {
         fail(&G, &st, SC_STATUS_NOT_FOUND, "%%%s: the model has no tensor '%s' of %llu elements",
@@ -1245,6 +1247,27 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
     const sc_gvalue *w = val(&G, v->in[1]);
     uint64_t N = (uint64_t)w->shape[0], K = (uint64_t)w->shape[1];
+    if (G.opt.no_weights) { /* the storage, without contents */
+      char name[SC_GRAPH_NAME_MAX + 16];
+      wform f = form_of(G.opt.wdtype);
+      snprintf(name, sizeof name, "%s:%s", v->name, sc_cc_wdtype_name(G.opt.wdtype));
+      sc_prog_buffer b = {0};
+      b.name = name;
+      b.dtype = SC_DTYPE_INT8; /* bytes */
+      b.role = SC_PROG_ROLE_SCRATCH;
+      b.rank = 1;
+      b.shape[0] = N * K * f.wbits / 8;
+      b.addr = G.mw_addr[i];
+      st = sc_prog_add_buffer(prog, &b);
+      if (st == SC_STATUS_OK && G.ms_addr[i]) {
+        snprintf(name, sizeof name, "%s:scales", v->name);
+        uint64_t n_sc = G.opt.wdtype == SC_CC_INT4  ? N * (K / G.mgroup[i])
+                        : G.opt.wdtype == SC_CC_FP8 ? 1
+                                                    : N;
+        st = add_buffer(prog, name, SC_PROG_ROLE_SCRATCH, G.ms_addr[i], n_sc * 4, NULL);
+      }
+      continue;
+    }
     const sc_tensor *t = sc_model_tensor(m, w->source);
     free(wbuf);
     if (!(wbuf = malloc(N * K * 4))) {

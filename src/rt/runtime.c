@@ -20,6 +20,7 @@ typedef struct rt_mapping {
   const char *name; /* owned by the first program that mapped it */
   uint64_t addr, size;
   unsigned users;
+  bool unbacked; /* mapped for the timing-only mode: no data behind it */
 } rt_mapping;
 
 typedef struct rt_binding {
@@ -152,7 +153,9 @@ static sc_status map_buffer(sc_device *dev, const sc_prog_buffer *b, bool *share
     *shared = true;
     return SC_STATUS_OK;
   }
-  sc_status st = sc_sim_map(dev->sim, b->addr, b->size_bytes);
+  bool unbacked = sc_sim_get_mode(dev->sim) == SC_SIM_TIMING_ONLY;
+  sc_status st = unbacked ? sc_sim_map_unbacked(dev->sim, b->addr, b->size_bytes)
+                          : sc_sim_map(dev->sim, b->addr, b->size_bytes);
   if (st != SC_STATUS_OK)
     return seterr(dev, st, "buffer '%s': %s", b->name, sc_sim_errmsg(dev->sim));
   if (dev->n_maps == dev->cap_maps) {
@@ -167,7 +170,7 @@ static sc_status map_buffer(sc_device *dev, const sc_prog_buffer *b, bool *share
     dev->maps = maps;
     dev->cap_maps = cap;
   }
-  dev->maps[dev->n_maps++] = (rt_mapping){b->name, b->addr, b->size_bytes, 1};
+  dev->maps[dev->n_maps++] = (rt_mapping){b->name, b->addr, b->size_bytes, 1, unbacked};
   return SC_STATUS_OK;
 }
 
@@ -254,6 +257,7 @@ sc_status sc_rt_load(sc_device *dev, const sc_program *prog, const char *base_di
     bool shared;
     st = map_buffer(dev, b, &shared);
     if (st != SC_STATUS_OK) break;
+    if (find_mapping(dev, b->addr)->unbacked) continue; /* nothing to fill */
     if (b->init == SC_PROG_INIT_INLINE)
       st = from_sim(dev, sc_sim_write(dev->sim, b->addr, b->data, (size_t)b->size_bytes));
     else if (b->init == SC_PROG_INIT_EXTERNAL)
@@ -328,6 +332,7 @@ sc_status sc_rt_launch(sc_device *dev, sc_rt_program *p) {
     if (p->bind[i].host && out) from_dev += b->size_bytes;
     if (in && p->bind[i].host) {
       to_dev += b->size_bytes;
+      if (find_mapping(dev, b->addr)->unbacked) continue;
       sc_status st = sc_sim_write(dev->sim, b->addr, p->bind[i].host, (size_t)b->size_bytes);
       if (st != SC_STATUS_OK) return from_sim(dev, st);
     }
@@ -356,7 +361,7 @@ sc_status sc_rt_wait(sc_device *dev) {
   for (size_t i = 0; i < sc_prog_buffer_count(p->prog); i++) {
     const sc_prog_buffer *b = sc_prog_buffer_at(p->prog, i);
     bool out = b->role == SC_PROG_ROLE_OUTPUT || b->role == SC_PROG_ROLE_STATE;
-    if (out && p->bind[i].host) {
+    if (out && p->bind[i].host && !find_mapping(dev, b->addr)->unbacked) {
       sc_status st = sc_sim_read(dev->sim, b->addr, p->bind[i].host, (size_t)b->size_bytes);
       if (st != SC_STATUS_OK) return from_sim(dev, st);
     }

@@ -159,6 +159,10 @@ sc_status sc_sim_map(sc_sim *sim, uint64_t addr, uint64_t size) {
   return sim_mem_map(&sim->mem, addr, size, sim->errmsg, sizeof sim->errmsg);
 }
 
+sc_status sc_sim_map_unbacked(sc_sim *sim, uint64_t addr, uint64_t size) {
+  return sim_mem_map_unbacked(&sim->mem, addr, size, sim->errmsg, sizeof sim->errmsg);
+}
+
 sc_status sc_sim_alloc(sc_sim *sim, uint64_t size, uint64_t align, uint64_t *addr) {
   return sim_mem_alloc(&sim->mem, size, align, addr, sim->errmsg, sizeof sim->errmsg);
 }

@@ -1,6 +1,7 @@
 /* sim_mem.c: sparse device memory; see sim_mem.h for the invariant. */
 #include "sim_mem.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,11 +35,12 @@ uint8_t *sim_mem_ptr(const sim_mem *mem, uint64_t addr, uint64_t n) {
   if (i == 0) return NULL;
   const sim_region *r = &mem->regions[i - 1];
   uint64_t off = addr - r->base;
-  if (off >= r->size || n > r->size - off) return NULL;
+  if (off >= r->size || n > r->size - off || !r->bytes) return NULL;
   return r->bytes + off;
 }
 
-sc_status sim_mem_map(sim_mem *mem, uint64_t base, uint64_t size, char *err, size_t err_size) {
+static sc_status map_region(sim_mem *mem, uint64_t base, uint64_t size, bool backed, char *err,
+                            size_t err_size) {
   if (size == 0) return sc_errf(err, err_size, SC_STATUS_INVALID, "cannot map 0 bytes");
   if (base >= mem->capacity || size > mem->capacity - base)
     return sc_errf(
@@ -69,8 +71,8 @@ sc_status sim_mem_map(sim_mem *mem, uint64_t base, uint64_t size, char *err, siz
     mem->regions = r;
     mem->cap = cap;
   }
-  uint8_t *bytes = calloc(1, (size_t)size);
-  if (!bytes)
+  uint8_t *bytes = backed ? calloc(1, (size_t)size) : NULL;
+  if (backed && !bytes)
     return sc_errf(err, err_size, SC_STATUS_NO_MEMORY,
                    "out of host memory backing %llu bytes of device memory",
                    (unsigned long long)size);
@@ -79,6 +81,15 @@ sc_status sim_mem_map(sim_mem *mem, uint64_t base, uint64_t size, char *err, siz
   mem->n++;
   mem->mapped_bytes += size;
   return SC_STATUS_OK;
+}
+
+sc_status sim_mem_map(sim_mem *mem, uint64_t base, uint64_t size, char *err, size_t err_size) {
+  return map_region(mem, base, size, true, err, err_size);
+}
+
+sc_status sim_mem_map_unbacked(sim_mem *mem, uint64_t base, uint64_t size, char *err,
+                               size_t err_size) {
+  return map_region(mem, base, size, false, err, err_size);
 }
 
 static uint64_t align_up(uint64_t x, uint64_t align, bool *overflow) {

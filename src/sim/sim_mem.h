@@ -16,7 +16,7 @@
 
 typedef struct sim_region {
   uint64_t base, size;
-  uint8_t *bytes; /* size bytes of host memory */
+  uint8_t *bytes; /* size bytes of host memory; NULL for an unbacked region */
 } sim_region;
 
 typedef struct sim_mem {
@@ -35,6 +35,11 @@ void sim_mem_free(sim_mem *mem);
 SC_MUST_USE sc_status sim_mem_map(sim_mem *mem, uint64_t base, uint64_t size, char *err,
                                   size_t err_size);
 
+/* Maps [base, base + size) without host memory behind it (for runs that move
+ * no data: the timing-only mode). sim_mem_ptr gives NULL inside it. */
+SC_MUST_USE sc_status sim_mem_map_unbacked(sim_mem *mem, uint64_t base, uint64_t size, char *err,
+                                           size_t err_size);
+
 /* Maps size bytes at the lowest address aligned to align (a power of two) that
  * fits; *base receives it. NO_MEMORY when no gap is large enough. */
 SC_MUST_USE sc_status sim_mem_alloc(sim_mem *mem, uint64_t size, uint64_t align, uint64_t *base,
@@ -43,8 +48,8 @@ SC_MUST_USE sc_status sim_mem_alloc(sim_mem *mem, uint64_t size, uint64_t align,
 /* Unmaps the region that starts exactly at base. NOT_FOUND otherwise. */
 SC_MUST_USE sc_status sim_mem_unmap(sim_mem *mem, uint64_t base, char *err, size_t err_size);
 
-/* Host pointer to [addr, addr + n) when it lies inside one mapped region (n may
- * be 0 only inside a region), else NULL. */
+/* Host pointer to [addr, addr + n) when it lies inside one mapped, backed
+ * region (n may be 0 only inside a region), else NULL. */
 uint8_t *sim_mem_ptr(const sim_mem *mem, uint64_t addr, uint64_t n);
 
 #endif

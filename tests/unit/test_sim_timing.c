@@ -365,13 +365,50 @@ static void test_loads_and_args(void **state) {
   sc_arch_destroy(arch);
 }
 
+/* ---- unbacked device memory (timing-only runs of programs without data) ---- */
+
+static void test_unbacked(void **state) {
+  (void)state;
+  sc_arch *arch;
+  assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
+  sc_sim *sim;
+  sc_sim_options opt = {.mode = SC_SIM_TIMING_ONLY};
+  assert_int_equal(sc_sim_create(arch, &opt, &sim), SC_STATUS_OK);
+  /* 64 GiB without host memory behind it */
+  assert_int_equal(sc_sim_map_unbacked(sim, 0, 64ull << 30), SC_STATUS_OK);
+  uint8_t b[4];
+  assert_int_equal(sc_sim_read(sim, 0, b, 4), SC_STATUS_INVALID);
+  assert_int_equal(sc_sim_write(sim, 0, b, 4), SC_STATUS_INVALID);
+  assert_int_equal(sc_sim_map(sim, 1 << 20, 16), SC_STATUS_INVALID); /* overlaps */
+  sc_strbuf diags = {0};
+  sc_program *prog;
+  const char *text = ".arch sc1\n.core 0\n  li x8, 98304\n  li x1, 0x40000000\n"
+                     "  dma.1d sram[x0]:int8, hbm[x1]:int8, x8, x0, q0\n  sync.fence dma\n  halt\n";
+  if (sc_asm_assemble(text, strlen(text), "t.sasm", NULL, &prog, &diags) != SC_STATUS_OK)
+    fail_msg("%s", sc_strbuf_str(&diags));
+  size_t n;
+  const uint64_t *code = sc_prog_code(prog, 0, &n);
+  assert_int_equal(sc_sim_set_code(sim, 0, code, n), SC_STATUS_OK);
+  /* timing-only: the copy's cycles as in test_dma_formula */
+  assert_int_equal(sc_sim_run(sim), SC_STATUS_OK);
+  assert_int_equal(sc_sim_profile(sim)->cycles, 2 + 64 + 384 + 192 + 2);
+  /* with data: the unbacked range traps */
+  sc_sim_set_mode(sim, SC_SIM_TIMED);
+  assert_int_equal(sc_sim_run(sim), SC_STATUS_TRAP);
+  assert_int_equal(sc_sim_trap(sim)->cause, SC_TRAP_OUT_OF_BOUNDS);
+  sc_prog_destroy(prog);
+  sc_strbuf_free(&diags);
+  sc_sim_destroy(sim);
+  sc_arch_destroy(arch);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_vpu_throughput),     cmocka_unit_test(test_bank_conflicts),
       cmocka_unit_test(test_dma_formula),        cmocka_unit_test(test_noc_routes),
       cmocka_unit_test(test_signal_and_barrier), cmocka_unit_test(test_energy_and_records),
       cmocka_unit_test(test_cnt_read_cycles),    cmocka_unit_test(test_timed_traps),
-      cmocka_unit_test(test_loads_and_args),
+      cmocka_unit_test(test_loads_and_args),     cmocka_unit_test(test_unbacked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,14 +11,16 @@
 #include "seedchip/runtime.h"
 
 static const char usage[] =
-    "usage: seedchip profile --model FILE [--dtype D] [--arch <preset|file>]\n"
+    "usage: seedchip profile (--model FILE | --config NAME) [--dtype D] [--arch <preset|file>]\n"
     "                        [--max-seq N] [--pos P] [--trace OUT.json] [--report OUT.html]\n"
     "\n"
     "Compiles one decode step of the model for the chip and runs it in the\n"
     "timing-only mode at position P (default 128, within the context): the attention\n"
     "reads P + 1 cached positions. Prints the profile (cycles, energy, engines, stall\n"
     "reasons, time per graph op) and the time per layer; --trace and --report write\n"
-    "the Perfetto trace and the HTML report.\n";
+    "the Perfetto trace and the HTML report. --config times a built-in model\n"
+    "configuration without its weights (llama-2-70b, llama-3.1-8b, llama-3.1-70b,\n"
+    "llama-3.1-405b, qwen2.5-72b; context 4096 unless --max-seq).\n";
 
 /* The layer of a graph op's name: "l12.attn" -> 12, else -1. */
 static long layer_of(const char *name) {
@@ -29,16 +31,13 @@ static long layer_of(const char *name) {
 }
 
 int cmd_profile(int argc, char **argv) {
-  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
-                                       {"dtype", required_argument, NULL, 'd'},
-                                       {"arch", required_argument, NULL, 'a'},
-                                       {"max-seq", required_argument, NULL, 'S'},
-                                       {"pos", required_argument, NULL, 'p'},
-                                       {"trace", required_argument, NULL, 't'},
-                                       {"report", required_argument, NULL, 'r'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
-  const char *model = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
+  static const struct option opts[] = {
+      {"model", required_argument, NULL, 'm'},  {"dtype", required_argument, NULL, 'd'},
+      {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
+      {"pos", required_argument, NULL, 'p'},    {"trace", required_argument, NULL, 't'},
+      {"report", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+      {"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+  const char *model = NULL, *config = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
   sc_cc_wdtype wdtype = SC_CC_F32;
   unsigned long seq = 0, pos = 128;
   optind = 0;
@@ -48,6 +47,9 @@ int cmd_profile(int argc, char **argv) {
     switch (c) {
     case 'm':
       model = optarg;
+      break;
+    case 'c':
+      config = optarg;
       break;
     case 'a':
       arch = optarg;
@@ -82,13 +84,16 @@ int cmd_profile(int argc, char **argv) {
   }
   if (optind != argc)
     return cli_usage_error("profile", usage, "unexpected argument '%s'", argv[optind]);
-  if (!model) return cli_usage_error("profile", usage, "--model is required");
+  if (!model == !config)
+    return cli_usage_error("profile", usage, "one of --model and --config is required");
   int rc = CLI_EXIT_FAIL;
   model_build mb;
   sc_device *dev = NULL;
   sc_strbuf out = {0};
   char err[512];
-  if (!model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL)) goto done;
+  if (config ? !model_build_config(&mb, config, arch, wdtype, (uint32_t)seq)
+             : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL))
+    goto done;
   if (pos >= mb.max_seq) {
     cli_fail("--pos %lu is outside the context of %u positions", pos, mb.max_seq);
     goto done;
@@ -98,8 +103,9 @@ int cmd_profile(int argc, char **argv) {
     cli_fail("%s", err);
     goto done;
   }
-  if (sc_rt_load(dev, mb.prog, NULL, &p) != SC_STATUS_OK ||
-      sc_rt_set_mode(dev, SC_SIM_TIMING_ONLY, trace || report) != SC_STATUS_OK) {
+  /* timing-only before the load: the buffers need no host memory */
+  if (sc_rt_set_mode(dev, SC_SIM_TIMING_ONLY, trace || report) != SC_STATUS_OK ||
+      sc_rt_load(dev, mb.prog, NULL, &p) != SC_STATUS_OK) {
     cli_fail("%s", sc_rt_errmsg(dev));
     goto done;
   }
@@ -109,15 +115,15 @@ int cmd_profile(int argc, char **argv) {
     goto done;
   }
   const sc_profile *prof = sc_rt_profile(dev);
-  printf("%s (%s) on %s: one decode step at position %lu\n", model, sc_cc_wdtype_name(wdtype),
-         mb.arch->name, pos);
+  printf("%s (%s) on %s: one decode step at position %lu\n", config ? config : model,
+         sc_cc_wdtype_name(wdtype), mb.arch->name, pos);
   if (sc_perf_text(prof, mb.arch, mb.prog, &out) != SC_STATUS_OK) {
     cli_fail("out of memory");
     goto done;
   }
   fputs(sc_strbuf_str(&out), stdout);
   /* time per layer: the cycles of the layer's graph ops (lN.*) */
-  uint32_t layers = sc_model_config_of(mb.model)->n_layers;
+  uint32_t layers = mb.cfg.n_layers;
   double *cyc = calloc(layers + 1, sizeof *cyc), total = 0;
   if (!cyc) {
     cli_fail("out of memory");
@@ -148,7 +154,7 @@ int cmd_profile(int argc, char **argv) {
     sc_strbuf_free(&out);
   }
   if (report) {
-    if (sc_perf_report(prof, mb.arch, mb.prog, model, &out) != SC_STATUS_OK ||
+    if (sc_perf_report(prof, mb.arch, mb.prog, config ? config : model, &out) != SC_STATUS_OK ||
         sc_write_file(report, out.data, out.len, err, sizeof err) != SC_STATUS_OK) {
       cli_fail("--report %s", report);
       goto done;

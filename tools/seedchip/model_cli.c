@@ -18,6 +18,7 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
     return false;
   }
   const sc_model_config *cfg = sc_model_config_of(b->model);
+  b->cfg = *cfg;
   b->max_seq = max_seq                                       ? max_seq
                : cfg->max_seq_len && cfg->max_seq_len < 1024 ? cfg->max_seq_len
                                                              : 1024;
@@ -27,6 +28,36 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
       sc_cc_compile_opts(b->graph, b->model, b->arch, &opt, &b->prog, listing, err, sizeof err) !=
           SC_STATUS_OK) {
     cli_fail("%s: %s", path, err);
+    return false;
+  }
+  return true;
+}
+
+bool model_build_config(model_build *b, const char *config, const char *arch_name,
+                        sc_cc_wdtype wdtype, uint32_t max_seq) {
+  char err[1024];
+  sc_strbuf errors = {0};
+  *b = (model_build){0};
+  if (sc_model_config_builtin(config, &b->cfg) != SC_STATUS_OK) {
+    sc_strbuf names = {0};
+    for (const char *const *n = sc_model_config_names(); *n; n++)
+      sc_strbuf_printf(&names, "%s%s", names.len ? ", " : "", *n);
+    cli_fail("--config %s: no such configuration (built in: %s)", config, sc_strbuf_str(&names));
+    sc_strbuf_free(&names);
+    return false;
+  }
+  if (sc_arch_load(arch_name, &b->arch, &errors) != SC_STATUS_OK) {
+    cli_fail("cannot load architecture '%s':\n%s", arch_name, sc_strbuf_str(&errors));
+    sc_strbuf_free(&errors);
+    return false;
+  }
+  b->max_seq = max_seq ? max_seq : b->cfg.max_seq_len < 4096 ? b->cfg.max_seq_len : 4096;
+  sc_llama_step step = {.tokens = 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32};
+  sc_cc_options opt = {.wdtype = wdtype, .no_weights = true};
+  if (sc_cc_llama_graph(&b->cfg, &step, &b->graph, err, sizeof err) != SC_STATUS_OK ||
+      sc_cc_compile_opts(b->graph, NULL, b->arch, &opt, &b->prog, NULL, err, sizeof err) !=
+          SC_STATUS_OK) {
+    cli_fail("%s: %s", config, err);
     return false;
   }
   return true;

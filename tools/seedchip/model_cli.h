@@ -8,7 +8,8 @@
 #include "seedchip/cc.h"
 
 typedef struct model_build {
-  sc_model *model;
+  sc_model *model; /* NULL when built from a configuration alone */
+  sc_model_config cfg;
   sc_arch *arch;
   sc_graph *graph;
   sc_program *prog;
@@ -22,6 +23,11 @@ typedef struct model_build {
  * what was made; model_build_free frees it either way). */
 bool model_build_make(model_build *b, const char *path, const char *arch_name, sc_cc_wdtype wdtype,
                       uint32_t max_seq, sc_strbuf *listing);
+/* The same from a configuration alone (a built-in name such as
+ * "llama-3.1-8b"): the program has no weight data and runs only in the
+ * timing-only mode. */
+bool model_build_config(model_build *b, const char *config, const char *arch_name,
+                        sc_cc_wdtype wdtype, uint32_t max_seq);
 void model_build_free(model_build *b);
 
 #endif

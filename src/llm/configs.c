@@ -1,0 +1,51 @@
+/* configs.c: the architecture parameters of well-known models, as published
+ * with their weights (each model's config.json), for compiling and timing
+ * them without their weights (docs/LLM.md, "Built-in configurations"). */
+#include <string.h>
+
+#include "seedchip/model.h"
+#include "seedchip/util.h"
+
+typedef struct builtin {
+  const char *name;
+  sc_model_config cfg;
+} builtin;
+
+#define LLAMA(d, f, l, h, kv, v, ctx, theta, eps)                                                  \
+  {                                                                                                \
+    .arch = "llama", .dim = d, .hidden_dim = f, .n_layers = l, .n_heads = h, .n_kv_heads = kv,     \
+    .head_dim = (d) / (h), .vocab_size = v, .max_seq_len = ctx, .rope_theta = theta,               \
+    .norm_eps = eps, .rope_style = SC_ROPE_HALVES                                                  \
+  }
+
+static const builtin builtins[] = {
+    /* meta-llama/Llama-2-70b-hf */
+    {"llama-2-70b", LLAMA(8192, 28672, 80, 64, 8, 32000, 4096, 10000.0f, 1e-5f)},
+    /* meta-llama/Llama-3.1-8B: rope_scaling "llama3" changes the frequencies, not the cost */
+    {"llama-3.1-8b", LLAMA(4096, 14336, 32, 32, 8, 128256, 131072, 500000.0f, 1e-5f)},
+    {"llama-3.1-70b", LLAMA(8192, 28672, 80, 64, 8, 128256, 131072, 500000.0f, 1e-5f)},
+    {"llama-3.1-405b", LLAMA(16384, 53248, 126, 128, 8, 128256, 131072, 500000.0f, 1e-5f)},
+};
+
+const char *const *sc_model_config_names(void) {
+  static const char *names[SC_ARRAY_LEN(builtins) + 2];
+  for (size_t i = 0; i < SC_ARRAY_LEN(builtins); i++) names[i] = builtins[i].name;
+  names[SC_ARRAY_LEN(builtins)] = "qwen2.5-72b";
+  names[SC_ARRAY_LEN(builtins) + 1] = NULL;
+  return names;
+}
+
+sc_status sc_model_config_builtin(const char *name, sc_model_config *out) {
+  for (size_t i = 0; i < SC_ARRAY_LEN(builtins); i++)
+    if (strcmp(name, builtins[i].name) == 0) {
+      *out = builtins[i].cfg;
+      return SC_STATUS_OK;
+    }
+  if (strcmp(name, "qwen2.5-72b") == 0) { /* Qwen/Qwen2.5-72B: q/k/v biases */
+    *out = (sc_model_config)LLAMA(8192, 29568, 80, 64, 8, 152064, 32768, 1000000.0f, 1e-6f);
+    memcpy(out->arch, "qwen2", 6);
+    out->qkv_bias = true;
+    return SC_STATUS_OK;
+  }
+  return SC_STATUS_NOT_FOUND;
+}
