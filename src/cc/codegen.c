@@ -45,6 +45,7 @@ typedef struct gen {
   /* per matmul value: its weights' storage (the fp32 const's when f32), their
    * scales, and the scale group along K */
   uint64_t *mw_addr, *ms_addr, *mgroup;
+  bool *in_memory; /* per const: read in its own layout (not only as matmul weights) */
   /* per value: device address (aliases share), bytes */
   uint64_t *addr, *bytes;
   uint64_t next;         /* next free device address */
@@ -518,12 +519,11 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 27, K);
   line(G, "sub x27, x27, x26");
   li(G, 28, TR);
-  line(G, "minu x27, x27, x28");  /* kt */
-  line(G, "mv x8, x27");          /* dma.2d: kt elements per row */
-  line(G, "mv x9, x23");          /*         nt rows */
-  elem_bytes(G, 10, 27, f.wbits); /*        dst stride */
-  li(G, 11, K * f.wbits / 8);     /*        src stride */
-  elem_bytes(G, 4, 26, f.wbits);
+  line(G, "minu x27, x27, x28"); /* kt */
+  /* the tile: nt x kt contiguous at element n0 * K + kk * nt (tile-major storage) */
+  line(G, "mul x8, x27, x23"); /* dma.1d: kt * nt elements */
+  line(G, "mul x4, x26, x23");
+  elem_bytes(G, 4, 4, f.wbits);
   line(G, "add x4, x4, x25");
   line(G, "mv x12, x27");         /* ldw: K = kt */
   line(G, "mv x13, x23");         /*      N = nt */
@@ -548,13 +548,13 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     line(G, "shli x18, x23, 2");
     li(G, 19, N * 4);
     line(G, "dma.2d sram[x31]:fp32, hbm[x28]:fp32, x16..x19, x0, q0 @wait(s1)");
-    line(G, "dma.2d sram[x29]:%s, hbm[x4]:%s, x8..x11, x0, q0 @signal(s0)", f.wdt, f.wdt);
+    line(G, "dma.1d sram[x29]:%s, hbm[x4]:%s, x8, x0, q0 @signal(s0)", f.wdt, f.wdt);
     line(G, "mxu.ldwq sram[x29]:%s, sram[x31]:fp32, x12..x15, nk, bf16 @wait(s0) @signal(s1)",
          f.wdt);
     li(G, 6, G->s.scale ^ G->s.scale2); /* the other scales buffer next */
     line(G, "xor x31, x31, x6");
   } else {
-    line(G, "dma.2d sram[x29]:%s, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", f.wdt, f.wdt);
+    line(G, "dma.1d sram[x29]:%s, hbm[x4]:%s, x8, x0, q0 @wait(s1) @signal(s0)", f.wdt, f.wdt);
     line(G, "mxu.ldw sram[x29]:%s, x12..x14, nk @wait(s0) @signal(s1)", f.wdt);
   }
   line(G, "mv x6, x29"); /* swap the weight buffers */
@@ -864,9 +864,17 @@ static bool plan(gen *G, sc_status *st) {
    * tables), so that the programs of one model for different T (prefill and
    * decode) place them at the same addresses and share them when loaded
    * together; then the %tokens buffer and the intermediates. */
+  G->in_memory = calloc(n, sizeof *G->in_memory);
+  if (!G->in_memory) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  for (uint32_t i = 0; i < n; i++) { /* consts read other than as matmul weights */
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP) continue;
+    for (uint32_t k = 0; k < v->n_in; k++)
+      if (!(v->op == SC_GOP_MATMUL && k == 1)) G->in_memory[v->in[k]] = true;
+  }
   for (uint32_t i = 0; i < n; i++) {
     const sc_gvalue *v = val(G, i);
-    if (v->kind != SC_GV_CONST && v->kind != SC_GV_STATE) continue;
+    if (v->kind != SC_GV_STATE && !(v->kind == SC_GV_CONST && G->in_memory[i])) continue;
     G->bytes[i] = elems(v) * 4;
     G->addr[i] = alloc(G, G->bytes[i]);
   }
@@ -888,7 +896,7 @@ static bool plan(gen *G, sc_status *st) {
     G->mgroup[i] = K;
     switch (G->opt.wdtype) {
     case SC_CC_F32:
-      G->mw_addr[i] = G->addr[v->in[1]];
+      G->mw_addr[i] = alloc(G, N * K * 4);
       continue;
     case SC_CC_BF16:
       G->mw_addr[i] = alloc(G, N * K * 2);
@@ -1032,6 +1040,11 @@ static sc_status quantize_weights(const gen *G, uint32_t i, const float *w, uint
   sc_dtype dt = SC_DTYPE_INT8;
   float qmax = 127;
   switch (G->opt.wdtype) {
+  case SC_CC_F32:
+    *wq_bytes = n * 4;
+    if (!(*wq = malloc(*wq_bytes))) return SC_STATUS_NO_MEMORY;
+    memcpy(*wq, w, *wq_bytes);
+    return SC_STATUS_OK;
   case SC_CC_BF16:
     *wq_bytes = n * 2;
     if (!(*wq = malloc(*wq_bytes))) return SC_STATUS_NO_MEMORY;
@@ -1092,6 +1105,29 @@ uint64_t sc_cc_program_end(const sc_program *p) {
     if (b->addr + b->size_bytes > end) end = b->addr + b->size_bytes;
   }
   return end;
+}
+
+/* W [N][K] (wbits per element, rows of K * wbits / 8 bytes) in the order the
+ * matmul code reads it: for each block of up to mxu.cols rows n0 .. n0 + nt,
+ * its K in chunks of up to mxu.rows columns, each chunk an nt x kt tile stored
+ * row-major and contiguously. Chunk kk of block n0 starts at element
+ * n0 * K + kk * nt. So every weight tile is one contiguous DMA. */
+static void *tile_major(const gen *G, const void *w, uint64_t N, uint64_t K, unsigned wbits) {
+  uint64_t TC = G->a->core.mxu.cols, TR = G->a->core.mxu.rows, row = K * wbits / 8;
+  uint8_t *t = malloc((size_t)(N * row)), *out = t;
+  const uint8_t *src = w;
+  if (!t) return NULL;
+  for (uint64_t n0 = 0; n0 < N; n0 += TC) {
+    uint64_t nt = N - n0 < TC ? N - n0 : TC;
+    for (uint64_t kk = 0; kk < K; kk += TR) {
+      uint64_t kt = K - kk < TR ? K - kk : TR, cb = kt * wbits / 8;
+      for (uint64_t r = 0; r < nt; r++) {
+        memcpy(out, src + (n0 + r) * row + kk * wbits / 8, (size_t)cb);
+        out += cb;
+      }
+    }
+  }
+  return t;
 }
 
 sc_status sc_cc_compile(const sc_graph *g, const sc_model *m, const sc_arch *arch, sc_program **out,
@@ -1215,6 +1251,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     if (v->kind == SC_GV_INPUT ||
         (v->kind == SC_GV_OP && (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE)))
       continue;
+    if (v->kind == SC_GV_CONST && !G.in_memory[i]) continue; /* only its matmul storage */
     if (v->kind == SC_GV_CONST && G.opt.no_weights) {
       st = add_buffer(prog, v->name, SC_PROG_ROLE_SCRATCH, G.addr[i], G.bytes[i], NULL);
     } else if (v->kind == SC_GV_CONST) {
@@ -1241,8 +1278,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
       snprintf(err, err_size, "%%%s: cannot add its buffer", v->name);
   }
   /* the matmul weights in the options' storage, and their scales */
-  for (uint32_t i = 0; i < sc_graph_count(g) && st == SC_STATUS_OK && G.opt.wdtype != SC_CC_F32;
-       i++) {
+  for (uint32_t i = 0; i < sc_graph_count(g) && st == SC_STATUS_OK; i++) {
     const sc_gvalue *v = val(&G, i);
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
     const sc_gvalue *w = val(&G, v->in[1]);
@@ -1279,6 +1315,12 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     float *sc;
     size_t wq_bytes, n_sc;
     st = quantize_weights(&G, i, wbuf, N, K, &wq, &wq_bytes, &sc, &n_sc);
+    if (st == SC_STATUS_OK) {
+      void *tiled = tile_major(&G, wq, N, K, form_of(G.opt.wdtype).wbits);
+      free(wq);
+      wq = tiled;
+      if (!wq) st = SC_STATUS_NO_MEMORY;
+    }
     char name[SC_GRAPH_NAME_MAX + 16];
     snprintf(name, sizeof name, "%s:%s", v->name, sc_cc_wdtype_name(G.opt.wdtype));
     if (st == SC_STATUS_OK) {
@@ -1309,6 +1351,7 @@ done:
   free(G.addr);
   free(G.bytes);
   free(G.mw_addr);
+  free(G.in_memory);
   free(G.ms_addr);
   free(G.mgroup);
   free(G.line_op);
