@@ -2,7 +2,7 @@
 """gen_safetensors_corpus.py: writes the seed corpus of fuzz_safetensors
 (tiny, valid inputs; see fuzz_safetensors.c for the input layout).
 
-  llama_f32.safetensors    a file for the fuzzer's fixed config (Llama, dim 8, 1 layer, untied)
+  llama_f32.seed    a file for the fuzzer's fixed config (Llama, dim 8, 1 layer, untied)
   llama_bf16_tied.bin      config.json, NUL, a BF16 file without lm_head (tied)
   qwen2_f16_bias.bin       config.json, NUL, an F16 Qwen2 file with q/k/v biases and inv_freq
   mistral_mixed.bin        config.json, NUL, F32 norms and BF16 matrices, head_dim 4 of dim 8
@@ -79,7 +79,7 @@ def main():
     base = {"model_type": "llama", "hidden_size": 8, "intermediate_size": 16,
             "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1,
             "vocab_size": 16, "max_position_embeddings": 32, "tie_word_embeddings": False}
-    with open(os.path.join(d, "llama_f32.safetensors"), "wb") as f:
+    with open(os.path.join(d, "llama_f32.seed"), "wb") as f:
         f.write(model(base, "F32", "F32", lm_head=True))
     cfgs = [
         ("llama_bf16_tied.bin", dict(base, tie_word_embeddings=True, rope_theta=500000.0,

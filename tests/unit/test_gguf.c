@@ -1240,7 +1240,7 @@ static void test_fuzz_seeds(void **state) {
   sc_status st = build_bytes(m, len, err, sizeof err);
   if (st) fprintf(stderr, "%s\n", err);
   assert_int_equal(st, SC_STATUS_OK);
-  check_seed("tiny_model.gguf", m, len);
+  check_seed("tiny_model.seed", m, len);
   free(m);
   uint8_t *v = seed_vocab(&len);
   sc_gguf *g;
@@ -1256,7 +1256,7 @@ static void test_fuzz_seeds(void **state) {
   assert_int_equal(ids[0], 4);
   sc_tok_free(t);
   sc_gguf_free(g);
-  check_seed("vocab_gpt2.gguf", v, len);
+  check_seed("vocab_gpt2.seed", v, len);
   free(v);
 }
 
