@@ -448,28 +448,7 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 8, T * K);
   line(G, "dma.1d sram[x5]:%s, hbm[x4]:fp32, x8, x0, q0 @signal(s0)", f.fp8 ? "fp32" : f.adt);
   line(G, "sync.wait s0, 1");
-  if (f.fp8 && T == 1) {
-    li(G, 6, G->s.c);
-    li(G, 7, G->s.s);
-    li(G, 24, G->s.q);
-    line(G, "li x8, 1");
-    li(G, 9, K);
-    li(G, 10, K * 4);
-    li(G, 11, K * 4);
-    line(G, "vpu.abs sram[x6]:fp32, sram[x5]:fp32, x8..x11");
-    line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
-    line(G, "li x9, 1");
-    li(G, 25, f32_bits(1.0f / 448.0f));
-    line(G, "vpu.muls sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
-    li(G, 25, f32_bits(1e-30f));
-    line(G, "vpu.maxs sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
-    li(G, 9, K);
-    li(G, 10, K);
-    line(G, "li x12, 4");
-    line(G, "li x13, 1");
-    line(G, "vpu.quant sram[x24]:fp8e4m3, sram[x5]:fp32, sram[x7]:fp32, x8..x13, tensor");
-    line(G, "sync.fence vpu");
-  } else if (f.fp8) { /* a scale per row: a column of T */
+  if (f.fp8) { /* a scale per row: a column of T */
     li(G, 6, G->s.c);
     li(G, 7, G->s.s);
     li(G, 24, G->s.q);
@@ -587,8 +566,7 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     /* y = (acc * s_a) * s_w (per tensor, or s_w[n0 ..] per channel) */
     li(G, 7, G->s.s);
     line(G, "li x12, 4");
-    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, %s",
-         T == 1 ? "scalar" : "col");
+    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
     li(G, 4, sbase);
     li(G, 7, G->s.scale);
     if (f.channel) {
