@@ -616,6 +616,27 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "sync.wait s1, 2"); /* take back the free-buffer tokens */
 }
 
+/* The next tile of the cache at `cache` for attention: x24 = nt = min(max,
+ * npos - t0) positions from t0 = x23 of the kv head at byte offset x22, DMA'd
+ * as nt rows of hd into SRAM W once the weight buffer is free (s1; s0 when
+ * loaded). */
+static void kv_tile(gen *G, uint64_t cache, uint64_t max, uint64_t hd, uint64_t row) {
+  line(G, "sub x24, x21, x23");
+  li(G, 4, max);
+  line(G, "minu x24, x24, x4"); /* nt */
+  li(G, 4, row);
+  line(G, "mul x4, x4, x23");
+  li(G, 5, cache);
+  line(G, "add x4, x4, x5");
+  line(G, "add x4, x4, x22");
+  li(G, 8, hd);
+  line(G, "mv x9, x24");
+  li(G, 10, hd * 4);
+  li(G, 11, row);
+  li(G, 5, G->s.w);
+  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
+}
+
 /* Causal grouped-query attention of T tokens at positions pos0 .. pos0 + T - 1
  * (pos0 = x2): per head (h = core, core + cores, ...), the T x npos scores in
  * SRAM C (row stride cstride), masked above each token's position (for T > 1;
@@ -651,20 +672,7 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "mul x22, x22, x4"); /* the kv head's offset */
   line(G, "li x23, 0");        /* t0 */
   label(G, "sc", k);
-  line(G, "sub x24, x21, x23");
-  li(G, 4, TC);
-  line(G, "minu x24, x24, x4"); /* nt */
-  li(G, 4, row);
-  line(G, "mul x4, x4, x23");
-  li(G, 5, G->addr[y->in[1]]);
-  line(G, "add x4, x4, x5");
-  line(G, "add x4, x4, x22");
-  li(G, 8, hd);
-  line(G, "mv x9, x24");
-  li(G, 10, hd * 4);
-  li(G, 11, row);
-  li(G, 5, G->s.w);
-  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
+  kv_tile(G, G->addr[y->in[1]], TC, hd, row);
   li(G, 12, hd);
   line(G, "mv x13, x24");
   li(G, 14, hd * 4);
@@ -709,20 +717,7 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   /* out = P @ V over tiles of up to TR positions */
   line(G, "li x23, 0");
   label(G, "av", k);
-  line(G, "sub x24, x21, x23");
-  li(G, 4, TR);
-  line(G, "minu x24, x24, x4");
-  li(G, 4, row);
-  line(G, "mul x4, x4, x23");
-  li(G, 5, G->addr[y->in[2]]);
-  line(G, "add x4, x4, x5");
-  line(G, "add x4, x4, x22");
-  li(G, 8, hd);
-  line(G, "mv x9, x24");
-  li(G, 10, hd * 4);
-  li(G, 11, row);
-  li(G, 5, G->s.w);
-  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
+  kv_tile(G, G->addr[y->in[2]], TR, hd, row);
   line(G, "mv x12, x24");
   li(G, 13, hd);
   li(G, 14, hd * 4);

@@ -22,6 +22,7 @@
 #include "seedchip/runtime.h"
 #include "seedchip/tokenizer.h"
 #include "seedchip/util.h"
+#include "../test_models.h"
 
 /* Bounds per dtype: worst logit error, top-1 agreement, perplexity ratio. */
 static const struct {
@@ -42,20 +43,14 @@ static double log_softmax_at(const float *x, uint32_t n, int32_t t) {
 
 static void test_dtypes(void **state) {
   (void)state;
-  char dir[1024], path[1200], tpath[1200], err[1024];
-  const char *env = getenv("SEEDCHIP_MODELS"), *src = getenv("SEEDCHIP_SOURCE_DIR");
+  char err[1024];
+  const char *src = getenv("SEEDCHIP_SOURCE_DIR");
   assert_non_null(src);
-  if (env && env[0])
-    snprintf(dir, sizeof dir, "%s", env);
-  else
-    snprintf(dir, sizeof dir, "%s/../shared/models", src);
-  snprintf(path, sizeof path, "%s/llama2c/stories260K.bin", dir);
-  snprintf(tpath, sizeof tpath, "%s/llama2c/tok512.bin", dir);
+  char *path = test_model_path("llama2c/stories260K.bin");
+  char *tpath = test_model_path("llama2c/tok512.bin");
+  if (!path || !tpath) skip();
   sc_model *m;
-  if (sc_model_load(path, &m, err, sizeof err) != SC_STATUS_OK) {
-    print_message("skipped: %s\n", err);
-    skip();
-  }
+  if (sc_model_load(path, &m, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
   const sc_model_config *cfg = sc_model_config_of(m);
   sc_tokenizer *tok;
   if (sc_tok_load_llama2c(tpath, cfg->vocab_size, &tok, err, sizeof err) != SC_STATUS_OK)
@@ -165,6 +160,8 @@ static void test_dtypes(void **state) {
   sc_graph_destroy(g);
   sc_tok_free(tok);
   sc_model_free(m);
+  free(path);
+  free(tpath);
 }
 
 int main(void) {

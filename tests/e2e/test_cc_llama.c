@@ -19,29 +19,16 @@
 #include "seedchip/cc.h"
 #include "seedchip/reference.h"
 #include "seedchip/runtime.h"
-
-static const char *models_dir(char *buf, size_t size) {
-  const char *env = getenv("SEEDCHIP_MODELS");
-  if (env && env[0]) return env;
-  const char *src = getenv("SEEDCHIP_SOURCE_DIR");
-  if (!src) return NULL;
-  snprintf(buf, size, "%s/../shared/models", src);
-  return buf;
-}
+#include "../test_models.h"
 
 static void test_stories260k_greedy(void **state) {
   (void)state;
-  char dir[1024], path[1200], err[1024];
-  const char *md = models_dir(dir, sizeof dir);
-  snprintf(path, sizeof path, "%s/llama2c/stories260K.bin", md ? md : "");
-  FILE *f = md ? fopen(path, "rb") : NULL;
-  if (!f) {
-    print_message("skipped: %s not found (set SEEDCHIP_MODELS)\n", path);
-    skip();
-  }
-  fclose(f);
+  char err[1024];
+  char *path = test_model_path("llama2c/stories260K.bin");
+  if (!path) skip();
   sc_model *m;
   if (sc_model_load(path, &m, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  free(path);
   const sc_model_config *cfg = sc_model_config_of(m);
   enum { STEPS = 256, SEQ = 256 };
   sc_llama_step step = {.tokens = 1, .max_seq = SEQ, .act_dtype = SC_DTYPE_FP32};
@@ -108,14 +95,12 @@ static void test_stories260k_greedy(void **state) {
  * KV cache the prefill wrote: the same greedy tokens as the reference. */
 static void test_stories260k_prefill(void **state) {
   (void)state;
-  char dir[1024], path[1200], err[1024];
-  const char *md = models_dir(dir, sizeof dir);
-  snprintf(path, sizeof path, "%s/llama2c/stories260K.bin", md ? md : "");
+  char err[1024];
+  char *path = test_model_path("llama2c/stories260K.bin");
+  if (!path) skip();
   sc_model *m;
-  if (!md || sc_model_load(path, &m, err, sizeof err) != SC_STATUS_OK) {
-    print_message("skipped: %s not found (set SEEDCHIP_MODELS)\n", path);
-    skip();
-  }
+  if (sc_model_load(path, &m, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  free(path);
   const sc_model_config *cfg = sc_model_config_of(m);
   enum { T = 16, SEQ = 128, STEPS = 96 };
   uint32_t V = cfg->vocab_size;

@@ -31,28 +31,9 @@
 #include "seedchip/model.h"
 #include "seedchip/tokenizer.h"
 #include "seedchip/util.h"
+#include "../test_models.h"
 
 /* ---- helpers ---- */
-
-/* The path of a shared model file (malloc'd), or NULL (after saying why). */
-static char *model_path(const char *rel) {
-  sc_strbuf p = {0};
-  const char *dir = getenv("SEEDCHIP_MODELS");
-  if (dir && *dir) {
-    sc_strbuf_printf(&p, "%s/%s", dir, rel);
-  } else {
-    const char *src = getenv("SEEDCHIP_SOURCE_DIR");
-    sc_strbuf_printf(&p, "%s/../shared/models/%s", src ? src : ".", rel);
-  }
-  FILE *f = fopen(sc_strbuf_str(&p), "rb");
-  if (!f) {
-    printf("skipped: %s is absent (set SEEDCHIP_MODELS to the shared models)\n", sc_strbuf_str(&p));
-    sc_strbuf_free(&p);
-    return NULL;
-  }
-  fclose(f);
-  return p.data;
-}
 
 static uint8_t *read_all(const char *path, size_t *len) {
   uint8_t *data;
@@ -387,7 +368,7 @@ static sc_status load_bytes(const uint8_t *data, size_t len, sc_model **m, char 
 
 static void test_stories_config(void **state) {
   (void)state;
-  char *path = model_path("gguf/stories260K.gguf");
+  char *path = test_model_path("gguf/stories260K.gguf");
   if (!path) skip();
   sc_model *m;
   char err[512];
@@ -468,7 +449,8 @@ static void test_stories_config(void **state) {
  * same name, bit for bit (output.weight equals the tied token_embd). */
 static void test_stories_matches_llama2c(void **state) {
   (void)state;
-  char *gp = model_path("gguf/stories260K.gguf"), *lp = model_path("llama2c/stories260K.bin");
+  char *gp = test_model_path("gguf/stories260K.gguf"),
+       *lp = test_model_path("llama2c/stories260K.bin");
   if (!gp || !lp) {
     free(gp);
     free(lp);
@@ -727,7 +709,7 @@ static void test_errors_written(void **state) {
  * build catches any read past them. */
 static void test_truncations(void **state) {
   (void)state;
-  char *path = model_path("gguf/stories260K.gguf");
+  char *path = test_model_path("gguf/stories260K.gguf");
   if (!path) skip();
   size_t len;
   uint8_t *data = read_all(path, &len);
@@ -841,7 +823,7 @@ static int run_vectors(const sc_tokenizer *t, const char *inp_path, const char *
 }
 
 static sc_tokenizer *gguf_tok(const char *rel) {
-  char *path = model_path(rel);
+  char *path = test_model_path(rel);
   if (!path) return NULL;
   sc_tokenizer *t;
   char err[512];
@@ -854,8 +836,8 @@ static sc_tokenizer *gguf_tok(const char *rel) {
 
 static void test_gpt2_vectors(void **state) {
   (void)state;
-  char *inp = model_path("gguf-vocab/ggml-vocab-gpt-2.gguf.inp");
-  char *out = model_path("gguf-vocab/ggml-vocab-gpt-2.gguf.out");
+  char *inp = test_model_path("gguf-vocab/ggml-vocab-gpt-2.gguf.inp");
+  char *out = test_model_path("gguf-vocab/ggml-vocab-gpt-2.gguf.out");
   sc_tokenizer *t = inp && out ? gguf_tok("gguf-vocab/ggml-vocab-gpt-2.gguf") : NULL;
   if (!t) {
     free(inp);
@@ -950,8 +932,8 @@ static void test_gpt2_round_trips(void **state) {
 
 static void test_spm_vectors_from_gguf(void **state) {
   (void)state;
-  char *inp = model_path("gguf-vocab/ggml-vocab-llama-spm.gguf.inp");
-  char *out = model_path("gguf-vocab/ggml-vocab-llama-spm.gguf.out");
+  char *inp = test_model_path("gguf-vocab/ggml-vocab-llama-spm.gguf.inp");
+  char *out = test_model_path("gguf-vocab/ggml-vocab-llama-spm.gguf.out");
   sc_tokenizer *t = inp && out ? gguf_tok("gguf-vocab/ggml-vocab-llama-spm.gguf") : NULL;
   if (!t) {
     free(inp);
@@ -976,7 +958,7 @@ static void test_spm_vectors_from_gguf(void **state) {
 /* stories260K.gguf embeds tok512: the same ids as the llama2.c tokenizer file. */
 static void test_stories_tokenizer(void **state) {
   (void)state;
-  char *tp = model_path("llama2c/tok512.bin");
+  char *tp = test_model_path("llama2c/tok512.bin");
   sc_tokenizer *g = tp ? gguf_tok("gguf/stories260K.gguf") : NULL;
   if (!g) {
     free(tp);

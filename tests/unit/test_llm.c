@@ -29,30 +29,10 @@
 #include "seedchip/sampler.h"
 #include "seedchip/tokenizer.h"
 #include "seedchip/util.h"
+#include "../test_models.h"
 #include "tok_int.h"
 
 /* ---- helpers ---- */
-
-/* The path of a shared model file (malloc'd), or NULL (after saying why) when
- * it is not there. */
-static char *model_path(const char *rel) {
-  sc_strbuf p = {0};
-  const char *dir = getenv("SEEDCHIP_MODELS");
-  if (dir && *dir) {
-    sc_strbuf_printf(&p, "%s/%s", dir, rel);
-  } else {
-    const char *src = getenv("SEEDCHIP_SOURCE_DIR");
-    sc_strbuf_printf(&p, "%s/../shared/models/%s", src ? src : ".", rel);
-  }
-  FILE *f = fopen(sc_strbuf_str(&p), "rb");
-  if (!f) {
-    printf("skipped: %s is absent (set SEEDCHIP_MODELS to the shared models)\n", sc_strbuf_str(&p));
-    sc_strbuf_free(&p);
-    return NULL;
-  }
-  fclose(f);
-  return p.data;
-}
 
 static char *source_path(const char *rel) {
   const char *src = getenv("SEEDCHIP_SOURCE_DIR");
@@ -252,7 +232,7 @@ static void test_add_tensor_errors(void **state) {
 
 static void test_llama2c_stories260k(void **state) {
   (void)state;
-  char *path = model_path("llama2c/stories260K.bin");
+  char *path = test_model_path("llama2c/stories260K.bin");
   if (!path) skip();
   sc_model *m;
   char err[256];
@@ -327,7 +307,7 @@ static void expected_owner(uint64_t at, char *name, size_t size) {
 
 static void test_llama2c_truncations(void **state) {
   (void)state;
-  char *path = model_path("llama2c/stories260K.bin");
+  char *path = test_model_path("llama2c/stories260K.bin");
   if (!path) skip();
   size_t len;
   uint8_t *data = read_all(path, &len);
@@ -540,7 +520,7 @@ static void test_model_check(void **state) {
 /* ---- the tokenizer ---- */
 
 static sc_tokenizer *load_tok(const char *rel, uint32_t vocab) {
-  char *path = model_path(rel);
+  char *path = test_model_path(rel);
   if (!path) return NULL;
   sc_tokenizer *t;
   char err[256];
@@ -555,8 +535,8 @@ static sc_tokenizer *load_tok(const char *rel, uint32_t vocab) {
  * "\n__ggml_vocab_test__\n", one line of ids per string (no bos). */
 static void test_spm_vectors(void **state) {
   (void)state;
-  char *inp_path = model_path("gguf-vocab/ggml-vocab-llama-spm.gguf.inp");
-  char *out_path = model_path("gguf-vocab/ggml-vocab-llama-spm.gguf.out");
+  char *inp_path = test_model_path("gguf-vocab/ggml-vocab-llama-spm.gguf.inp");
+  char *out_path = test_model_path("gguf-vocab/ggml-vocab-llama-spm.gguf.out");
   sc_tokenizer *t = load_tok("llama2c/tokenizer.bin", 32000);
   if (!inp_path || !out_path || !t) {
     free(inp_path);
@@ -805,7 +785,7 @@ static void test_spm_merge_order(void **state) {
 /* ---- the reference forward pass ---- */
 
 static sc_model *load_model(const char *rel) {
-  char *path = model_path(rel);
+  char *path = test_model_path(rel);
   if (!path) return NULL;
   sc_model *m;
   char err[256];
