@@ -70,6 +70,10 @@ typedef struct sc_cc_options {
    * and the model may be NULL. For the timing-only mode, where no data moves:
    * a full-size model compiles from its configuration alone. */
   bool no_weights;
+  /* One-row matmuls through the weight-stationary tile path instead of the
+   * GEMV (docs/COMPILER.md, "Decode matmuls"): the same bits, slower; for
+   * comparing the two. */
+  bool no_gemv;
 } sc_cc_options;
 
 /* The end of a program's device memory: the highest buffer end. */

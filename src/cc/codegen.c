@@ -30,7 +30,7 @@ enum { ALIGN = 256 };
 
 /* SRAM regions of every core (byte offsets). */
 typedef struct sram_map {
-  uint64_t consts, a, b, c, s, q, scale, scale2, w, w2, size;
+  uint64_t consts, a, b, c, s, q, scale, scale2, w, w2, g, gbuf, size;
 } sram_map;
 
 /* Small FP32 constants, copied into every core's SRAM at the start. */
@@ -45,6 +45,9 @@ typedef struct gen {
   /* per matmul value: its weights' storage (the fp32 const's when f32), their
    * scales, and the scale group along K */
   uint64_t *mw_addr, *ms_addr, *mgroup;
+  bool *gemv;      /* per matmul value: done as a GEMV (gen_matmul_gemv) */
+  bool attn_dec;   /* attention by gen_attention_decode */
+  uint64_t grp;    /* query heads per kv head (the largest) */
   bool *in_memory; /* per const: read in its own layout (not only as matmul weights) */
   /* per value: device address (aliases share), bytes */
   uint64_t *addr, *bytes;
@@ -430,19 +433,9 @@ static wform form_of(sc_cc_wdtype t) {
   }
 }
 
-/* y[1, N] = x[1, K] @ W[N, K]^T (+ bias): output tiles of up to mxu.cols
- * columns, tile j on core j mod cores, K in chunks of up to mxu.rows. The
- * weights are stored per the options (docs/COMPILER.md, "Dtypes"). */
-static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
-  const sc_gvalue *x = val(G, y->in[0]), *w = val(G, y->in[1]);
-  uint64_t K = last(x), N = (uint64_t)w->shape[0];
-  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
-  uint64_t tiles = (N + TC - 1) / TC, cores = G->a->cores.count;
-  wform f = form_of(G->opt.wdtype);
-  uint64_t wbase = G->mw_addr[id], sbase = G->ms_addr[id], group = G->mgroup[id];
-  /* x into every core's SRAM A (converted to the activation dtype), or for
-   * fp8 quantized with a per-row scale s_a = max|x| / 448 into Q */
-  const uint64_t T = G->T;
+/* x[T, K] into every core's SRAM A (converted to the activation dtype), or
+ * for fp8 quantized with a per-row scale s_a = max|x| / 448 (into S) into Q. */
+static void matmul_x(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, G->s.a);
   li(G, 8, T * K);
@@ -473,6 +466,286 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     line(G, "vpu.quant sram[x24]:fp8e4m3, sram[x5]:fp32, sram[x7]:fp32, x8..x13, row");
     line(G, "sync.fence vpu");
   }
+}
+
+/* Buffers of the GEMV weight ring (sram_map.g): enough for 4 DMAs in flight
+ * over both DMA engines (docs/PERF_MODEL.md: an engine holds two ops). */
+enum { GEMV_BUFS = 4 };
+/* The weight bytes one DMA of the GEMV aims at per core. */
+#define GEMV_DMA_BYTES (128u * 1024u)
+
+/* Whether a matmul of `rows` rows by a weight [N, K] is done as a GEMV: one
+ * activation row, a dtype that streams rows at least as fast as the MXU loads
+ * weights (fp8, bf16), whole tiles. */
+static bool gemv_shape(const gen *G, uint64_t rows, uint64_t N, uint64_t K) {
+  wform f = form_of(G->opt.wdtype);
+  if (rows != 1 || f.ldwq || G->opt.no_gemv) return false;
+  sc_dtype adt = f.fp8 ? SC_DTYPE_FP8_E4M3 : f.abits == 16 ? SC_DTYPE_BF16 : SC_DTYPE_FP32;
+  if (G->a->core.mxu.macs_per_pe_cycle[adt] < 1) return false;
+  return N % G->a->core.mxu.cols == 0 && K % G->a->core.mxu.rows == 0;
+}
+
+/* DMAs of the GEMV ring issued this far ahead of the matmuls using them. */
+enum { GEMV_LEAD = GEMV_BUFS - 1 };
+
+/* Issues DMA d = x15 of a GEMV: chunks kk = d * per .. (at most per) of the
+ * core's m = x20 tiles into ring buffer d mod GEMV_BUFS, on engine d mod 2
+ * (signalling s0 or s4), once one of the engine's buffers is free (s1 or s5:
+ * each engine has its own, so that neither takes a buffer the other's next
+ * DMA is owed). Uses x4 .. x14. */
+static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t K, uint64_t per,
+                     uint64_t chunks, uint64_t TB, uint64_t wb) {
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, cores = G->a->cores.count;
+  wform f = form_of(G->opt.wdtype);
+  li(G, 6, per);
+  line(G, "mul x6, x6, x15"); /* kk */
+  li(G, 8, chunks);
+  line(G, "sub x8, x8, x6");
+  li(G, 7, per);
+  line(G, "minu x8, x8, x7"); /* c */
+  line(G, "mv x9, x8");       /* c chunks (rows of planes) */
+  li(G, 8, TR * TC);          /* one tile's chunk: contiguous */
+  line(G, "mv x10, x20");     /* m tiles (planes) */
+  /* tile (j, kk) is TC x TR contiguous at element j * TC * K + kk * TR * TC */
+  li(G, 4, TC * K * wb);
+  line(G, "mul x4, x4, x3");
+  li(G, 5, G->mw_addr[id]);
+  line(G, "add x4, x4, x5");
+  li(G, 5, TB);
+  line(G, "mul x5, x5, x6");
+  line(G, "add x4, x4, x5");
+  line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
+  li(G, 7, G->s.gbuf);
+  line(G, "mul x6, x6, x7");
+  li(G, 7, G->s.g);
+  line(G, "add x6, x6, x7");
+  /* in SRAM chunk-major: chunk ci of tile i at (ci * m + i) * TB */
+  li(G, 11, TB);
+  line(G, "mul x11, x11, x20");   /* dst: next chunk */
+  li(G, 12, TB);                  /* dst: next tile */
+  li(G, 13, TB);                  /* src: next chunk */
+  li(G, 14, cores * TC * K * wb); /* src: next tile */
+  line(G, "andi x7, x15, 1");
+  line(G, "bne x7, x0, L%u_%s1", k, tag);
+  line(G, "dma.3d sram[x6]:%s, hbm[x4]:%s, x8..x14, x0, q0 @wait(s1) @signal(s0)", f.wdt, f.wdt);
+  line(G, "j L%u_%sd", k, tag);
+  char name[8];
+  snprintf(name, sizeof name, "%s1", tag);
+  label(G, name, k);
+  line(G, "dma.3d sram[x6]:%s, hbm[x4]:%s, x8..x14, x0, q1 @wait(s5) @signal(s4)", f.wdt, f.wdt);
+  snprintf(name, sizeof name, "%sd", tag);
+  label(G, name, k);
+}
+
+/* y[1, N] = x[1, K] @ W[N, K]^T (+ bias) as a GEMV (docs/COMPILER.md,
+ * "Decode matmuls"): the activations are the stationary operand and the
+ * weights stream through the MXU as its rows. Output tile j (TC rows of W) is
+ * core j mod cores's; K goes outermost in chunks of TR, so each chunk of x is
+ * loaded once per core and every tile of the core streams against it, its
+ * sums in accumulator rows of their own (one column). The weights come in
+ * DMAs of a few chunks of all the core's tiles (a 3-D gather of the
+ * tile-major storage, chunk-major in SRAM so that one matmul of M = m x TC
+ * rows takes a chunk of every tile) into a ring of GEMV_BUFS buffers, alternating the two
+ * DMA engines; per engine, s1 / s5 count its free buffers and s0 / s4 its
+ * loaded ones (DMA d: engine d mod 2, buffer d mod GEMV_BUFS).
+ * Sums of products in ascending k, as the weight-stationary path: the same
+ * bits. */
+static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  const sc_gvalue *x = val(G, y->in[0]), *w = val(G, y->in[1]);
+  uint64_t K = last(x), N = (uint64_t)w->shape[0];
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, cores = G->a->cores.count;
+  uint64_t tiles = N / TC, chunks = K / TR, mmax = (tiles + cores - 1) / cores;
+  wform f = form_of(G->opt.wdtype);
+  uint64_t wb = f.wbits / 8, ab = f.abits / 8, TB = TR * TC * wb;
+  uint64_t per = G->s.gbuf / (mmax * TB);       /* chunks per DMA: as many as fit, */
+  uint64_t want = GEMV_DMA_BYTES / (mmax * TB); /* about GEMV_DMA_BYTES */
+  if (want < per) per = want;
+  if (per < 1) per = 1;
+  uint64_t xs = f.fp8 ? G->s.q : G->s.a;
+  matmul_x(G, y, f, 1, K);
+  li(G, 21, tiles);
+  line(G, "bgeu x3, x21, L%u_out", k); /* no tile on this core */
+  line(G, "sub x20, x21, x3");
+  li(G, 4, cores - 1);
+  line(G, "add x20, x20, x4");
+  li(G, 4, cores);
+  line(G, "divu x20, x20, x4"); /* m = the core's tiles */
+  line(G, "sync.signal x3, s1, %u", GEMV_BUFS / 2);
+  line(G, "sync.signal x3, s5, %u", GEMV_BUFS / 2);
+  /* DMAs run GEMV_LEAD ahead of the matmuls: the prologue issues the first */
+  uint64_t S = (chunks + per - 1) / per; /* DMAs */
+  line(G, "li x15, 0");
+  label(G, "pro", k);
+  li(G, 7, S < GEMV_LEAD ? S : GEMV_LEAD);
+  line(G, "bge x15, x7, L%u_prd", k);
+  gemv_dma(G, k, "p", id, K, per, chunks, TB, wb);
+  line(G, "addi x15, x15, 1");
+  line(G, "j L%u_pro", k);
+  label(G, "prd", k);
+  line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
+  line(G, "li x26, 0"); /* kk: its first chunk */
+  label(G, "sup", k);
+  line(G, "addi x15, x21, %u", GEMV_LEAD);
+  li(G, 7, S);
+  line(G, "bge x15, x7, L%u_nod", k);
+  gemv_dma(G, k, "m", id, K, per, chunks, TB, wb);
+  label(G, "nod", k);
+  li(G, 27, chunks);
+  line(G, "sub x27, x27, x26");
+  li(G, 4, per);
+  line(G, "minu x27, x27, x4"); /* c: chunks of DMA s */
+  line(G, "andi x19, x21, 1");  /* its engine */
+  line(G, "andi x29, x21, %u", GEMV_BUFS - 1);
+  li(G, 7, G->s.gbuf);
+  line(G, "mul x29, x29, x7");
+  li(G, 7, G->s.g);
+  line(G, "add x29, x29, x7"); /* its ring buffer */
+  line(G, "li x28, 0");        /* ci */
+  label(G, "chunk", k);
+  /* the stationary x[kk + ci ..]: K = TR, N = 1 */
+  line(G, "add x6, x26, x28");
+  li(G, 7, TR * ab);
+  line(G, "mul x6, x6, x7");
+  li(G, 7, xs);
+  line(G, "add x6, x6, x7");
+  li(G, 12, TR);
+  line(G, "li x13, 1");
+  li(G, 14, TR * ab);
+  line(G, "bne x28, x0, L%u_ldw", k);
+  line(G, "bne x19, x0, L%u_ldw1", k);
+  line(G, "mxu.ldw sram[x6]:%s, x12..x14, nk @wait(s0)", f.adt);
+  line(G, "j L%u_ldwd", k);
+  label(G, "ldw1", k);
+  line(G, "mxu.ldw sram[x6]:%s, x12..x14, nk @wait(s4)", f.adt);
+  line(G, "j L%u_ldwd", k);
+  label(G, "ldw", k);
+  line(G, "mxu.ldw sram[x6]:%s, x12..x14, nk", f.adt);
+  label(G, "ldwd", k);
+  /* every tile of the core against it at once: M = m * TC rows, one sum per
+   * accumulator row */
+  li(G, 7, TB);
+  line(G, "mul x23, x28, x7");
+  line(G, "mul x23, x23, x20");
+  line(G, "add x23, x23, x29"); /* chunk ci of tile 0 */
+  li(G, 16, TC);
+  line(G, "mul x16, x16, x20");
+  li(G, 17, TR * wb);
+  line(G, "li x18, 4");
+  line(G, "add x25, x26, x28"); /* 0: the first chunk, overwrite */
+  /* the last chunk of this DMA's buffer frees it (s1 / s5 by engine) */
+  line(G, "addi x6, x27, -1");
+  line(G, "bne x28, x6, L%u_ns", k);
+  line(G, "bne x19, x0, L%u_s5", k);
+  line(G, "bne x25, x0, L%u_sa", k);
+  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite @signal(s1)", f.wdt);
+  line(G, "j L%u_tn", k);
+  label(G, "sa", k);
+  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate @signal(s1)", f.wdt);
+  line(G, "j L%u_tn", k);
+  label(G, "s5", k);
+  line(G, "bne x25, x0, L%u_s5a", k);
+  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite @signal(s5)", f.wdt);
+  line(G, "j L%u_tn", k);
+  label(G, "s5a", k);
+  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate @signal(s5)", f.wdt);
+  line(G, "j L%u_tn", k);
+  label(G, "ns", k);
+  line(G, "bne x25, x0, L%u_na", k);
+  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite", f.wdt);
+  line(G, "j L%u_tn", k);
+  label(G, "na", k);
+  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate", f.wdt);
+  label(G, "tn", k);
+  line(G, "addi x28, x28, 1");
+  line(G, "blt x28, x27, L%u_chunk", k);
+  line(G, "add x26, x26, x27");
+  line(G, "addi x21, x21, 1");
+  li(G, 7, S);
+  line(G, "blt x21, x7, L%u_sup", k);
+  /* drain the m x TC sums (one per accumulator row) into C as m rows of TC */
+  li(G, 8, TC);
+  line(G, "mul x8, x8, x20");
+  line(G, "li x9, 1");
+  line(G, "li x10, 4");
+  line(G, "li x11, 4");
+  li(G, 6, G->s.c);
+  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
+  line(G, "sync.wait s2, 1");
+  line(G, "mv x8, x20");
+  li(G, 9, TC);
+  li(G, 10, TC * 4);
+  li(G, 11, TC * 4);
+  li(G, 12, TC * 4);
+  /* rows of TC from a per-output vector at `base` (fp8 channel scales, bias): the core's tiles */
+#define GEMV_ROWS(base)                                                                            \
+  do {                                                                                             \
+    li(G, 4, (base));                                                                              \
+    li(G, 5, TC * 4);                                                                              \
+    line(G, "mul x5, x5, x3");                                                                     \
+    line(G, "add x4, x4, x5");                                                                     \
+    li(G, 7, G->s.b);                                                                              \
+    li(G, 13, TC);                                                                                 \
+    line(G, "mv x14, x20");                                                                        \
+    li(G, 15, TC * 4);                                                                             \
+    li(G, 16, cores *TC * 4);                                                                      \
+    line(G, "dma.2d sram[x7]:fp32, hbm[x4]:fp32, x13..x16, x0, q0 @signal(s0)");                   \
+    line(G, "sync.wait s0, 1");                                                                    \
+  } while (0)
+  if (f.fp8) {
+    /* y = (acc * s_a) * s_w (per tensor, or s_w[n] per channel) */
+    li(G, 7, G->s.s);
+    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, scalar");
+    if (f.channel) {
+      GEMV_ROWS(G->ms_addr[id]);
+      line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, full");
+    } else {
+      li(G, 4, G->ms_addr[id]);
+      li(G, 7, G->s.scale);
+      line(G, "li x13, 1");
+      line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x13, x0, q0 @signal(s0)");
+      line(G, "sync.wait s0, 1");
+      line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, scalar");
+    }
+    line(G, "sync.fence vpu");
+  }
+  if (y->n_in == 3) {
+    GEMV_ROWS(G->addr[y->in[2]]);
+    line(G, "vpu.add sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, full");
+    line(G, "sync.fence vpu");
+  }
+#undef GEMV_ROWS
+  /* m rows of TC to y[j * TC ..], j = core + i * cores */
+  li(G, 4, G->addr[id]);
+  li(G, 5, TC * 4);
+  line(G, "mul x5, x5, x3");
+  line(G, "add x4, x4, x5");
+  li(G, 13, TC);
+  line(G, "mv x14, x20");
+  li(G, 15, cores * TC * 4);
+  li(G, 16, TC * 4);
+  line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x13..x16, x0, q0 @signal(s0)");
+  line(G, "sync.wait s0, 1");
+  line(G, "sync.wait s1, %u", GEMV_BUFS / 2); /* take back the free-buffer tokens */
+  line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
+  label(G, "out", k);
+}
+
+/* y[1, N] = x[1, K] @ W[N, K]^T (+ bias): output tiles of up to mxu.cols
+ * columns, tile j on core j mod cores, K in chunks of up to mxu.rows. The
+ * weights are stored per the options (docs/COMPILER.md, "Dtypes"). */
+static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  const sc_gvalue *x = val(G, y->in[0]), *w = val(G, y->in[1]);
+  uint64_t K = last(x), N = (uint64_t)w->shape[0];
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
+  uint64_t tiles = (N + TC - 1) / TC, cores = G->a->cores.count;
+  wform f = form_of(G->opt.wdtype);
+  uint64_t wbase = G->mw_addr[id], sbase = G->ms_addr[id], group = G->mgroup[id];
+  const uint64_t T = G->T;
+  if (G->gemv[id]) {
+    gen_matmul_gemv(G, y, k, id);
+    return;
+  }
+  matmul_x(G, y, f, T, K);
   line(G, "sync.signal x3, s1, 2"); /* both weight buffers are free */
   li(G, 29, G->s.w);
   li(G, 30, G->s.w2);
@@ -761,6 +1034,240 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "sync.wait s1, 1");
 }
 
+/* Emits instruction `ins` three ways: with suffix s0 (a semaphore
+ * annotation) when x19 = 0 and s1 otherwise, or plain when register `plain`
+ * is not zero. */
+static void sem_variants(gen *G, uint32_t k, const char *tag, unsigned plain, const char *ins,
+                         const char *s0, const char *s1) {
+  char l1[24], lp[24], ld[24];
+  snprintf(l1, sizeof l1, "%s1", tag);
+  snprintf(lp, sizeof lp, "%sp", tag);
+  snprintf(ld, sizeof ld, "%sd", tag);
+  line(G, "bne x%u, x0, L%u_%s", plain, k, lp);
+  line(G, "bne x19, x0, L%u_%s", k, l1);
+  line(G, "%s%s", ins, s0);
+  line(G, "j L%u_%s", k, ld);
+  label(G, l1, k);
+  line(G, "%s%s", ins, s1);
+  line(G, "j L%u_%s", k, ld);
+  label(G, lp, k);
+  line(G, "%s", ins);
+  label(G, ld, k);
+}
+
+/* Issues DMA d = x15 of a decode attention's ring: the cached K (d < n = x26)
+ * or V (d - n) of positions t0 = (d mod n) * P .. (at most P, up to npos =
+ * x21) of kv head x20, into ring buffer d mod GEMV_BUFS on engine d mod 2, as
+ * gemv_dma. Uses x4 .. x11. */
+static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t vc, uint64_t hd,
+                     uint64_t row, uint64_t P) {
+  char lk[24], l1[24], ld[24];
+  snprintf(lk, sizeof lk, "%sk", tag);
+  snprintf(l1, sizeof l1, "%s1", tag);
+  snprintf(ld, sizeof ld, "%sd", tag);
+  line(G, "mv x6, x15");
+  li(G, 4, kc);
+  line(G, "blt x15, x26, L%u_%s", k, lk);
+  line(G, "sub x6, x15, x26");
+  li(G, 4, vc);
+  label(G, lk, k);
+  li(G, 7, P);
+  line(G, "mul x7, x7, x6"); /* t0 */
+  line(G, "sub x9, x21, x7");
+  li(G, 5, P);
+  line(G, "minu x9, x9, x5"); /* positions */
+  li(G, 8, hd);
+  li(G, 10, hd * 4);
+  li(G, 11, row);
+  li(G, 5, row);
+  line(G, "mul x5, x5, x7");
+  line(G, "add x4, x4, x5");
+  li(G, 5, hd * 4);
+  line(G, "mul x5, x5, x20");
+  line(G, "add x4, x4, x5");
+  line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
+  li(G, 7, G->s.gbuf);
+  line(G, "mul x6, x6, x7");
+  li(G, 7, G->s.g);
+  line(G, "add x6, x6, x7");
+  line(G, "andi x7, x15, 1");
+  line(G, "bne x7, x0, L%u_%s", k, l1);
+  line(G, "dma.2d sram[x6]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
+  line(G, "j L%u_%s", k, ld);
+  label(G, l1, k);
+  line(G, "dma.2d sram[x6]:fp32, hbm[x4]:fp32, x8..x11, x0, q1 @wait(s5) @signal(s4)");
+  label(G, ld, k);
+}
+
+/* Attention of one token (decode; docs/COMPILER.md, "Decode attention"): per
+ * kv head g (g = core, core + cores, ...), the grp query heads that share it
+ * as one M = grp matmul against each tile of cached K, their scores for
+ * every position gathered in the accumulators (a row per head) and drained
+ * once; softmax per row; times V. The cache comes in DMAs of P positions
+ * through the GEMV ring (s0 / s1 / s4 / s5 as there), K first, then V, so V
+ * loads while the scores finish. Per head the same sums in the same order as
+ * gen_attention: the same bits. */
+static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  const sc_gvalue *kc = val(G, y->in[1]);
+  uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2];
+  uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * 4;
+  uint64_t TC = G->a->core.mxu.cols, CS = G->cstride, cores = G->a->cores.count;
+  uint64_t P = G->s.gbuf / (hd * 4) / TC * TC; /* positions per DMA */
+  uint64_t out_acc = grp * CS;                 /* the output's accumulators */
+  line(G, "sync.signal x3, s1, %u", GEMV_BUFS / 2);
+  line(G, "sync.signal x3, s5, %u", GEMV_BUFS / 2);
+  line(G, "addi x21, x2, 1"); /* npos */
+  li(G, 26, P - 1);
+  line(G, "add x26, x26, x21");
+  li(G, 4, P);
+  line(G, "divu x26, x26, x4"); /* n: DMAs of K (and of V) */
+  line(G, "add x27, x26, x26");
+  line(G, "mv x20, x3"); /* g = core */
+  label(G, "head", k);
+  li(G, 4, KVH);
+  line(G, "bge x20, x4, L%u_done", k);
+  /* the group's queries: grp rows of hd, contiguous in q */
+  li(G, 4, grp * hd * 4);
+  line(G, "mul x4, x4, x20");
+  li(G, 5, G->addr[y->in[0]]);
+  line(G, "add x4, x4, x5");
+  li(G, 5, G->s.a);
+  li(G, 8, grp * hd);
+  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+  line(G, "sync.wait s6, 1");
+  line(G, "li x15, 0");
+  label(G, "pro", k);
+  line(G, "bge x15, x27, L%u_prd", k);
+  line(G, "li x7, %u", GEMV_LEAD);
+  line(G, "bge x15, x7, L%u_prd", k);
+  attn_dma(G, k, "p", G->addr[y->in[1]], G->addr[y->in[2]], hd, row, P);
+  line(G, "addi x15, x15, 1");
+  line(G, "j L%u_pro", k);
+  label(G, "prd", k);
+  line(G, "li x28, 0"); /* s: the DMA whose buffer the MXU uses */
+  label(G, "sup", k);
+  line(G, "addi x15, x28, %u", GEMV_LEAD);
+  line(G, "bge x15, x27, L%u_nod", k);
+  attn_dma(G, k, "m", G->addr[y->in[1]], G->addr[y->in[2]], hd, row, P);
+  label(G, "nod", k);
+  line(G, "andi x19, x28, 1");
+  line(G, "andi x29, x28, %u", GEMV_BUFS - 1);
+  li(G, 7, G->s.gbuf);
+  line(G, "mul x29, x29, x7");
+  li(G, 7, G->s.g);
+  line(G, "add x29, x29, x7"); /* its buffer */
+  line(G, "mv x6, x28");
+  line(G, "blt x28, x26, L%u_isk", k);
+  line(G, "sub x6, x28, x26");
+  label(G, "isk", k);
+  li(G, 22, P);
+  line(G, "mul x22, x22, x6"); /* t0 */
+  line(G, "sub x25, x21, x22");
+  li(G, 4, P);
+  line(G, "minu x25, x25, x4"); /* its positions */
+  line(G, "li x23, 0");         /* tile offset in the buffer */
+  label(G, "tile", k);
+  line(G, "sub x24, x25, x23");
+  li(G, 4, TC);
+  line(G, "minu x24, x24, x4"); /* nt */
+  li(G, 5, hd * 4);
+  line(G, "mul x5, x5, x23");
+  line(G, "add x5, x5, x29");
+  li(G, 9, TC);
+  line(G, "add x9, x9, x23");
+  line(G, "sltu x9, x9, x25"); /* 1: not the buffer's last tile */
+  line(G, "bge x28, x26, L%u_vt", k);
+  /* scores: K tile (nt positions of hd) against the grp queries, into the
+   * accumulators' columns t0 + offset of rows of CS */
+  li(G, 12, hd);
+  line(G, "mv x13, x24");
+  li(G, 14, hd * 4);
+  sem_variants(G, k, "kl", 23, "mxu.ldw sram[x5]:fp32, x12..x14, nk", " @wait(s0)", " @wait(s4)");
+  li(G, 16, grp);
+  li(G, 17, hd * 4);
+  li(G, 18, CS);
+  line(G, "add x6, x22, x23");
+  line(G, "shli x6, x6, 2");
+  li(G, 7, G->s.a);
+  sem_variants(G, k, "km", 9, "mxu.mm acc[x6], sram[x7]:fp32, x16..x18, overwrite", " @signal(s1)",
+               " @signal(s5)");
+  line(G, "j L%u_tn", k);
+  label(G, "vt", k);
+  /* out += P[:, t0 + offset ..] @ V tile (nt positions of hd) */
+  line(G, "mv x12, x24");
+  li(G, 13, hd);
+  li(G, 14, hd * 4);
+  sem_variants(G, k, "vl", 23, "mxu.ldw sram[x5]:fp32, x12..x14, kn", " @wait(s0)", " @wait(s4)");
+  li(G, 16, grp);
+  li(G, 17, CS);
+  li(G, 18, hd * 4);
+  line(G, "add x7, x22, x23");
+  line(G, "shli x7, x7, 2");
+  li(G, 6, G->s.c);
+  line(G, "add x7, x7, x6");
+  li(G, 6, out_acc);
+  line(G, "add x4, x22, x23");
+  line(G, "bne x4, x0, L%u_vacc", k);
+  sem_variants(G, k, "vo", 9, "mxu.mm acc[x6], sram[x7]:fp32, x16..x18, overwrite", " @signal(s1)",
+               " @signal(s5)");
+  line(G, "j L%u_tn", k);
+  label(G, "vacc", k);
+  sem_variants(G, k, "va", 9, "mxu.mm acc[x6], sram[x7]:fp32, x16..x18, accumulate", " @signal(s1)",
+               " @signal(s5)");
+  label(G, "tn", k);
+  li(G, 4, TC);
+  line(G, "add x23, x23, x4");
+  line(G, "blt x23, x25, L%u_tile", k);
+  line(G, "addi x28, x28, 1");
+  line(G, "bne x28, x26, L%u_nosm", k);
+  /* every score in: drain grp rows of npos, scale, softmax per row */
+  li(G, 8, grp);
+  line(G, "mv x9, x21");
+  li(G, 10, CS);
+  li(G, 11, CS);
+  li(G, 6, G->s.c);
+  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
+  line(G, "sync.wait s2, 1");
+  li(G, 7, G->s.s);
+  li(G, 24, G->s.consts + 4 * K_SQRT_HD);
+  line(G, "li x12, 4");
+  line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x24]:fp32, x8..x12, scalar");
+  line(G, "li x10, 4");
+  line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
+  li(G, 10, CS);
+  line(G, "vpu.sub sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+  line(G, "vpu.exp sram[x6]:fp32, sram[x6]:fp32, x8..x11");
+  line(G, "li x10, 4");
+  line(G, "vpu.rsum sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
+  li(G, 10, CS);
+  line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+  line(G, "sync.fence vpu");
+  label(G, "nosm", k);
+  line(G, "blt x28, x27, L%u_sup", k);
+  /* the grp output rows of hd, contiguous in y */
+  li(G, 8, grp);
+  li(G, 9, hd);
+  li(G, 10, hd * 4);
+  li(G, 11, hd * 4);
+  li(G, 6, G->s.b);
+  li(G, 7, out_acc);
+  line(G, "mxu.drain sram[x6]:fp32, acc[x7]:fp32, x8..x11 @signal(s2)");
+  line(G, "sync.wait s2, 1");
+  li(G, 4, grp * hd * 4);
+  line(G, "mul x4, x4, x20");
+  li(G, 5, G->addr[id]);
+  line(G, "add x4, x4, x5");
+  li(G, 8, grp * hd);
+  line(G, "dma.1d hbm[x4]:fp32, sram[x6]:fp32, x8, x0, q0 @signal(s6)");
+  line(G, "sync.wait s6, 1");
+  li(G, 4, cores);
+  line(G, "add x20, x20, x4");
+  line(G, "j L%u_head", k);
+  label(G, "done", k);
+  line(G, "sync.wait s1, %u", GEMV_BUFS / 2);
+  line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
+}
+
 /* ---- buffers ---- */
 
 static uint64_t alloc(gen *G, uint64_t bytes) {
@@ -821,6 +1328,8 @@ static bool plan(gen *G, sc_status *st) {
                   sc_gop_name(v->op));
     }
     if (v->op == SC_GOP_ATTENTION) {
+      uint64_t grp = (uint64_t)v->shape[1] / (uint64_t)val(G, v->in[1])->shape[1];
+      if (grp > G->grp) G->grp = grp;
       uint64_t tile =
           G->a->core.mxu.rows < G->a->core.mxu.cols ? G->a->core.mxu.rows : G->a->core.mxu.cols;
       if (G->head_dim > tile)
@@ -921,6 +1430,7 @@ static bool plan(gen *G, sc_status *st) {
   G->cstride = align_up((uint64_t)G->max_seq * 4);
   if ((uint64_t)G->T * G->max_seq > widest) widest = (uint64_t)G->T * G->max_seq;
   if (G->T > 1 && G->cstride / 4 * G->T > widest) widest = G->cstride / 4 * G->T;
+  if (G->T == 1 && G->cstride / 4 * G->grp > widest) widest = G->cstride / 4 * G->grp;
   if (G->next > G->a->memory.capacity_bytes)
     return fail(
         G, st, SC_STATUS_INVALID, "the model needs %llu bytes of device memory, %s has %llu",
@@ -940,6 +1450,36 @@ static bool plan(gen *G, sc_status *st) {
   G->s.w = G->s.scale2 + scales;
   G->s.w2 = G->s.w + tile;
   G->s.size = G->s.w2 + tile;
+  /* the GEMV weight ring, if any matmul is a GEMV and it fits */
+  G->gemv = calloc(n, sizeof *G->gemv);
+  if (!G->gemv) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  uint64_t need = 0, cores = G->a->cores.count;
+  uint64_t TB =
+      (uint64_t)G->a->core.mxu.rows * G->a->core.mxu.cols * form_of(G->opt.wdtype).wbits / 8;
+  for (uint32_t i = 0; i < n; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
+    const sc_gvalue *w = val(G, v->in[1]);
+    uint64_t N = (uint64_t)w->shape[0], K = (uint64_t)w->shape[1];
+    if (!gemv_shape(G, elems(val(G, v->in[0])) / K, N, K)) continue;
+    uint64_t m = (N / G->a->core.mxu.cols + cores - 1) / cores;
+    if (m * TB > need) need = m * TB;
+    G->gemv[i] = true;
+  }
+  /* decode attention streams the cache through the ring too */
+  bool attn1 = G->T == 1 && G->grp && G->head_dim <= G->a->core.mxu.cols &&
+               G->grp * (G->cstride + G->head_dim * 4) <= G->a->core.acc_sram.size_bytes;
+  if (attn1 && need < GEMV_DMA_BYTES) need = GEMV_DMA_BYTES;
+  if (need) {
+    G->s.g = G->s.size;
+    G->s.gbuf = align_up(need > GEMV_DMA_BYTES ? need : GEMV_DMA_BYTES);
+    if (G->s.g + GEMV_BUFS * G->s.gbuf <= G->a->core.sram.size_bytes) {
+      G->s.size = G->s.g + GEMV_BUFS * G->s.gbuf;
+      G->attn_dec = attn1 && G->s.gbuf / (G->head_dim * 4) >= G->a->core.mxu.cols;
+    } else {
+      memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
+    }
+  }
   if (G->s.size > G->a->core.sram.size_bytes)
     return fail(G, st, SC_STATUS_UNSUPPORTED,
                 "rows of %llu values need %llu bytes of SRAM, a core has %llu",
@@ -1153,7 +1693,10 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
       gen_cache_write(&G, v, k);
       break;
     case SC_GOP_ATTENTION:
-      gen_attention(&G, v, k, i);
+      if (G.attn_dec)
+        gen_attention_decode(&G, v, k, i);
+      else
+        gen_attention(&G, v, k, i);
       break;
     case SC_GOP_ADD:
       gen_binary(&G, v, k, i, "vpu.add", NULL);
@@ -1325,6 +1868,7 @@ done:
   free(G.bytes);
   free(G.mw_addr);
   free(G.in_memory);
+  free(G.gemv);
   free(G.ms_addr);
   free(G.mgroup);
   free(G.line_op);
