@@ -11,14 +11,17 @@
 #include "seedchip/util.h"
 
 static const char usage[] =
-    "usage: seedchip compile --model FILE -o OUT.scb [--dtype D] [--arch <preset|file>]\n"
-    "                        [--max-seq N] [--listing OUT.sasm] [--graph OUT.txt]\n"
+    "usage: seedchip compile (--model FILE | --config NAME) -o OUT.scb [--dtype D]\n"
+    "                        [--arch <preset|file>] [--max-seq N] [--listing OUT.sasm]\n"
+    "                        [--graph OUT.txt]\n"
     "\n"
     "Compiles one decode step of a Llama-family model (llama2.c, GGUF or safetensors)\n"
     "for the chip: the program takes the token in x1 and its position in x2 (launch\n"
     "arguments), keeps the KV cache in its state buffers and writes \"logits\".\n"
     "--dtype: f32 (default), bf16, fp8, fp8-channel, int8, int4. --listing writes the\n"
-    "generated assembly, --graph the graph in its text form (docs/COMPILER.md).\n";
+    "generated assembly, --graph the graph in its text form (docs/COMPILER.md).\n"
+    "--config compiles a built-in model configuration (see `seedchip profile`) without\n"
+    "weights: the program runs only in the timing-only mode.\n";
 
 static int parse_seq(const char *s, uint32_t *out) {
   char *end;
@@ -29,12 +32,17 @@ static int parse_seq(const char *s, uint32_t *out) {
 }
 
 int cmd_compile(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"model", required_argument, NULL, 'm'},   {"dtype", required_argument, NULL, 'd'},
-      {"arch", required_argument, NULL, 'a'},    {"max-seq", required_argument, NULL, 'S'},
-      {"listing", required_argument, NULL, 'l'}, {"graph", required_argument, NULL, 'g'},
-      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-  const char *model = NULL, *out = NULL, *arch = "sc1", *listing = NULL, *graph = NULL;
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"dtype", required_argument, NULL, 'd'},
+                                       {"arch", required_argument, NULL, 'a'},
+                                       {"max-seq", required_argument, NULL, 'S'},
+                                       {"listing", required_argument, NULL, 'l'},
+                                       {"graph", required_argument, NULL, 'g'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"config", required_argument, NULL, 'c'},
+                                       {NULL, 0, NULL, 0}};
+  const char *config = NULL, *model = NULL, *out = NULL, *arch = "sc1", *listing = NULL,
+             *graph = NULL;
   sc_cc_wdtype wdtype = SC_CC_F32;
   uint32_t seq = 0;
   optind = 0;
@@ -44,6 +52,9 @@ int cmd_compile(int argc, char **argv) {
     switch (c) {
     case 'm':
       model = optarg;
+      break;
+    case 'c':
+      config = optarg;
       break;
     case 'o':
       out = optarg;
@@ -75,12 +86,16 @@ int cmd_compile(int argc, char **argv) {
   }
   if (optind != argc)
     return cli_usage_error("compile", usage, "unexpected argument '%s'", argv[optind]);
-  if (!model || !out) return cli_usage_error("compile", usage, "--model and -o are required");
+  if (!model == !config)
+    return cli_usage_error("compile", usage, "one of --model and --config is required");
+  if (!out) return cli_usage_error("compile", usage, "-o is required");
   int rc = CLI_EXIT_FAIL;
   model_build mb;
   sc_strbuf asm_text = {0}, g_text = {0};
   char err[512];
-  if (!model_build_make(&mb, model, arch, wdtype, seq, listing ? &asm_text : NULL)) goto done;
+  if (config ? !model_build_config(&mb, config, arch, wdtype, seq, listing ? &asm_text : NULL)
+             : !model_build_make(&mb, model, arch, wdtype, seq, listing ? &asm_text : NULL))
+    goto done;
   sc_status st = sc_prog_write(mb.prog, out);
   if (st != SC_STATUS_OK) {
     cli_fail("%s: cannot write the program: %s", out, sc_status_str(st));
@@ -103,8 +118,8 @@ int cmd_compile(int argc, char **argv) {
     (void)sc_prog_code(mb.prog, core, &n);
     words += n;
   }
-  printf("%s: %s for %s (%s), context %u: %zu instructions, %zu buffers\n", out, model,
-         mb.arch->name, sc_cc_wdtype_name(wdtype), mb.max_seq, words,
+  printf("%s: %s for %s (%s), context %u: %zu instructions, %zu buffers\n", out,
+         config ? config : model, mb.arch->name, sc_cc_wdtype_name(wdtype), mb.max_seq, words,
          sc_prog_buffer_count(mb.prog));
   rc = CLI_EXIT_OK;
 done:

@@ -91,7 +91,7 @@ int cmd_profile(int argc, char **argv) {
   sc_device *dev = NULL;
   sc_strbuf out = {0};
   char err[512];
-  if (config ? !model_build_config(&mb, config, arch, wdtype, (uint32_t)seq)
+  if (config ? !model_build_config(&mb, config, arch, wdtype, (uint32_t)seq, NULL)
              : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL))
     goto done;
   if (pos >= mb.max_seq) {

@@ -34,7 +34,7 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
 }
 
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
-                        sc_cc_wdtype wdtype, uint32_t max_seq) {
+                        sc_cc_wdtype wdtype, uint32_t max_seq, sc_strbuf *listing) {
   char err[1024];
   sc_strbuf errors = {0};
   *b = (model_build){0};
@@ -55,7 +55,7 @@ bool model_build_config(model_build *b, const char *config, const char *arch_nam
   sc_llama_step step = {.tokens = 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32};
   sc_cc_options opt = {.wdtype = wdtype, .no_weights = true};
   if (sc_cc_llama_graph(&b->cfg, &step, &b->graph, err, sizeof err) != SC_STATUS_OK ||
-      sc_cc_compile_opts(b->graph, NULL, b->arch, &opt, &b->prog, NULL, err, sizeof err) !=
+      sc_cc_compile_opts(b->graph, NULL, b->arch, &opt, &b->prog, listing, err, sizeof err) !=
           SC_STATUS_OK) {
     cli_fail("%s: %s", config, err);
     return false;

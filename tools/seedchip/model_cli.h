@@ -25,9 +25,9 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
                       uint32_t max_seq, sc_strbuf *listing);
 /* The same from a configuration alone (a built-in name such as
  * "llama-3.1-8b"): the program has no weight data and runs only in the
- * timing-only mode. */
+ * timing-only mode. listing (may be NULL) gets the assembly. */
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
-                        sc_cc_wdtype wdtype, uint32_t max_seq);
+                        sc_cc_wdtype wdtype, uint32_t max_seq, sc_strbuf *listing);
 void model_build_free(model_build *b);
 
 #endif
