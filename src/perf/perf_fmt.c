@@ -157,3 +157,25 @@ void perf_html(sc_strbuf *sb, const char *s) {
     }
   }
 }
+
+const char perf_css_head[] =
+    ":root{--fg:#1c2433;--muted:#5d6677;--line:#dde2ea;--bg:#f3f5f8;--accent:#24477f}\n"
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;background:var(--bg);color:var(--fg);"
+    "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,"
+    "sans-serif}\n"
+    "header{background:#1b2a47;color:#fff;padding:26px 0 22px}\n"
+    ".wrap{max-width:1180px;margin:0 auto;padding:0 32px}\n"
+    "header h1{margin:0;font-size:25px;font-weight:600;letter-spacing:.2px}\n"
+    "header .sub{margin-top:6px;color:#c9d3e6;font-size:14px}\n";
+
+void perf_decade_label(char *buf, size_t size, int k, bool plain_small) {
+  static const char *const prefix[] = {"", "k", "M", "G", "T", "P", "E", "Z"};
+  if (plain_small && k >= -4 && k <= 3) {
+    snprintf(buf, size, "%.*f", k < 0 ? -k : 0, pow(10, k));
+  } else if (k >= 0 && k / 3 < (int)SC_ARRAY_LEN(prefix)) {
+    snprintf(buf, size, "%.0f%s", pow(10, k % 3), prefix[k / 3]);
+  } else {
+    snprintf(buf, size, "1e%d", k);
+  }
+}

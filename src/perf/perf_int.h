@@ -132,4 +132,12 @@ void perf_json_string(sc_strbuf *sb, const char *s);
  * control characters as spaces and invalid UTF-8 as U+FFFD. */
 void perf_html(sc_strbuf *sb, const char *s);
 
+/* The opening rules of the HTML pages' style sheets (colours, body, header);
+ * each page appends its own. */
+extern const char perf_css_head[];
+
+/* A decade 10^k as a tick label: "0.01", "1", "1000", "10k", "1M" (plain
+ * decimals for 10^-4 .. 10^3 when plain_small). */
+void perf_decade_label(char *buf, size_t size, int k, bool plain_small);
+
 #endif

@@ -21,16 +21,7 @@
 
 #define PI 3.14159265358979323846
 
-static const char css[] =
-    ":root{--fg:#1c2433;--muted:#5d6677;--line:#dde2ea;--bg:#f3f5f8;--accent:#24477f}\n"
-    "*{box-sizing:border-box}\n"
-    "body{margin:0;background:var(--bg);color:var(--fg);"
-    "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,"
-    "sans-serif}\n"
-    "header{background:#1b2a47;color:#fff;padding:26px 0 22px}\n"
-    ".wrap{max-width:1180px;margin:0 auto;padding:0 32px}\n"
-    "header h1{margin:0;font-size:25px;font-weight:600;letter-spacing:.2px}\n"
-    "header .sub{margin-top:6px;color:#c9d3e6;font-size:14px}\n"
+static const char css_page[] =
     "header .desc{margin-top:6px;color:#98a6c2;font-size:12.5px;max-width:980px}\n"
     "main{padding:22px 0 40px}\n"
     "section{background:#fff;border:1px solid var(--line);border-radius:8px;"
@@ -119,18 +110,6 @@ static void kv(sc_strbuf *out, const char *key, const char *fmt, ...) {
   sc_strbuf_printf(out, "</td></tr>\n");
 }
 
-/* A decade 10^k as a tick label: "0.01", "1", "1000", "10k", "1M". */
-static void decade_label(char *buf, size_t size, int k, bool plain_small) {
-  static const char *const prefix[] = {"", "k", "M", "G", "T", "P", "E", "Z"};
-  if (plain_small && k >= -4 && k <= 3) {
-    snprintf(buf, size, "%.*f", k < 0 ? -k : 0, pow(10, k));
-  } else if (k >= 0 && k / 3 < (int)SC_ARRAY_LEN(prefix)) {
-    snprintf(buf, size, "%.0f%s", pow(10, k % 3), prefix[k / 3]);
-  } else {
-    snprintf(buf, size, "1e%d", k);
-  }
-}
-
 /* ---- header, cards, summary ----------------------------------------------- */
 
 static void report_head(const sc_profile *p, const sc_arch *a, const char *title, sc_strbuf *out) {
@@ -141,9 +120,9 @@ static void report_head(const sc_profile *p, const sc_arch *a, const char *title
                         "<title>");
   perf_html(out, title);
   sc_strbuf_printf(out,
-                   "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header><div "
+                   "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n<header><div "
                    "class=\"wrap\">\n<h1>",
-                   css);
+                   perf_css_head, css_page);
   perf_html(out, title);
   sc_strbuf_printf(out, "</h1>\n<div class=\"sub\">Architecture <b>");
   perf_html(out, a->name);
@@ -404,7 +383,7 @@ static void report_roofline(const sc_profile *p, const sc_arch *a, const sc_prof
                        "stroke=\"#eef1f5\"/>\n",
                        xm, g.py0, xm, g.py1);
     }
-    decade_label(lab, sizeof lab, k, true);
+    perf_decade_label(lab, sizeof lab, k, true);
     sc_strbuf_printf(out,
                      "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"t\">%s"
                      "</text>\n",
@@ -422,7 +401,7 @@ static void report_roofline(const sc_profile *p, const sc_arch *a, const sc_prof
                        "stroke=\"#eef1f5\"/>\n",
                        g.px0, ym, g.px1, ym);
     }
-    decade_label(lab, sizeof lab, k, false);
+    perf_decade_label(lab, sizeof lab, k, false);
     sc_strbuf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"t\">%s</text>\n",
                      g.px0 - 8, y + 4, lab);
   }
