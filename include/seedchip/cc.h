@@ -24,6 +24,11 @@ typedef struct sc_llama_step {
   uint32_t tokens;
   uint32_t max_seq;
   sc_dtype act_dtype; /* activations and KV cache: fp32 or bf16 */
+  /* 0 or 1: one sequence (tokens at consecutive positions: decode or a
+   * prefill chunk). B > 1: a decode step of B sequences, one token each
+   * (tokens == B), each with its own cache: the caches are [B, max_seq,
+   * n_kv_heads, head_dim]. */
+  uint32_t batch;
 } sc_llama_step;
 
 /* Builds the graph of one step for the configuration cfg:

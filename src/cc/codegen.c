@@ -55,6 +55,7 @@ typedef struct gen {
   uint64_t consts, rope; /* const buffers: small constants, (cos, sin) table */
   uint32_t head_dim, max_seq;
   uint32_t T;           /* tokens per step (graph input %tokens) */
+  uint32_t B;           /* sequences: 1, or T (a batched decode step, [B, S, ...] caches) */
   uint64_t tokens_addr; /* T > 1: the %tokens input buffer (int32) */
   uint64_t cstride;     /* T > 1: row stride of the attention scores in SRAM C */
   sram_map s;
@@ -338,7 +339,10 @@ static void gen_rope(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     li(G, 11, hd * 4);     /*         dst stride1 */
     li(G, 12, H * hd * 4); /*         dst stride2 */
     line(G, "li x13, 0");  /*         src stride1: repeat */
-    li(G, 14, hd * 4);     /*         src stride2: the next position */
+    if (G->B > 1)
+      line(G, "li x14, 0"); /*         src stride2: every sequence at pos0 */
+    else
+      li(G, 14, hd * 4); /*         src stride2: the next position */
     line(G, "dma.3d sram[x6]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s0)");
     line(G, "sync.wait s0, 1");
     li(G, 8, T * H);
@@ -385,7 +389,16 @@ static void gen_cache_write(gen *G, const sc_gvalue *y, uint32_t k) {
   line(G, "mul x5, x5, x2");
   line(G, "add x4, x4, x5");
   li(G, 6, G->addr[y->in[1]]);
-  dma1(G, "hbm[x4]", "hbm[x6]", row * G->T, 0);
+  if (G->B > 1) { /* token t to sequence t's cache */
+    li(G, 8, row);
+    li(G, 9, G->T);
+    li(G, 10, (uint64_t)G->max_seq * row * 4);
+    li(G, 11, row * 4);
+    line(G, "dma.2d hbm[x4]:fp32, hbm[x6]:fp32, x8..x11, x0, q0 @signal(s0)");
+    line(G, "sync.wait s0, 1");
+  } else {
+    dma1(G, "hbm[x4]", "hbm[x6]", row * G->T, 0);
+  }
   only_core0_end(G, k);
 }
 
@@ -479,7 +492,11 @@ enum { GEMV_BUFS = 4 };
  * weights (fp8, bf16), whole tiles. */
 static bool gemv_shape(const gen *G, uint64_t rows, uint64_t N, uint64_t K) {
   wform f = form_of(G->opt.wdtype);
-  if (rows != 1 || f.ldwq || G->opt.no_gemv) return false;
+  uint64_t cores = G->a->cores.count, TC = G->a->core.mxu.cols;
+  if (rows < 1 || rows > TC || f.ldwq || G->opt.no_gemv) return false;
+  if (rows > 1 && G->B <= 1) return false; /* a prefill's rows: the tile path */
+  /* the core's outputs (m x TC accumulator rows of `rows`) in the accumulators */
+  if ((N / TC + cores - 1) / cores * TC * rows * 4 > G->a->core.acc_sram.size_bytes) return false;
   sc_dtype adt = f.fp8 ? SC_DTYPE_FP8_E4M3 : f.abits == 16 ? SC_DTYPE_BF16 : SC_DTYPE_FP32;
   if (G->a->core.mxu.macs_per_pe_cycle[adt] < 1) return false;
   return N % G->a->core.mxu.cols == 0 && K % G->a->core.mxu.rows == 0;
@@ -562,7 +579,8 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   if (want < per) per = want;
   if (per < 1) per = 1;
   uint64_t xs = f.fp8 ? G->s.q : G->s.a;
-  matmul_x(G, y, f, 1, K);
+  const uint64_t T = elems(x) / K; /* rows: 1, or a batch of sequences */
+  matmul_x(G, y, f, T, K);
   li(G, 21, tiles);
   line(G, "bgeu x3, x21, L%u_out", k); /* no tile on this core */
   line(G, "sub x20, x21, x3");
@@ -609,8 +627,8 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 7, xs);
   line(G, "add x6, x6, x7");
   li(G, 12, TR);
-  line(G, "li x13, 1");
-  li(G, 14, TR * ab);
+  li(G, 13, T);
+  li(G, 14, K * ab);
   line(G, "bne x28, x0, L%u_ldw", k);
   line(G, "bne x19, x0, L%u_ldw1", k);
   line(G, "mxu.ldw sram[x6]:%s, x12..x14, nk @wait(s0)", f.adt);
@@ -630,7 +648,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 16, TC);
   line(G, "mul x16, x16, x20");
   li(G, 17, TR * wb);
-  line(G, "li x18, 4");
+  li(G, 18, T * 4);
   line(G, "add x25, x26, x28"); /* 0: the first chunk, overwrite */
   /* the last chunk of this DMA's buffer frees it (s1 / s5 by engine) */
   line(G, "addi x6, x27, -1");
@@ -662,22 +680,32 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "addi x21, x21, 1");
   li(G, 7, S);
   line(G, "blt x21, x7, L%u_sup", k);
-  /* drain the m x TC sums (one per accumulator row) into C as m rows of TC */
+  /* drain the sums: m x TC accumulator rows of T (the outputs' transpose) into C */
   li(G, 8, TC);
   line(G, "mul x8, x8, x20");
-  line(G, "li x9, 1");
-  line(G, "li x10, 4");
-  line(G, "li x11, 4");
+  li(G, 9, T);
+  li(G, 10, T * 4);
+  li(G, 11, T * 4);
   li(G, 6, G->s.c);
   line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
   line(G, "sync.wait s2, 1");
-  line(G, "mv x8, x20");
+  if (T > 1) { /* to T rows of the core's m x TC outputs, in Q (free after the loop) */
+    li(G, 7, G->s.q);
+    li(G, 10, TC * 4);
+    line(G, "mul x10, x10, x20");
+    li(G, 11, T * 4);
+    line(G, "vpu.trans sram[x7]:fp32, sram[x6]:fp32, x8..x11");
+    line(G, "sync.fence vpu");
+    line(G, "mv x6, x7");
+  }
+  /* the outputs as rows (tokens) of m x TC values: x8..x11 */
+  li(G, 8, T);
   li(G, 9, TC);
-  li(G, 10, TC * 4);
-  li(G, 11, TC * 4);
-  li(G, 12, TC * 4);
-  /* rows of TC from a per-output vector at `base` (fp8 channel scales, bias): the core's tiles */
-#define GEMV_ROWS(base)                                                                            \
+  line(G, "mul x9, x9, x20");
+  line(G, "shli x10, x9, 2");
+  line(G, "shli x11, x9, 2");
+  /* the per-output vector at `base` (fp8 channel scales, bias) of the core's tiles, into B */
+#define GEMV_VECTOR(base)                                                                          \
   do {                                                                                             \
     li(G, 4, (base));                                                                              \
     li(G, 5, TC * 4);                                                                              \
@@ -692,12 +720,14 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "sync.wait s0, 1");                                                                    \
   } while (0)
   if (f.fp8) {
-    /* y = (acc * s_a) * s_w (per tensor, or s_w[n] per channel) */
+    /* y = (acc * s_a) * s_w (per tensor, or s_w[n] per channel), as the tile path */
     li(G, 7, G->s.s);
-    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, scalar");
+    line(G, "li x12, 4");
+    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, %s",
+         T == 1 ? "scalar" : "col");
     if (f.channel) {
-      GEMV_ROWS(G->ms_addr[id]);
-      line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, full");
+      GEMV_VECTOR(G->ms_addr[id]);
+      line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, row");
     } else {
       li(G, 4, G->ms_addr[id]);
       li(G, 7, G->s.scale);
@@ -709,21 +739,25 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "sync.fence vpu");
   }
   if (y->n_in == 3) {
-    GEMV_ROWS(G->addr[y->in[2]]);
-    line(G, "vpu.add sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, full");
+    GEMV_VECTOR(G->addr[y->in[2]]);
+    line(G, "vpu.add sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, row");
     line(G, "sync.fence vpu");
   }
-#undef GEMV_ROWS
-  /* m rows of TC to y[j * TC ..], j = core + i * cores */
+#undef GEMV_VECTOR
+  /* T rows of the core's m tiles of TC to y[t][j * TC ..], j = core + i * cores */
   li(G, 4, G->addr[id]);
   li(G, 5, TC * 4);
   line(G, "mul x5, x5, x3");
   line(G, "add x4, x4, x5");
-  li(G, 13, TC);
-  line(G, "mv x14, x20");
-  li(G, 15, cores * TC * 4);
-  li(G, 16, TC * 4);
-  line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x13..x16, x0, q0 @signal(s0)");
+  li(G, 8, TC);
+  line(G, "mv x9, x20");
+  li(G, 10, T);
+  li(G, 11, cores * TC * 4);
+  li(G, 12, N * 4);
+  li(G, 13, TC * 4);
+  li(G, 14, TC * 4);
+  line(G, "mul x14, x14, x20");
+  line(G, "dma.3d hbm[x4]:fp32, sram[x6]:fp32, x8..x14, x0, q0 @signal(s0)");
   line(G, "sync.wait s0, 1");
   line(G, "sync.wait s1, %u", GEMV_BUFS / 2); /* take back the free-buffer tokens */
   line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
@@ -1082,9 +1116,7 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
   li(G, 5, row);
   line(G, "mul x5, x5, x7");
   line(G, "add x4, x4, x5");
-  li(G, 5, hd * 4);
-  line(G, "mul x5, x5, x20");
-  line(G, "add x4, x4, x5");
+  line(G, "add x4, x4, x30"); /* the unit's sequence and kv head */
   line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
   li(G, 7, G->s.gbuf);
   line(G, "mul x6, x6, x7");
@@ -1099,8 +1131,9 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
   label(G, ld, k);
 }
 
-/* Attention of one token (decode; docs/COMPILER.md, "Decode attention"): per
- * kv head g (g = core, core + cores, ...), the grp query heads that share it
+/* Attention of one token per sequence (decode, one sequence or a batch;
+ * docs/COMPILER.md, "Decode attention"): per unit u (a sequence and one of its
+ * kv heads; u = core, core + cores, ...), the grp query heads that share it
  * as one M = grp matmul against each tile of cached K, their scores for
  * every position gathered in the accumulators (a row per head) and drained
  * once; softmax per row; times V. The cache comes in DMAs of P positions
@@ -1110,8 +1143,9 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
 static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *kc = val(G, y->in[1]);
   uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2];
-  uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * 4;
+  uint64_t KVH = (uint64_t)kc->shape[kc->rank - 2], grp = H / KVH, row = KVH * hd * 4;
   uint64_t TC = G->a->core.mxu.cols, CS = G->cstride, cores = G->a->cores.count;
+  uint64_t units = (uint64_t)G->B * KVH;       /* (sequence, kv head) pairs */
   uint64_t P = G->s.gbuf / (hd * 4) / TC * TC; /* positions per DMA */
   uint64_t out_acc = grp * CS;                 /* the output's accumulators */
   line(G, "sync.signal x3, s1, %u", GEMV_BUFS / 2);
@@ -1122,11 +1156,19 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   li(G, 4, P);
   line(G, "divu x26, x26, x4"); /* n: DMAs of K (and of V) */
   line(G, "add x27, x26, x26");
-  line(G, "mv x20, x3"); /* g = core */
+  line(G, "mv x20, x3"); /* u = core: sequence u / KVH, kv head u mod KVH */
   label(G, "head", k);
-  li(G, 4, KVH);
+  li(G, 4, units);
   line(G, "bge x20, x4, L%u_done", k);
-  /* the group's queries: grp rows of hd, contiguous in q */
+  li(G, 4, KVH);
+  line(G, "divu x5, x20, x4");
+  line(G, "remu x6, x20, x4");
+  li(G, 30, (uint64_t)G->max_seq * row);
+  line(G, "mul x30, x30, x5");
+  li(G, 4, hd * 4);
+  line(G, "mul x6, x6, x4");
+  line(G, "add x30, x30, x6"); /* the unit's cache offset */
+  /* the group's queries: grp rows of hd, contiguous in q (at unit u's heads) */
   li(G, 4, grp * hd * 4);
   line(G, "mul x4, x4, x20");
   li(G, 5, G->addr[y->in[0]]);
@@ -1295,6 +1337,7 @@ static bool plan(gen *G, sc_status *st) {
   if (!G->addr || !G->bytes) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
   /* What the step is: T tokens, the cache's positions, the heads' width. */
   G->T = 1;
+  G->B = 1;
   for (uint32_t i = 0; i < n; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->dtype != SC_DTYPE_FP32 && v->dtype != SC_DTYPE_INT32)
@@ -1307,7 +1350,10 @@ static bool plan(gen *G, sc_status *st) {
       if (strcmp(v->name, "tokens") == 0) G->T = (uint32_t)elems(v);
       continue;
     }
-    if (v->kind == SC_GV_STATE) G->max_seq = (uint32_t)v->shape[0];
+    if (v->kind == SC_GV_STATE) { /* [S, KVH, hd], or [B, S, KVH, hd] for a batch */
+      G->max_seq = (uint32_t)v->shape[v->rank - 3];
+      if (v->rank == 4) G->B = (uint32_t)v->shape[0];
+    }
     if (v->kind != SC_GV_OP) continue;
     switch (v->op) {
     case SC_GOP_RESHAPE:
@@ -1328,7 +1374,8 @@ static bool plan(gen *G, sc_status *st) {
                   sc_gop_name(v->op));
     }
     if (v->op == SC_GOP_ATTENTION) {
-      uint64_t grp = (uint64_t)v->shape[1] / (uint64_t)val(G, v->in[1])->shape[1];
+      const sc_gvalue *kc = val(G, v->in[1]);
+      uint64_t grp = (uint64_t)v->shape[1] / (uint64_t)kc->shape[kc->rank - 2];
       if (grp > G->grp) G->grp = grp;
       uint64_t tile =
           G->a->core.mxu.rows < G->a->core.mxu.cols ? G->a->core.mxu.rows : G->a->core.mxu.cols;
@@ -1337,7 +1384,7 @@ static bool plan(gen *G, sc_status *st) {
                     "%%%s: head_dim %u exceeds the MXU tile (%llu); attention over several "
                     "tiles of the head is not generated yet",
                     v->name, G->head_dim, (unsigned long long)tile);
-      if (G->T > G->a->core.mxu.rows)
+      if (G->T > G->a->core.mxu.rows && G->B <= 1)
         return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: %u tokens per step exceed %u", v->name,
                     G->T, G->a->core.mxu.rows);
     }
@@ -1422,15 +1469,25 @@ static bool plan(gen *G, sc_status *st) {
       G->bytes[i] = G->bytes[v->in[0]];
       continue;
     }
-    if (elems(v) > widest) widest = elems(v);
+    /* a matmul's output never sits whole in SRAM (its tiles pass through C) */
+    if (v->op != SC_GOP_MATMUL && elems(v) > widest) widest = elems(v);
+    if (v->op == SC_GOP_MATMUL) {
+      uint64_t tiles =
+          ((uint64_t)val(G, v->in[1])->shape[0] + G->a->core.mxu.cols - 1) / G->a->core.mxu.cols;
+      uint64_t rows = G->T * G->a->core.mxu.cols; /* a tile of the tile path */
+      uint64_t gemv = (tiles + G->a->cores.count - 1) / G->a->cores.count * G->a->core.mxu.cols *
+                      G->T; /* the GEMV's m x TC outputs of T rows */
+      if (rows > widest) widest = rows;
+      if (gemv > widest) widest = gemv; /* the GEMV's drain of all the core's tiles */
+    }
     G->bytes[i] = elems(v) * 4;
     G->addr[i] = alloc(G, G->bytes[i]);
   }
   /* attention scores: T rows of every cached position */
   G->cstride = align_up((uint64_t)G->max_seq * 4);
-  if ((uint64_t)G->T * G->max_seq > widest) widest = (uint64_t)G->T * G->max_seq;
-  if (G->T > 1 && G->cstride / 4 * G->T > widest) widest = G->cstride / 4 * G->T;
-  if (G->T == 1 && G->cstride / 4 * G->grp > widest) widest = G->cstride / 4 * G->grp;
+  bool one = G->T == 1 || G->B > 1; /* one token per sequence: decode */
+  if (!one && G->cstride / 4 * G->T > widest) widest = G->cstride / 4 * G->T;
+  if (one && G->cstride / 4 * G->grp > widest) widest = G->cstride / 4 * G->grp;
   if (G->next > G->a->memory.capacity_bytes)
     return fail(
         G, st, SC_STATUS_INVALID, "the model needs %llu bytes of device memory, %s has %llu",
@@ -1467,7 +1524,7 @@ static bool plan(gen *G, sc_status *st) {
     G->gemv[i] = true;
   }
   /* decode attention streams the cache through the ring too */
-  bool attn1 = G->T == 1 && G->grp && G->head_dim <= G->a->core.mxu.cols &&
+  bool attn1 = (G->T == 1 || G->B > 1) && G->grp && G->head_dim <= G->a->core.mxu.cols &&
                G->grp * (G->cstride + G->head_dim * 4) <= G->a->core.acc_sram.size_bytes;
   if (attn1 && need < GEMV_DMA_BYTES) need = GEMV_DMA_BYTES;
   if (need) {
@@ -1479,6 +1536,13 @@ static bool plan(gen *G, sc_status *st) {
     } else {
       memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
     }
+  }
+  if (G->B > 1 && !G->attn_dec) {
+    return fail(G, st, SC_STATUS_UNSUPPORTED,
+                "a batch of %u sequences needs the decode attention's ring, which does not fit "
+                "(SRAM %llu + ring, accumulators %llu)",
+                G->B, (unsigned long long)G->s.size,
+                (unsigned long long)G->a->core.acc_sram.size_bytes);
   }
   if (G->s.size > G->a->core.sram.size_bytes)
     return fail(G, st, SC_STATUS_UNSUPPORTED,

@@ -312,14 +312,20 @@ static bool infer_op(vctx *c, sc_gvalue *y) {
     if (!need_float(c, y, a, "q", 3) || !need_float(c, y, b, "k", 3) ||
         !need_float(c, y, v, "v", 3))
       return false;
-    if (a->rank != 3 || b->rank != 3 || v->rank != 3)
-      return bad(c, y, "q, k and v must be [tokens, heads, head_dim]");
+    if (a->rank != 3 || (b->rank != 3 && b->rank != 4) || v->rank != b->rank)
+      return bad(c, y,
+                 "q must be [tokens, heads, head_dim], k and v [positions, heads, head_dim] or "
+                 "[sequences, positions, heads, head_dim]");
     if (memcmp(b->shape, v->shape, sizeof b->shape)) return bad(c, y, "k %s and v differ", sb);
-    if (b->shape[2] != a->shape[2])
+    uint32_t r = b->rank;
+    if (r == 4 && b->shape[0] != a->shape[0])
+      return bad(c, y, "a cache of %lld sequences needs one token per sequence, q is %s",
+                 (long long)b->shape[0], sa);
+    if (b->shape[r - 1] != a->shape[2])
       return bad(c, y, "q %s and k %s have different head_dim", sa, sb);
-    if (b->shape[1] <= 0 || a->shape[1] % b->shape[1])
+    if (b->shape[r - 2] <= 0 || a->shape[1] % b->shape[r - 2])
       return bad(c, y, "%lld query heads do not divide into %lld kv heads", (long long)a->shape[1],
-                 (long long)b->shape[1]);
+                 (long long)b->shape[r - 2]);
     if (!need_ids(c, y, pos, "positions", a->shape[0])) return false;
     set_shape(y, 3, a->shape);
     return true;
@@ -412,10 +418,15 @@ static bool infer_op(vctx *c, sc_gvalue *y) {
     const sc_gvalue *pos = &g->v[y->in[2]];
     bool cache = a->kind == SC_GV_STATE || (a->kind == SC_GV_OP && a->op == SC_GOP_CACHE_WRITE);
     if (!cache) return bad(c, y, "cache %%%s is not a state (or a cache_write of one)", a->name);
-    if (a->rank != 3 || b->rank != 3 || a->shape[1] != b->shape[1] || a->shape[2] != b->shape[2])
-      return bad(c, y, "x %s does not fit cache %s ([positions, heads, head_dim])", sb, sa);
+    uint32_t r = a->rank;
+    if ((r != 3 && r != 4) || b->rank != 3 || a->shape[r - 2] != b->shape[1] ||
+        a->shape[r - 1] != b->shape[2] || (r == 4 && a->shape[0] != b->shape[0]))
+      return bad(c, y,
+                 "x %s does not fit cache %s ([positions, heads, head_dim], or [sequences, "
+                 "positions, heads, head_dim] with one token per sequence)",
+                 sb, sa);
     if (!need_ids(c, y, pos, "positions", b->shape[0])) return false;
-    set_shape(y, 3, a->shape);
+    set_shape(y, a->rank, a->shape);
     return true;
   }
   case SC_GOP_ARGMAX:

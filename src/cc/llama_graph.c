@@ -49,12 +49,20 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
   if (T > S)
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "llama graph: %u tokens per step exceed the cache's %u positions", T, S);
+  const uint32_t B = step->batch > 1 ? step->batch : 1;
+  if (B > 1 && T != B)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "llama graph: a batch of %u sequences takes one token each, not %u tokens", B,
+                   T);
   if (step->act_dtype != SC_DTYPE_FP32 && step->act_dtype != SC_DTYPE_BF16)
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "llama graph: activations are fp32 or bf16, not %s",
                    sc_dtype_name(step->act_dtype));
   char name[64];
-  snprintf(name, sizeof name, "%s_t%u", cfg->arch[0] ? cfg->arch : "llama", T);
+  if (B > 1)
+    snprintf(name, sizeof name, "%s_b%u", cfg->arch[0] ? cfg->arch : "llama", B);
+  else
+    snprintf(name, sizeof name, "%s_t%u", cfg->arch[0] ? cfg->arch : "llama", T);
   builder b = {sc_graph_create(name), step->act_dtype, true};
   if (!b.g) return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "out of memory");
   sc_graph *g = b.g;
@@ -89,11 +97,13 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
     }
     uint32_t q = op(&b, NAME("l%u.q_rope"), SC_GOP_ROPE, 2, (uint32_t[]){qkv[0], pos}, &rope);
     uint32_t k = op(&b, NAME("l%u.k_rope"), SC_GOP_ROPE, 2, (uint32_t[]){qkv[1], pos}, &rope);
-    int64_t cache_shape[3] = {S, KV, HD};
+    int64_t cache_shape[4] = {S, KV, HD}, batch_shape[4] = {B, S, KV, HD};
+    uint32_t cr = B > 1 ? 4 : 3;
+    const int64_t *cs = B > 1 ? batch_shape : cache_shape;
     snprintf(n, sizeof n, "k_cache.%u", l);
-    uint32_t kc0 = id_of(&b, sc_graph_state(g, n, step->act_dtype, 3, cache_shape));
+    uint32_t kc0 = id_of(&b, sc_graph_state(g, n, step->act_dtype, cr, cs));
     snprintf(n, sizeof n, "v_cache.%u", l);
-    uint32_t vc0 = id_of(&b, sc_graph_state(g, n, step->act_dtype, 3, cache_shape));
+    uint32_t vc0 = id_of(&b, sc_graph_state(g, n, step->act_dtype, cr, cs));
     uint32_t kc =
         op(&b, NAME("l%u.k_cache"), SC_GOP_CACHE_WRITE, 3, (uint32_t[]){kc0, k, pos}, NULL);
     uint32_t vc =
