@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release
-if [ $# -eq 0 ]; then set -- arch show sc1; fi
+if [ $# -eq 0 ]; then set -- bench; fi
 exec build/release/tools/seedchip "$@"

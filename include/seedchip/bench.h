@@ -42,7 +42,7 @@ typedef enum sc_bench_kind {
 
 typedef struct sc_bench_row {
   sc_bench_kind kind;
-  char chip[32];    /* "SC1", "H200" */
+  char chip[64];    /* "SC1", "H200" */
   char model[48];   /* "llama-3.1-8b" */
   char dtype[16];   /* "fp8" */
   char source[200]; /* where a peer figure comes from; "" for simulated rows */
@@ -76,7 +76,7 @@ typedef struct sc_bench_row {
 
 /* A chip's roofline for the plots. */
 typedef struct sc_bench_roof {
-  char chip[32];
+  char chip[64];
   double peak_flop_s; /* of the benchmark's dtype */
   double mem_b_s;     /* effective (SC1) or datasheet (peers) bandwidth */
   double tdp_w;
@@ -84,7 +84,7 @@ typedef struct sc_bench_roof {
 
 typedef struct sc_bench_result {
   char arch[64];   /* architecture name (preset or file) */
-  char system[64]; /* system description name */
+  char system[80]; /* system description name */
   char dtype[16];
   double wall_s; /* whole run */
   size_t n_rows;

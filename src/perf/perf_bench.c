@@ -240,7 +240,7 @@ sc_status sc_bench_table(const sc_bench_result *r, sc_strbuf *out) {
 
   for (size_t i = 0; i < r->n_rows; i++) {
     const sc_bench_row *w = &r->rows[i];
-    char text[SC_ARRAY_LEN(table_col)][48];
+    char text[SC_ARRAY_LEN(table_col)][72];
     snprintf(text[0], sizeof text[0], "%s", w->chip);
     snprintf(text[1], sizeof text[1], "%s", w->model);
     phase_label(w, text[2], sizeof text[2]);

@@ -1,0 +1,653 @@
+/* cmd_bench.c: `seedchip bench`, the main job: the default system over a
+ * built-in suite of full-size models in the timing-only mode (prefill of a
+ * 2k-token prompt; decode at batch 1, 8, 64 and the largest batch that fits
+ * with a 4k context), each row beside its physical floor and the H200's rows
+ * computed the same way from its published figures, plus the published
+ * measurements. Prints a compact table and writes bench-report.html and
+ * bench-report.json (docs/BENCH.md explains every figure). */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "seedchip/bench.h"
+#include "seedchip/cc.h"
+#include "seedchip/perf.h"
+#include "seedchip/program.h"
+#include "seedchip/runtime.h"
+#include "seedchip/util.h"
+
+static const char usage[] =
+    "usage: seedchip bench [--arch <preset|file>] [--models A,B,...] [--dtype D]\n"
+    "                      [--system NAME] [--html FILE] [--json FILE] [--quiet]\n"
+    "\n"
+    "Times the built-in suite on the simulated chip without weights (timing-only\n"
+    "mode): for each model a prefill of 2048 tokens and decode steps at a context\n"
+    "of 4096 positions for batch 1, 8, 64 and the largest batch that fits. Each row\n"
+    "gives latency, tokens/s per chip, tokens per joule, MXU and bandwidth\n"
+    "utilization and the ratio to the physical floor; beside it the H200 computed\n"
+    "the same way from its datasheet and its published measurements. Prints a\n"
+    "table and writes the HTML report (default bench-report.html) and the JSON\n"
+    "file (default bench-report.json). docs/BENCH.md explains every figure.\n"
+    "\n"
+    "  --models   comma-separated built-in configurations (default:\n"
+    "             llama-3.1-8b,llama-3.1-70b,mixtral-8x7b,deepseek-v3)\n"
+    "  --dtype    weight dtype (default fp8; see seedchip compile)\n"
+    "  --system   the system: \"1\" or \"<arch>x1\" (one chip; the default)\n"
+    "  --quiet    no progress bar\n";
+
+enum { PROMPT = 2048, CONTEXT = 4096 };
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- the physical floor (docs/BENCH.md, "Floor") ---- */
+
+/* Weight bytes and MACs per token of the matmuls of cfg in wdtype. */
+typedef struct model_cost {
+  double matmul_params;     /* weights every token multiplies (q, k, v, o, ffn, classifier) */
+  double weight_bytes;      /* their bytes as stored */
+  double kv_bytes_per_pos;  /* the cache of one position, every layer, K and V, as stored */
+  double attn_macs_per_pos; /* MACs of one query against one cached position, all layers */
+  double total_bytes;       /* everything the compiled program keeps in device memory per chip */
+} model_cost;
+
+static double wbytes_per_param(sc_cc_wdtype t) {
+  switch (t) {
+  case SC_CC_F32:
+    return 4;
+  case SC_CC_BF16:
+    return 2;
+  case SC_CC_INT4:
+    return 0.5;
+  default:
+    return 1;
+  }
+}
+
+static model_cost cost_of(const sc_model_config *c, sc_cc_wdtype t) {
+  model_cost m = {0};
+  double d = c->dim, hd = c->head_dim, H = c->n_heads, KVH = c->n_kv_heads, L = c->n_layers;
+  double per_layer = d * H * hd + 2 * d * KVH * hd + H * hd * d + 3 * d * c->hidden_dim;
+  m.matmul_params = L * per_layer + (double)c->vocab_size * d;
+  m.weight_bytes = m.matmul_params * wbytes_per_param(t);
+  m.kv_bytes_per_pos = L * KVH * hd * 2 * 4; /* the compiler's cache is FP32 */
+  m.attn_macs_per_pos = L * H * hd * 2;      /* q.k and p.v */
+  return m;
+}
+
+/* ---- one timed step ---- */
+
+typedef struct step_run {
+  sc_arch *arch;
+  sc_graph *graph;
+  sc_program *prog;
+  sc_device *dev;
+  sc_rt_program *p;
+  uint32_t tokens;
+} step_run;
+
+static void step_free(step_run *s) {
+  sc_rt_close(s->dev);
+  sc_prog_destroy(s->prog);
+  sc_graph_destroy(s->graph);
+  *s = (step_run){.arch = s->arch};
+}
+
+/* Compiles cfg's step of `tokens` tokens with a cache of CONTEXT positions
+ * and loads it for timing-only runs. */
+static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, uint32_t tokens,
+                      uint32_t batch, char *err, size_t err_size) {
+  sc_llama_step st = {
+      .tokens = tokens, .max_seq = CONTEXT, .act_dtype = SC_DTYPE_FP32, .batch = batch};
+  sc_cc_options opt = {.wdtype = t, .no_weights = true};
+  s->tokens = tokens;
+  if (sc_cc_llama_graph(cfg, &st, &s->graph, err, err_size) != SC_STATUS_OK ||
+      sc_cc_compile_opts(s->graph, NULL, s->arch, &opt, &s->prog, NULL, err, err_size) !=
+          SC_STATUS_OK)
+    return false;
+  if (sc_rt_open(s->arch, &s->dev, err, err_size) != SC_STATUS_OK) return false;
+  if (sc_rt_set_mode(s->dev, SC_SIM_TIMING_ONLY, true) != SC_STATUS_OK ||
+      sc_rt_load(s->dev, s->prog, NULL, &s->p) != SC_STATUS_OK) {
+    snprintf(err, err_size, "%s", sc_rt_errmsg(s->dev));
+    return false;
+  }
+  return true;
+}
+
+/* The part of the step a graph op belongs to, by its name (lN.<op>). */
+static const char *const part_names[] = {"attention", "ffn", "norm+residual", "classifier",
+                                         "other"};
+enum { P_ATTN, P_FFN, P_NORM, P_CLS, P_OTHER, P_COUNT };
+
+static int part_of(const char *where) {
+  const char *op = where;
+  if (where[0] == 'l' && where[1] >= '0' && where[1] <= '9') {
+    const char *dot = strchr(where, '.');
+    op = dot ? dot + 1 : where;
+  }
+  static const char *const attn[] = {"q",       "k",    "v",        "q_rope", "k_rope", "k_cache",
+                                     "v_cache", "attn", "attn_out", "q_bias", "k_bias", "v_bias"};
+  static const char *const ffn[] = {"gate", "up", "down", "swiglu"};
+  for (size_t i = 0; i < SC_ARRAY_LEN(attn); i++)
+    if (strcmp(op, attn[i]) == 0) return P_ATTN;
+  for (size_t i = 0; i < SC_ARRAY_LEN(ffn); i++)
+    if (strcmp(op, ffn[i]) == 0) return P_FFN;
+  if (strcmp(op, "logits") == 0) return P_CLS;
+  if (strstr(op, "_in") || strncmp(op, "x_", 2) == 0 || strcmp(op, "x") == 0) return P_NORM;
+  return P_OTHER;
+}
+
+typedef struct step_result {
+  double cycles, energy_j, mem_bytes, parts[P_COUNT]; /* parts in cycles */
+} step_result;
+
+/* Runs the loaded step at position pos (the first, for several tokens) and
+ * adds its cycles, energy, memory bytes and per-part wall cycles (each graph
+ * op's span from its first op's start to its last op's end over all cores). */
+static bool step_time(step_run *s, uint64_t pos, step_result *acc, char *err, size_t err_size) {
+  sc_rt_set_args(s->dev, (const uint64_t[]){1, pos}, 2);
+  if (sc_rt_launch(s->dev, s->p) != SC_STATUS_OK || sc_rt_wait(s->dev) != SC_STATUS_OK) {
+    snprintf(err, err_size, "%s", sc_rt_errmsg(s->dev));
+    return false;
+  }
+  const sc_profile *prof = sc_rt_profile(s->dev);
+  sc_prof_summary sum;
+  sc_perf_summarize(prof, s->arch, &sum);
+  acc->cycles += (double)prof->cycles;
+  acc->energy_j += sum.energy_j;
+  acc->mem_bytes += sum.mem_bytes;
+  /* each graph op's span: its debug entries' `where` (one string per op) */
+  enum { SLOTS = 1 << 14 };
+  typedef struct span {
+    const char *where;
+    uint64_t lo, hi;
+  } span;
+  span *tab = calloc(SLOTS, sizeof *tab);
+  if (!tab) {
+    snprintf(err, err_size, "out of memory");
+    return false;
+  }
+  for (size_t i = 0; i < prof->n_ops; i++) {
+    const sc_prof_op *o = &prof->ops[i];
+    const sc_prog_debug *d = sc_prog_debug_at(s->prog, o->core, o->pc);
+    const char *w = d ? d->where : "";
+    size_t h = ((uintptr_t)w >> 3) * 0x9E3779B97F4A7C15u >> 50;
+    while (tab[h].where && tab[h].where != w) h = (h + 1) & (SLOTS - 1);
+    if (!tab[h].where) tab[h] = (span){w, o->start, o->end};
+    if (o->start < tab[h].lo) tab[h].lo = o->start;
+    if (o->end > tab[h].hi) tab[h].hi = o->end;
+  }
+  for (size_t h = 0; h < SLOTS; h++)
+    if (tab[h].where) acc->parts[part_of(tab[h].where)] += (double)(tab[h].hi - tab[h].lo);
+  free(tab);
+  return true;
+}
+
+/* ---- rows ---- */
+
+typedef struct bench {
+  sc_bench_result r;
+  size_t cap;
+  const sc_arch *arch;
+  sc_cc_wdtype wdtype;
+  double peak_flop_s, mem_b_s;
+  bool quiet;
+  size_t done, total; /* progress */
+} bench;
+
+static sc_bench_row *row_add(bench *b) {
+  if (b->r.n_rows == b->cap) {
+    size_t cap = b->cap ? 2 * b->cap : 32;
+    sc_bench_row *rows = realloc(b->r.rows, cap * sizeof *rows);
+    if (!rows) return NULL;
+    b->r.rows = rows;
+    b->cap = cap;
+  }
+  sc_bench_row *row = &b->r.rows[b->r.n_rows++];
+  memset(row, 0, sizeof *row);
+  return row;
+}
+
+static void progress(bench *b, const char *what) {
+  if (b->quiet) return;
+  int width = 30, full = b->total ? (int)(width * b->done / b->total) : width;
+  fprintf(stderr, "\r[%.*s%*s] %2zu/%zu %-44.44s", full, "##############################",
+          width - full, "", b->done, b->total, what);
+  fflush(stderr);
+}
+
+/* Fills a simulated row's figures from its step (tokens: output tokens of
+ * the step, or the prompt). */
+static void row_fill(bench *b, sc_bench_row *row, const step_result *s, double tokens, double flops,
+                     double bytes) {
+  double clock = b->arch->clock_ghz * 1e9;
+  row->ok = true;
+  row->step_s = s->cycles / clock;
+  if (row->phase == SC_BENCH_PREFILL)
+    row->ttft_ms = row->step_s * 1e3;
+  else
+    row->ms_per_token = row->step_s * 1e3;
+  row->tok_s_chip = tokens / row->step_s / row->chips;
+  row->energy_j = s->energy_j;
+  row->power_w = s->energy_j / row->step_s;
+  row->tok_per_j = s->energy_j > 0 ? tokens / s->energy_j : 0;
+  row->flops = flops;
+  row->bytes = bytes;
+  row->mxu_util = flops / row->step_s / (b->peak_flop_s * row->chips);
+  row->bw_util = s->mem_bytes / row->step_s / (b->mem_b_s * row->chips);
+  row->floor_mem_s = bytes / (b->mem_b_s * row->chips);
+  row->floor_flop_s = flops / (b->peak_flop_s * row->chips);
+  row->floor_ratio = fmax(row->floor_mem_s, row->floor_flop_s) / row->step_s;
+  row->n_parts = 0;
+  for (int i = 0; i < P_COUNT; i++) {
+    if (s->parts[i] <= 0) continue;
+    sc_bench_part *p = &row->parts[row->n_parts++];
+    snprintf(p->name, sizeof p->name, "%s", part_names[i]);
+    p->seconds = s->parts[i] / clock;
+  }
+}
+
+static void row_head(sc_bench_row *row, const char *chip, const char *model, const char *dtype,
+                     sc_bench_phase phase, uint32_t batch) {
+  row->kind = SC_BENCH_SIMULATED;
+  snprintf(row->chip, sizeof row->chip, "%s", chip);
+  snprintf(row->model, sizeof row->model, "%s", model);
+  snprintf(row->dtype, sizeof row->dtype, "%s", dtype);
+  row->phase = phase;
+  row->batch = batch;
+  row->chips = 1;
+  if (phase == SC_BENCH_PREFILL)
+    row->prompt = PROMPT;
+  else
+    row->context = CONTEXT;
+}
+
+/* The H200 (../shared/reference/PEERS.md): FP8 dense 1,979 TFLOP/s, 4.8 TB/s,
+ * 700 W; its floor row for the same work as a simulated row. */
+#define H200_FLOP_S 1979e12
+#define H200_MEM_B_S 4.8e12
+#define H200_TDP_W 700.0
+#define H200_SRC "NVIDIA H200 SXM datasheet (MLPerf v4.1 system file H200-SXM-141GBx8)"
+
+static void peer_floor(bench *b, const sc_bench_row *sim) {
+  sc_bench_row *row = row_add(b);
+  if (!row) return;
+  *row = *sim;
+  row->kind = SC_BENCH_FLOOR;
+  snprintf(row->chip, sizeof row->chip, "H200");
+  snprintf(row->source, sizeof row->source,
+           "%s; floor = max(bytes / 4.8 TB/s, FLOPs / 1979 TFLOP/s)", H200_SRC);
+  row->note[0] = 0;
+  row->floor_mem_s = row->bytes / H200_MEM_B_S;
+  row->floor_flop_s = row->flops / H200_FLOP_S;
+  row->step_s = fmax(row->floor_mem_s, row->floor_flop_s);
+  double tokens = row->phase == SC_BENCH_PREFILL ? row->prompt : row->batch;
+  row->ttft_ms = row->phase == SC_BENCH_PREFILL ? row->step_s * 1e3 : 0;
+  row->ms_per_token = row->phase == SC_BENCH_DECODE ? row->step_s * 1e3 : 0;
+  row->tok_s_chip = tokens / row->step_s;
+  row->energy_j = H200_TDP_W * row->step_s;
+  row->power_w = H200_TDP_W;
+  row->tok_per_j = tokens / row->energy_j;
+  row->mxu_util = row->flops / row->step_s / H200_FLOP_S;
+  row->bw_util = row->bytes / row->step_s / H200_MEM_B_S;
+  row->floor_ratio = 1;
+  row->n_parts = 0;
+  row->sim_wall_s = 0;
+}
+
+static void peer_measured(bench *b, const char *model, sc_bench_phase phase, uint32_t batch,
+                          double ms_per_token, double tok_s_chip, const char *source,
+                          const char *note) {
+  sc_bench_row *row = row_add(b);
+  if (!row) return;
+  row_head(row, "H200", model, "fp8", phase, batch);
+  row->kind = SC_BENCH_MEASURED;
+  row->ok = true;
+  snprintf(row->source, sizeof row->source, "%s", source);
+  snprintf(row->note, sizeof row->note, "%s", note);
+  row->ms_per_token = ms_per_token;
+  row->step_s = ms_per_token * 1e-3;
+  row->tok_s_chip = tok_s_chip;
+  row->power_w = H200_TDP_W;
+  row->tok_per_j = tok_s_chip / H200_TDP_W;
+}
+
+static void not_run(bench *b, const char *model, sc_bench_phase phase, uint32_t batch,
+                    uint32_t chips, const char *fmt, ...) SC_PRINTF(6, 7);
+static void not_run(bench *b, const char *model, sc_bench_phase phase, uint32_t batch,
+                    uint32_t chips, const char *fmt, ...) {
+  sc_bench_row *row = row_add(b);
+  if (!row) return;
+  row_head(row, "SC1", model, sc_cc_wdtype_name(b->wdtype), phase, batch);
+  snprintf(row->chip, sizeof row->chip, "%s", b->arch->name);
+  row->chips = chips;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(row->note, sizeof row->note, fmt, ap);
+  va_end(ap);
+}
+
+/* Decode rows of one model at batch 1 (and the batches the compiler cannot
+ * generate yet, as rows not run). */
+static void bench_model(bench *b, const char *name) {
+  sc_model_config cfg;
+  char what[96], err[1024];
+  const char *dt = sc_cc_wdtype_name(b->wdtype);
+  if (sc_model_config_builtin(name, &cfg) != SC_STATUS_OK) {
+    not_run(b, name, SC_BENCH_DECODE, 1, 0, "no built-in configuration '%s' yet", name);
+    b->done += 5;
+    progress(b, name);
+    return;
+  }
+  model_cost mc = cost_of(&cfg, b->wdtype);
+  double kv_seq = mc.kv_bytes_per_pos * CONTEXT;
+  double need = mc.weight_bytes + kv_seq;
+  double cap = (double)b->arch->memory.capacity_bytes;
+  if (need > cap) {
+    uint32_t chips = (uint32_t)ceil(need / cap);
+    not_run(b, name, SC_BENCH_DECODE, 1, chips,
+            "needs %u chips (%.0f GB of weights in %s and one 4k cache, %.0f GB per chip); "
+            "multi-chip systems are not simulated yet",
+            chips, need / 1e9, dt, cap / 1e9);
+    b->done += 5;
+    progress(b, name);
+    return;
+  }
+  uint32_t max_batch = (uint32_t)((cap - mc.weight_bytes) / kv_seq);
+  step_run s = {.arch = (sc_arch *)b->arch};
+  /* decode at batch 1, 8, 64 and the largest that fits, at the context's last position */
+  uint32_t batches[] = {1, 8, 64, max_batch};
+  for (size_t i = 0; i < SC_ARRAY_LEN(batches); i++) {
+    uint32_t B = batches[i];
+    if (i == 3 && B <= 64) break;
+    snprintf(what, sizeof what, "%s decode b%u", name, B);
+    progress(b, what);
+    double t0 = now_s();
+    step_result r = {0};
+    sc_bench_row *row;
+    bool made = step_make(&s, &cfg, b->wdtype, B, B, err, sizeof err);
+    /* the largest batch: fewer while the caches and activations do not fit in memory */
+    while (!made && i == 3 && B > 64 && strstr(err, "bytes of device memory")) {
+      step_free(&s);
+      B = B * 31 / 32;
+      made = step_make(&s, &cfg, b->wdtype, B, B, err, sizeof err);
+    }
+    if (!made || !step_time(&s, CONTEXT - 1, &r, err, sizeof err)) {
+      not_run(b, name, SC_BENCH_DECODE, B, 1, "%s", err);
+    } else if ((row = row_add(b)) != NULL) {
+      row_head(row, b->arch->name, name, dt, SC_BENCH_DECODE, B);
+      double flops = 2 * B * (mc.matmul_params + mc.attn_macs_per_pos * CONTEXT);
+      double bytes = mc.weight_bytes + B * mc.kv_bytes_per_pos * CONTEXT;
+      row_fill(b, row, &r, B, flops, bytes);
+      row->sim_wall_s = now_s() - t0;
+      if (i == 3) snprintf(row->note, sizeof row->note, "the largest batch whose 4k caches fit");
+      peer_floor(b, row);
+    }
+    step_free(&s);
+    b->done++;
+  }
+  /* prefill of PROMPT tokens in chunks of mxu.rows */
+  snprintf(what, sizeof what, "%s prefill %u", name, PROMPT);
+  progress(b, what);
+  double t0 = now_s();
+  step_result r = {0};
+  sc_bench_row *row;
+  /* the largest chunk the compiler fits in SRAM (activations are not tiled yet) */
+  uint32_t chunk = b->arch->core.mxu.rows;
+  bool ok = step_make(&s, &cfg, b->wdtype, chunk, 1, err, sizeof err);
+  while (!ok && chunk > 1) {
+    step_free(&s);
+    chunk /= 2;
+    ok = step_make(&s, &cfg, b->wdtype, chunk, 1, err, sizeof err);
+  }
+  /* The first and the last chunk, and the chunks between by linear
+   * interpolation: only attention depends on the position, linearly
+   * (docs/BENCH.md, "Prefill"). */
+  uint32_t n_chunks = PROMPT / chunk;
+  step_result first = {0}, last = {0};
+  ok = ok && step_time(&s, 0, &first, err, sizeof err);
+  progress(b, what);
+  ok = ok && (n_chunks == 1 || step_time(&s, PROMPT - chunk, &last, err, sizeof err));
+  if (ok) {
+    if (n_chunks == 1) last = first;
+    double w = n_chunks / 2.0;
+    r.cycles = w * (first.cycles + last.cycles);
+    r.energy_j = w * (first.energy_j + last.energy_j);
+    r.mem_bytes = w * (first.mem_bytes + last.mem_bytes);
+    for (int i = 0; i < P_COUNT; i++) r.parts[i] = w * (first.parts[i] + last.parts[i]);
+  }
+  if (!ok) {
+    not_run(b, name, SC_BENCH_PREFILL, 1, 1, "%s", err);
+  } else if ((row = row_add(b)) != NULL) {
+    row_head(row, b->arch->name, name, dt, SC_BENCH_PREFILL, 1);
+    double n = PROMPT;
+    double flops = 2 * (mc.matmul_params * n + mc.attn_macs_per_pos * n * (n + 1) / 2);
+    double bytes = mc.weight_bytes + mc.kv_bytes_per_pos * n;
+    row_fill(b, row, &r, n, flops, bytes);
+    row->sim_wall_s = now_s() - t0;
+    snprintf(row->note, sizeof row->note,
+             "%u launches of %u tokens (the largest chunk that fits); the first and last "
+             "simulated, the rest interpolated",
+             n_chunks, chunk);
+    peer_floor(b, row);
+  }
+  step_free(&s);
+  b->done++;
+  b->done++;
+  progress(b, name);
+}
+
+static bool split_models(const char *list, char ***out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  const char *p = list;
+  while (*p) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == 0 || len >= 48) return false;
+    char **v = realloc(*out, (*n + 1) * sizeof *v);
+    if (!v) return false;
+    *out = v;
+    v[*n] = strndup(p, len);
+    if (!v[*n]) return false;
+    (*n)++;
+    p += len + (e != NULL);
+    if (e && !*p) return false;
+  }
+  return *n > 0;
+}
+
+static void goal_line(bench *b, const char *fmt, ...) SC_PRINTF(2, 3);
+static void goal_line(bench *b, const char *fmt, ...) {
+  size_t len = strlen(b->r.goals);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b->r.goals + len, sizeof b->r.goals - len, fmt, ap);
+  va_end(ap);
+  len = strlen(b->r.goals);
+  if (len + 1 < sizeof b->r.goals) {
+    b->r.goals[len] = '\n';
+    b->r.goals[len + 1] = 0;
+  }
+}
+
+static void goals(bench *b) {
+  for (size_t i = 0; i < b->r.n_rows; i++) {
+    const sc_bench_row *r = &b->r.rows[i];
+    if (r->kind != SC_BENCH_SIMULATED || !r->ok) continue;
+    if (r->phase == SC_BENCH_DECODE && r->batch == 1)
+      goal_line(b, "%s decode batch 1 at %.1f%% of the memory-bandwidth floor (goal 85%%): %s",
+                r->model, 100 * r->floor_mem_s / r->step_s,
+                r->floor_mem_s / r->step_s >= 0.85 ? "met" : "MISSED");
+    if (r->phase == SC_BENCH_DECODE && r->batch == 1 && strcmp(r->model, "llama-3.1-70b") == 0)
+      goal_line(b, "llama-3.1-70b batch 1, 4k context: %.2f ms per token (goal 12 ms): %s",
+                r->ms_per_token, r->ms_per_token <= 12 ? "met" : "MISSED");
+    if (r->phase == SC_BENCH_PREFILL)
+      goal_line(b, "%s prefill of %u tokens at %.1f%% of the %s peak (goal 50%%): %s", r->model,
+                r->prompt, 100 * r->mxu_util, r->dtype, r->mxu_util >= 0.5 ? "met" : "MISSED");
+  }
+  /* offline: the largest batch of the models run (Llama-2-70B when it is in the suite) */
+  const sc_bench_row *best = NULL;
+  for (size_t i = 0; i < b->r.n_rows; i++) {
+    const sc_bench_row *r = &b->r.rows[i];
+    if (r->kind == SC_BENCH_SIMULATED && r->ok && r->phase == SC_BENCH_DECODE &&
+        strcmp(r->model, "llama-2-70b") == 0 && (!best || r->tok_s_chip > best->tok_s_chip))
+      best = r;
+  }
+  if (best)
+    goal_line(b,
+              "llama-2-70b throughput at batch %u, 4k context: %.0f output tokens/s per chip "
+              "(goal 4,000; H200 3,913 offline in MLPerf v4.1): %s",
+              best->batch, best->tok_s_chip, best->tok_s_chip >= 4000 ? "met" : "MISSED");
+  else
+    goal_line(b, "llama-2-70b throughput (goal 4,000 output tokens/s per chip; H200 3,913): not "
+                 "run (add llama-2-70b to --models)");
+}
+
+int cmd_bench(int argc, char **argv) {
+  static const struct option opts[] = {{"arch", required_argument, NULL, 'a'},
+                                       {"models", required_argument, NULL, 'm'},
+                                       {"dtype", required_argument, NULL, 'd'},
+                                       {"system", required_argument, NULL, 's'},
+                                       {"html", required_argument, NULL, 'H'},
+                                       {"json", required_argument, NULL, 'J'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *arch_name = "sc1", *models = "llama-3.1-8b,llama-3.1-70b,mixtral-8x7b,deepseek-v3";
+  const char *html = "bench-report.html", *json = "bench-report.json", *system = NULL;
+  bench b = {0};
+  b.wdtype = SC_CC_FP8;
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'a':
+      arch_name = optarg;
+      break;
+    case 'm':
+      models = optarg;
+      break;
+    case 'd':
+      b.wdtype = sc_cc_wdtype_parse(optarg);
+      if (b.wdtype == SC_CC_WDTYPE_COUNT)
+        return cli_usage_error("bench", usage, "--dtype: unknown dtype '%s'", optarg);
+      break;
+    case 's':
+      system = optarg;
+      break;
+    case 'H':
+      html = optarg;
+      break;
+    case 'J':
+      json = optarg;
+      break;
+    case 'q':
+      b.quiet = true;
+      break;
+    case 'h':
+      fputs(usage, stdout);
+      return CLI_EXIT_OK;
+    default:
+      return cli_bad_option("bench", usage, argv);
+    }
+  }
+  if (optind != argc)
+    return cli_usage_error("bench", usage, "unexpected argument '%s'", argv[optind]);
+  char **names;
+  size_t n_models;
+  if (!split_models(models, &names, &n_models))
+    return cli_usage_error("bench", usage, "--models: expected names separated by commas, got '%s'",
+                           models);
+  int rc = CLI_EXIT_FAIL;
+  sc_arch *arch = NULL;
+  sc_strbuf errors = {0}, out = {0};
+  char err[512];
+  double t0 = now_s();
+  if (sc_arch_load(arch_name, &arch, &errors) != SC_STATUS_OK) {
+    cli_fail("cannot load architecture '%s':\n%s", arch_name, sc_strbuf_str(&errors));
+    goto done;
+  }
+  if (system) {
+    char one[80];
+    snprintf(one, sizeof one, "%sx1", arch->name);
+    if (strcmp(system, "1") != 0 && strcmp(system, one) != 0) {
+      rc = cli_usage_error("bench", usage,
+                           "--system '%s': only one chip (\"1\" or \"%s\") is simulated yet",
+                           system, one);
+      goto done;
+    }
+  }
+  b.arch = arch;
+  sc_dtype pk = b.wdtype == SC_CC_FP8 || b.wdtype == SC_CC_FP8_CHANNEL ? SC_DTYPE_FP8_E4M3
+                : b.wdtype == SC_CC_F32                                ? SC_DTYPE_FP32
+                                                                       : SC_DTYPE_BF16;
+  sc_arch_figures fig;
+  sc_arch_derive(arch, &fig);
+  b.peak_flop_s = fig.peak_ops_per_s[pk];
+  b.mem_b_s = fig.mem_effective_gb_s * 1e9;
+  snprintf(b.r.arch, sizeof b.r.arch, "%s", arch->name);
+  snprintf(b.r.system, sizeof b.r.system, "%sx1", arch->name);
+  snprintf(b.r.dtype, sizeof b.r.dtype, "%s", sc_cc_wdtype_name(b.wdtype));
+  b.r.n_roofs = 2;
+  snprintf(b.r.roofs[0].chip, sizeof b.r.roofs[0].chip, "%s", arch->name);
+  b.r.roofs[0].peak_flop_s = b.peak_flop_s;
+  b.r.roofs[0].mem_b_s = b.mem_b_s;
+  b.r.roofs[0].tdp_w = arch->power.tdp_w;
+  snprintf(b.r.roofs[1].chip, sizeof b.r.roofs[1].chip, "H200");
+  b.r.roofs[1].peak_flop_s = H200_FLOP_S;
+  b.r.roofs[1].mem_b_s = H200_MEM_B_S;
+  b.r.roofs[1].tdp_w = H200_TDP_W;
+  b.total = 5 * n_models;
+  for (size_t i = 0; i < n_models; i++) {
+    bench_model(&b, names[i]);
+    if (strcmp(names[i], "llama-3.1-70b") == 0)
+      peer_measured(&b, names[i], SC_BENCH_DECODE, 1, 19.6, 51.1,
+                    "TensorRT-LLM, Llama-3.3-70B (the same architecture), batch 1, H200; NVIDIA "
+                    "developer blog",
+                    "measured");
+  }
+  peer_measured(&b, "llama-2-70b", SC_BENCH_DECODE, 0, 0, 3913,
+                "MLPerf Inference v4.1, Llama-2-70B offline, 8x H200: 31,303 tok/s; "
+                "MLCommons inference_results_v4.1",
+                "offline throughput per chip");
+  if (!b.quiet) fputc('\n', stderr);
+  goals(&b);
+  b.r.wall_s = now_s() - t0;
+  if (sc_bench_table(&b.r, &out) != SC_STATUS_OK) {
+    cli_fail("out of memory");
+    goto done;
+  }
+  fputs(sc_strbuf_str(&out), stdout);
+  sc_strbuf_free(&out);
+  if (sc_bench_html(&b.r, &out) != SC_STATUS_OK ||
+      sc_write_file(html, out.data, out.len, err, sizeof err) != SC_STATUS_OK) {
+    cli_fail("--html %s: %s", html, err);
+    goto done;
+  }
+  sc_strbuf_free(&out);
+  if (sc_bench_json(&b.r, &out) != SC_STATUS_OK ||
+      sc_write_file(json, out.data, out.len, err, sizeof err) != SC_STATUS_OK) {
+    cli_fail("--json %s: %s", json, err);
+    goto done;
+  }
+  printf("wrote %s and %s (%.1f s)\n", html, json, now_s() - t0);
+  rc = CLI_EXIT_OK;
+done:
+  for (size_t i = 0; i < n_models; i++) free(names[i]);
+  free(names);
+  free(b.r.rows);
+  sc_strbuf_free(&out);
+  sc_strbuf_free(&errors);
+  sc_arch_destroy(arch);
+  return rc;
+}
