@@ -29,7 +29,18 @@ typedef struct sc_llama_step {
    * (tokens == B), each with its own cache: the caches are [B, max_seq,
    * n_kv_heads, head_dim]. */
   uint32_t batch;
+  /* Mixture-of-experts models: which experts each token uses, fixed when
+   * the graph is built (the timing-only mode; docs/COMPILER.md, "Mixture of
+   * experts"). moe_skew 0: uniform (token t of layer l takes experts
+   * (t * k + l + j) mod E, j < k); s > 0: k distinct experts drawn with
+   * probability proportional to (e + 1)^-s, from a fixed seed. */
+  double moe_skew;
 } sc_llama_step;
+
+/* The experts token t of layer l uses (n_experts_used of them, distinct) under
+ * step's policy, into out; for MoE configurations. */
+void sc_cc_moe_route(const sc_model_config *cfg, const sc_llama_step *step, uint32_t layer,
+                     uint32_t token, uint32_t *out);
 
 /* Builds the graph of one step for the configuration cfg:
  *   inputs  %tokens: int32[T], %pos: int32[T] (each token's position)

@@ -66,6 +66,10 @@ typedef struct sc_model_config {
   sc_rope_style rope_style;
   bool tied_embeddings; /* the classifier is token_embd */
   bool qkv_bias;        /* attn_q/k/v have biases (Qwen2) */
+  /* Mixture of experts (Mixtral): 0 = a dense feed-forward. Otherwise each
+   * layer has n_experts SwiGLU experts of hidden_dim and a router, and each
+   * token goes through n_experts_used of them. */
+  uint32_t n_experts, n_experts_used;
 } sc_model_config;
 
 typedef struct sc_tensor {

@@ -3,6 +3,7 @@
  * Qwen2), RoPE, the KV-cache update, causal grouped-query attention, the
  * output projection and residual, RMSNorm, the SwiGLU feed-forward and
  * residual; then the final norm and the classifier. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,14 +36,77 @@ static uint32_t reshape(builder *b, const char *name, uint32_t x, uint32_t rank,
   return op(b, name, SC_GOP_RESHAPE, 1, (uint32_t[]){x}, &at);
 }
 
+/* A fixed pseudo-random stream (SplitMix64). */
+static uint64_t mix(uint64_t *s) {
+  uint64_t z = (*s += 0x9E3779B97F4A7C15u);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  return z ^ (z >> 31);
+}
+
+void sc_cc_moe_route(const sc_model_config *cfg, const sc_llama_step *step, uint32_t layer,
+                     uint32_t token, uint32_t *out) {
+  uint32_t E = cfg->n_experts, k = cfg->n_experts_used;
+  if (!(step->moe_skew > 0)) {
+    for (uint32_t j = 0; j < k; j++) out[j] = (token * k + layer + j) % E;
+    return;
+  }
+  uint64_t st = ((uint64_t)layer << 32) ^ token ^ 0x5EEDC41Bu;
+  double w[256], total = 0;
+  for (uint32_t e = 0; e < E && e < 256; e++) total += w[e] = pow(e + 1.0, -step->moe_skew);
+  for (uint32_t j = 0; j < k; j++) {
+    for (;;) { /* draw, skipping experts already taken */
+      double u = (double)(mix(&st) >> 11) * 0x1p-53 * total, c = 0;
+      uint32_t e = 0;
+      while (e + 1 < E && (c += w[e]) <= u) e++;
+      bool dup = false;
+      for (uint32_t i = 0; i < j; i++) dup |= out[i] == e;
+      if (!dup) {
+        out[j] = e;
+        break;
+      }
+    }
+  }
+}
+
+/* The SwiGLU feed-forward of layer l (expert e, or the dense one for
+ * UINT32_MAX) on h: its down projection. */
+static uint32_t ffn(builder *b, const sc_model_config *cfg, uint32_t l, uint32_t e, uint32_t h) {
+  char n[SC_GRAPH_NAME_MAX], w[SC_GRAPH_NAME_MAX], ex[16] = "";
+  if (e != UINT32_MAX) snprintf(ex, sizeof ex, ".%u", e);
+  const int64_t D = cfg->dim, F = cfg->hidden_dim;
+  sc_gattrs proj = {.trans_b = 1};
+  uint32_t wt[3];
+  static const char *const part[3] = {"gate", "up", "down"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(w, sizeof w, "blk.%u.ffn_%s%s.weight", l, part[i], ex);
+    wt[i] = weight(b, w, 2, i == 2 ? D : F, i == 2 ? F : D);
+  }
+  const char *pre = e == UINT32_MAX ? "" : "e";
+  char es[16] = "";
+  if (e != UINT32_MAX) snprintf(es, sizeof es, "%u.", e);
+  snprintf(n, sizeof n, "l%u.%s%sgate", l, pre, es);
+  uint32_t gt = op(b, n, SC_GOP_MATMUL, 2, (uint32_t[]){h, wt[0]}, &proj);
+  snprintf(n, sizeof n, "l%u.%s%sup", l, pre, es);
+  uint32_t up = op(b, n, SC_GOP_MATMUL, 2, (uint32_t[]){h, wt[1]}, &proj);
+  snprintf(n, sizeof n, "l%u.%s%sswiglu", l, pre, es);
+  uint32_t sw = op(b, n, SC_GOP_SWIGLU, 2, (uint32_t[]){gt, up}, NULL);
+  snprintf(n, sizeof n, "l%u.%s%sdown", l, pre, es);
+  return op(b, n, SC_GOP_MATMUL, 2, (uint32_t[]){sw, wt[2]}, &proj);
+}
+
 sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *step, sc_graph **out,
                             char *err, size_t err_size) {
   *out = NULL;
   const uint32_t D = cfg->dim, F = cfg->hidden_dim, L = cfg->n_layers, H = cfg->n_heads;
   const uint32_t KV = cfg->n_kv_heads, HD = cfg->head_dim, V = cfg->vocab_size;
-  const uint32_t T = step->tokens, S = step->max_seq;
+  const uint32_t T = step->tokens, S = step->max_seq, E = cfg->n_experts;
   if (!D || !F || !L || !H || !KV || !HD || !V || !T || !S)
     return sc_errf(err, err_size, SC_STATUS_INVALID, "llama graph: a size is zero");
+  if (E && (E > 256 || !cfg->n_experts_used || cfg->n_experts_used > E))
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "llama graph: %u experts with %u per token (1..256 experts, 1..all per token)",
+                   E, cfg->n_experts_used);
   if (H % KV)
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "llama graph: %u query heads do not divide into %u kv heads", H, KV);
@@ -115,14 +179,34 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
     x = op(&b, NAME("l%u.x_attn"), SC_GOP_ADD, 2, (uint32_t[]){x, o}, NULL);
     uint32_t fn = weight(&b, W("blk.%u.ffn_norm.weight"), 1, D, 0);
     uint32_t h2 = op(&b, NAME("l%u.ffn_in"), SC_GOP_RMSNORM, 2, (uint32_t[]){x, fn}, &norm);
-    uint32_t wg = weight(&b, W("blk.%u.ffn_gate.weight"), 2, F, D);
-    uint32_t wu = weight(&b, W("blk.%u.ffn_up.weight"), 2, F, D);
-    uint32_t wd = weight(&b, W("blk.%u.ffn_down.weight"), 2, D, F);
-    uint32_t gt = op(&b, NAME("l%u.gate"), SC_GOP_MATMUL, 2, (uint32_t[]){h2, wg}, &proj);
-    uint32_t up = op(&b, NAME("l%u.up"), SC_GOP_MATMUL, 2, (uint32_t[]){h2, wu}, &proj);
-    uint32_t sw = op(&b, NAME("l%u.swiglu"), SC_GOP_SWIGLU, 2, (uint32_t[]){gt, up}, NULL);
-    uint32_t dn = op(&b, NAME("l%u.down"), SC_GOP_MATMUL, 2, (uint32_t[]){sw, wd}, &proj);
-    x = op(&b, NAME("l%u.x_ffn"), SC_GOP_ADD, 2, (uint32_t[]){x, dn}, NULL);
+    if (E) { /* mixture of experts: the router, then every expert some token uses */
+      uint32_t wr = weight(&b, W("blk.%u.ffn_gate_inp.weight"), 2, E, D);
+      (void)op(&b, NAME("l%u.router"), SC_GOP_MATMUL, 2, (uint32_t[]){h2, wr}, &proj);
+      bool used[256] = {0};
+      for (uint32_t t = 0; t < T; t++) {
+        uint32_t ex[256];
+        sc_cc_moe_route(cfg, step, l, t, ex);
+        for (uint32_t j = 0; j < cfg->n_experts_used; j++) used[ex[j]] = true;
+      }
+      uint32_t sum = 0;
+      bool first = true;
+      for (uint32_t e = 0; e < E; e++) {
+        if (!used[e]) continue;
+        uint32_t dn = ffn(&b, cfg, l, e, h2);
+        /* its tokens' routing weights (0 for the others) */
+        snprintf(w, sizeof w, "blk.%u.ffn_route.%u", l, e);
+        uint32_t rw = weight(&b, w, 2, T, D);
+        snprintf(n, sizeof n, "l%u.e%u.weighted", l, e);
+        uint32_t we = op(&b, n, SC_GOP_MUL, 2, (uint32_t[]){dn, rw}, NULL);
+        snprintf(n, sizeof n, "l%u.e%u.sum", l, e);
+        sum = first ? we : op(&b, n, SC_GOP_ADD, 2, (uint32_t[]){sum, we}, NULL);
+        first = false;
+      }
+      x = op(&b, NAME("l%u.x_ffn"), SC_GOP_ADD, 2, (uint32_t[]){x, sum}, NULL);
+    } else {
+      uint32_t dn = ffn(&b, cfg, l, UINT32_MAX, h2);
+      x = op(&b, NAME("l%u.x_ffn"), SC_GOP_ADD, 2, (uint32_t[]){x, dn}, NULL);
+    }
   }
 #undef NAME
 #undef W

@@ -25,6 +25,22 @@ static const builtin builtins[] = {
     {"llama-3.1-8b", LLAMA(4096, 14336, 32, 32, 8, 128256, 131072, 500000.0f, 1e-5f)},
     {"llama-3.1-70b", LLAMA(8192, 28672, 80, 64, 8, 128256, 131072, 500000.0f, 1e-5f)},
     {"llama-3.1-405b", LLAMA(16384, 53248, 126, 128, 8, 128256, 131072, 500000.0f, 1e-5f)},
+    /* mistralai/Mixtral-8x7B-v0.1: 8 experts of 14336, 2 per token */
+    {"mixtral-8x7b",
+     {.arch = "mistral",
+      .dim = 4096,
+      .hidden_dim = 14336,
+      .n_layers = 32,
+      .n_heads = 32,
+      .n_kv_heads = 8,
+      .head_dim = 128,
+      .vocab_size = 32000,
+      .max_seq_len = 32768,
+      .rope_theta = 1000000.0f,
+      .norm_eps = 1e-5f,
+      .rope_style = SC_ROPE_HALVES,
+      .n_experts = 8,
+      .n_experts_used = 2}},
 };
 
 const char *const *sc_model_config_names(void) {
