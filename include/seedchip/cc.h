@@ -90,6 +90,9 @@ typedef struct sc_cc_options {
    * GEMV (docs/COMPILER.md, "Decode matmuls"): the same bits, slower; for
    * comparing the two. */
   bool no_gemv;
+  /* No fusion (docs/COMPILER.md, "Fusion"): every op on its own; the same
+   * bits, slower; for comparing. */
+  bool no_fuse;
 } sc_cc_options;
 
 /* The end of a program's device memory: the highest buffer end. */

@@ -47,6 +47,7 @@ typedef struct gen {
   uint64_t *mw_addr, *ms_addr, *mgroup;
   bool *gemv;      /* per matmul value: done as a GEMV (gen_matmul_gemv) */
   bool attn_dec;   /* attention by gen_attention_decode */
+  bool *fused;     /* per op: computed inside its consumers (an RMSNorm feeding only GEMVs) */
   uint64_t grp;    /* query heads per kv head (the largest) */
   bool *in_memory; /* per const: read in its own layout (not only as matmul weights) */
   /* per value: device address (aliases share), bytes */
@@ -447,14 +448,66 @@ static wform form_of(sc_cc_wdtype t) {
 }
 
 /* x[T, K] into every core's SRAM A (converted to the activation dtype), or
- * for fp8 quantized with a per-row scale s_a = max|x| / 448 (into S) into Q. */
-static void matmul_x(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
-  li(G, 4, G->addr[y->in[0]]);
+ * for fp8 quantized with a per-row scale s_a = max|x| / 448 (into S) into Q:
+ * matmul_x_load issues the DMA (completion on s6), matmul_x_quant waits for
+ * it and quantizes; matmul_x does both. */
+static void matmul_x_load(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
+  uint32_t xi = y->in[0];
+  const sc_gvalue *xv = val(G, xi);
+  bool fused = G->fused[xi]; /* x = rmsnorm(x0, w): load x0 and w */
+  li(G, 4, G->addr[fused ? xv->in[0] : xi]);
   li(G, 5, G->s.a);
   li(G, 8, T * K);
-  line(G, "dma.1d sram[x5]:%s, hbm[x4]:fp32, x8, x0, q0 @signal(s0)", f.fp8 ? "fp32" : f.adt);
-  line(G, "sync.wait s0, 1");
+  line(G, "dma.1d sram[x5]:%s, hbm[x4]:fp32, x8, x0, q0 @signal(s6)", f.fp8 ? "fp32" : f.adt);
+  if (fused) {
+    li(G, 4, G->addr[xv->in[1]]);
+    li(G, 6, G->s.b);
+    li(G, 8, K);
+    line(G, "dma.1d sram[x6]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+  }
+}
+
+/* RMSNorm of T rows of D in SRAM A by the weight in SRAM B, in place: the
+ * arithmetic of gen_rmsnorm_rows. */
+static void rmsnorm_sram(gen *G, uint64_t T, uint64_t D, float eps) {
+  li(G, 5, G->s.a);
+  li(G, 6, G->s.b);
+  li(G, 7, G->s.s);
+  li(G, 24, G->s.consts + 4 * K_DIM);
+  li(G, 25, f32_bits((float)D));
+  line(G, "li x8, 1");
+  line(G, "li x9, 1");
+  line(G, "li x10, 4");
+  line(G, "vpu.fill sram[x24]:fp32, x25, x8..x10"); /* the divisor D */
+  li(G, 8, T);
+  li(G, 9, D);
+  line(G, "li x10, 4");
+  li(G, 11, D * 4);
+  line(G, "vpu.rsumsq sram[x7]:fp32, sram[x5]:fp32, x8..x11, overwrite"); /* a column of T */
+  line(G, "li x9, 1");
+  line(G, "li x11, 4");
+  line(G, "li x12, 4");
+  line(G, "vpu.div sram[x7]:fp32, sram[x7]:fp32, sram[x24]:fp32, x8..x12, scalar");
+  li(G, 25, f32_bits(eps));
+  line(G, "vpu.adds sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
+  line(G, "vpu.sqrt sram[x7]:fp32, sram[x7]:fp32, x8..x11");
+  line(G, "vpu.recip sram[x7]:fp32, sram[x7]:fp32, x8..x11");
+  li(G, 9, D);
+  li(G, 10, D * 4);
+  li(G, 11, D * 4);
+  line(G, "li x12, 4");
+  line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x7]:fp32, x8..x12, col");
+  line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, row");
+}
+
+/* The second half of matmul_x: waits for x, quantizes it (fp8). */
+static void matmul_x_quant(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
+  const sc_gvalue *xv = val(G, y->in[0]);
+  bool fused = G->fused[y->in[0]];
+  line(G, "sync.wait s6, %u", fused ? 2 : 1);
+  if (fused) rmsnorm_sram(G, T, K, xv->attrs.eps);
   if (f.fp8) { /* a scale per row: a column of T */
+    li(G, 5, G->s.a);
     li(G, 6, G->s.c);
     li(G, 7, G->s.s);
     li(G, 24, G->s.q);
@@ -479,6 +532,11 @@ static void matmul_x(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K
     line(G, "vpu.quant sram[x24]:fp8e4m3, sram[x5]:fp32, sram[x7]:fp32, x8..x13, row");
     line(G, "sync.fence vpu");
   }
+}
+
+static void matmul_x(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
+  matmul_x_load(G, y, f, T, K);
+  matmul_x_quant(G, y, f, T, K);
 }
 
 /* Buffers of the GEMV weight ring (sram_map.g): enough for 4 DMAs in flight
@@ -580,9 +638,9 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   if (per < 1) per = 1;
   uint64_t xs = f.fp8 ? G->s.q : G->s.a;
   const uint64_t T = elems(x) / K; /* rows: 1, or a batch of sequences */
-  matmul_x(G, y, f, T, K);
   li(G, 21, tiles);
   line(G, "bgeu x3, x21, L%u_out", k); /* no tile on this core */
+  matmul_x_load(G, y, f, T, K);        /* x loads while the first weight DMAs go out */
   line(G, "sub x20, x21, x3");
   li(G, 4, cores - 1);
   line(G, "add x20, x20, x4");
@@ -600,6 +658,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "addi x15, x15, 1");
   line(G, "j L%u_pro", k);
   label(G, "prd", k);
+  matmul_x_quant(G, y, f, T, K);
   line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
   line(G, "li x26, 0"); /* kk: its first chunk */
   label(G, "sup", k);
@@ -1537,6 +1596,27 @@ static bool plan(gen *G, sc_status *st) {
       memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
     }
   }
+  /* RMSNorms whose every consumer is an fp8 GEMV: each GEMV normalizes its copy of x */
+  G->fused = calloc(n, sizeof *G->fused);
+  if (!G->fused) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  if (form_of(G->opt.wdtype).fp8 && !G->opt.no_fuse) {
+    for (uint32_t i = 0; i < n; i++) {
+      const sc_gvalue *v = val(G, i);
+      if (v->kind != SC_GV_OP || v->op != SC_GOP_RMSNORM) continue;
+      bool all = !v->is_output;
+      uint32_t users = 0;
+      for (uint32_t j = i + 1; j < n && all; j++) {
+        const sc_gvalue *u = val(G, j);
+        if (u->kind != SC_GV_OP) continue;
+        for (uint32_t q = 0; q < u->n_in; q++) {
+          if (u->in[q] != i) continue;
+          users++;
+          if (u->op != SC_GOP_MATMUL || q != 0 || !G->gemv[j]) all = false;
+        }
+      }
+      G->fused[i] = all && users > 0;
+    }
+  }
   if (G->B > 1 && !G->attn_dec) {
     return fail(G, st, SC_STATUS_UNSUPPORTED,
                 "a batch of %u sequences needs the decode attention's ring, which does not fit "
@@ -1736,7 +1816,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   const sc_gvalue *rope = NULL;
   for (uint32_t i = 0; i < sc_graph_count(g) && !G.oom; i++) {
     const sc_gvalue *v = val(&G, i);
-    if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE) continue;
+    if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE || G.fused[i]) continue;
     G.cur_op = i + 1;
     uint32_t k = ++G.label;
     switch (v->op) {
@@ -1933,6 +2013,7 @@ done:
   free(G.mw_addr);
   free(G.in_memory);
   free(G.gemv);
+  free(G.fused);
   free(G.ms_addr);
   free(G.mgroup);
   free(G.line_op);
