@@ -76,6 +76,8 @@ static const char *phase_name(sc_bench_phase p) {
 static void phase_label(const sc_bench_row *w, char *buf, size_t size) {
   if (w->phase == SC_BENCH_PREFILL)
     snprintf(buf, size, "prefill %" PRIu32 "p", w->prompt);
+  else if (w->batch == 0) /* a published throughput at the batch its run chose */
+    snprintf(buf, size, "decode offline");
   else
     snprintf(buf, size, "decode b%" PRIu32 " ctx%" PRIu32, w->batch, w->context);
 }
@@ -244,11 +246,19 @@ sc_status sc_bench_table(const sc_bench_result *r, sc_strbuf *out) {
     snprintf(text[0], sizeof text[0], "%s", w->chip);
     snprintf(text[1], sizeof text[1], "%s", w->model);
     phase_label(w, text[2], sizeof text[2]);
-    snprintf(text[3], sizeof text[3], "%" PRIu32, w->chips);
+    if (w->chips)
+      snprintf(text[3], sizeof text[3], "%" PRIu32, w->chips);
+    else
+      snprintf(text[3], sizeof text[3], "-");
     const double v[] = {row_ms(w),   w->tok_s_chip, w->tok_per_j,
                         w->mxu_util, w->bw_util,    w->floor_ratio};
-    for (size_t c = COL_FIGURES; c < SC_ARRAY_LEN(table_col); c++)
-      tnum(text[c], sizeof text[c], v[c - COL_FIGURES], table_col[c].width, c >= COL_PERCENT);
+    for (size_t c = COL_FIGURES; c < SC_ARRAY_LEN(table_col); c++) {
+      /* a measurement gives some figures only: the others are not zero but unknown */
+      if (w->kind == SC_BENCH_MEASURED && !(v[c - COL_FIGURES] > 0))
+        snprintf(text[c], sizeof text[c], "-");
+      else
+        tnum(text[c], sizeof text[c], v[c - COL_FIGURES], table_col[c].width, c >= COL_PERCENT);
+    }
     size_t n_cols = w->ok ? SC_ARRAY_LEN(table_col) : COL_FIGURES;
     for (size_t c = 0; c < n_cols; c++) {
       if (c > 0) sc_strbuf_append(out, " ", 1);
