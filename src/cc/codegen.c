@@ -48,6 +48,8 @@ typedef struct gen {
   bool *gemv;      /* per matmul value: done as a GEMV (gen_matmul_gemv) */
   bool attn_dec;   /* attention by gen_attention_decode */
   bool *fused;     /* per op: computed inside its consumers (an RMSNorm feeding only GEMVs) */
+  uint32_t *gnext; /* per GEMV: the next of its group (UINT32_MAX: none) */
+  bool *gskip;     /* per GEMV: done by its group's first */
   uint64_t grp;    /* query heads per kv head (the largest) */
   bool *in_memory; /* per const: read in its own layout (not only as matmul weights) */
   /* per value: device address (aliases share), bytes */
@@ -628,6 +630,8 @@ static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t 
 static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *x = val(G, y->in[0]), *w = val(G, y->in[1]);
   uint64_t K = last(x), N = (uint64_t)w->shape[0];
+  for (uint32_t j = G->gnext[id]; j != UINT32_MAX; j = G->gnext[j]) /* its group's outputs */
+    N += (uint64_t)val(G, val(G, j)->in[1])->shape[0];
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, cores = G->a->cores.count;
   uint64_t tiles = N / TC, chunks = K / TR, mmax = (tiles + cores - 1) / cores;
   wform f = form_of(G->opt.wdtype);
@@ -787,13 +791,44 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     if (f.channel) {
       GEMV_VECTOR(G->ms_addr[id]);
       line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, row");
-    } else {
+    } else if (G->gnext[id] == UINT32_MAX) {
       li(G, 4, G->ms_addr[id]);
       li(G, 7, G->s.scale);
       line(G, "li x13, 1");
       line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x13, x0, q0 @signal(s0)");
       line(G, "sync.wait s0, 1");
       line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, scalar");
+    } else {
+      /* a group (one row): each member's scale on the core's tiles of it, i in
+       * [i0, i1) with i0 = ceil((t0 - core) / cores) for its tiles [t0, t1) */
+      uint64_t t0 = 0, slot = 0;
+      for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j], slot++) {
+        uint64_t t1 = t0 + (uint64_t)val(G, val(G, j)->in[1])->shape[0] / TC;
+        li(G, 4, G->ms_addr[j]);
+        li(G, 7, G->s.scale + 4 * slot); /* a slot each: the VPU may still read the last */
+        line(G, "li x13, 1");
+        line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x13, x0, q0 @signal(s0)");
+        line(G, "sync.wait s0, 1");
+        li(G, 14, t0 + cores - 1);
+        line(G, "sub x14, x14, x3");
+        li(G, 15, cores);
+        line(G, "divu x14, x14, x15"); /* i0 */
+        li(G, 16, t1 + cores - 1);
+        line(G, "sub x16, x16, x3");
+        line(G, "divu x16, x16, x15"); /* i1 */
+        line(G, "bgeu x14, x16, L%u_g%u", k, j);
+        line(G, "sub x9, x16, x14");
+        li(G, 15, TC);
+        line(G, "mul x9, x9, x15"); /* its columns */
+        li(G, 15, TC * 4);
+        line(G, "mul x15, x15, x14");
+        line(G, "add x15, x15, x6");
+        line(G, "vpu.mul sram[x15]:fp32, sram[x15]:fp32, sram[x7]:fp32, x8..x12, scalar");
+        raw(G, "L%u_g%u:", k, j);
+        t0 = t1;
+      }
+      li(G, 9, TC);
+      line(G, "mul x9, x9, x20");
     }
     line(G, "sync.fence vpu");
   }
@@ -1497,20 +1532,24 @@ static bool plan(gen *G, sc_status *st) {
       while (K % gsz) gsz /= 2;
       G->mgroup[i] = gsz;
       G->mw_addr[i] = alloc(G, N * K / 2);
-      G->ms_addr[i] = alloc(G, K / gsz * N * 4);
+      G->ms_addr[i] = K / gsz * N * 4; /* its size, for now */
       continue;
     }
     case SC_CC_INT8:
     case SC_CC_FP8_CHANNEL:
       G->mw_addr[i] = alloc(G, N * K);
-      G->ms_addr[i] = alloc(G, N * 4);
+      G->ms_addr[i] = N * 4;
       continue;
     default: /* fp8 per tensor */
       G->mw_addr[i] = alloc(G, N * K);
-      G->ms_addr[i] = alloc(G, 4);
+      G->ms_addr[i] = 4;
       continue;
     }
   }
+  /* the scales after every weight, so that consecutive matmuls' weights are
+   * contiguous (GEMV groups) */
+  for (uint32_t i = 0; i < n; i++)
+    if (G->ms_addr[i]) G->ms_addr[i] = alloc(G, G->ms_addr[i]);
   if (G->opt.scratch_base) { /* the per-step buffers above another program's */
     if (G->opt.scratch_base < G->next)
       return fail(G, st, SC_STATUS_INVALID,
@@ -1615,6 +1654,34 @@ static bool plan(gen *G, sc_status *st) {
         }
       }
       G->fused[i] = all && users > 0;
+    }
+  }
+  /* GEMV groups: consecutive one-row GEMVs of the same x (q, k, v; gate, up)
+   * whose weights, outputs and channel scales lie end to end run as one */
+  G->gnext = malloc(n * sizeof *G->gnext);
+  G->gskip = calloc(n, sizeof *G->gskip);
+  if (!G->gnext || !G->gskip) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  for (uint32_t i = 0; i < n; i++) G->gnext[i] = UINT32_MAX;
+  wform wf = form_of(G->opt.wdtype);
+  for (uint32_t i = 0; i < n && G->T == 1 && !G->opt.no_fuse; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL || !G->gemv[i] || G->gskip[i] || v->n_in != 2)
+      continue;
+    uint32_t last = i;
+    for (uint32_t j = i + 1; j < n; j++) {
+      const sc_gvalue *u = val(G, j);
+      if (u->kind != SC_GV_OP || u->op == SC_GOP_RESHAPE) continue;
+      const sc_gvalue *lw = val(G, val(G, last)->in[1]);
+      uint64_t N = (uint64_t)lw->shape[0], K = (uint64_t)lw->shape[1];
+      bool ok = u->op == SC_GOP_MATMUL && G->gemv[j] && u->n_in == 2 && u->in[0] == v->in[0] &&
+                (uint64_t)val(G, u->in[1])->shape[1] == K &&
+                G->mw_addr[j] == G->mw_addr[last] + N * K * wf.wbits / 8 &&
+                G->addr[j] == G->addr[last] + N * 4 &&
+                (!wf.channel || G->ms_addr[j] == G->ms_addr[last] + N * 4);
+      if (!ok) break;
+      G->gnext[last] = j;
+      G->gskip[j] = true;
+      last = j;
     }
   }
   if (G->B > 1 && !G->attn_dec) {
@@ -1816,7 +1883,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   const sc_gvalue *rope = NULL;
   for (uint32_t i = 0; i < sc_graph_count(g) && !G.oom; i++) {
     const sc_gvalue *v = val(&G, i);
-    if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE || G.fused[i]) continue;
+    if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE || G.fused[i] || G.gskip[i]) continue;
     G.cur_op = i + 1;
     uint32_t k = ++G.label;
     switch (v->op) {
@@ -2014,6 +2081,8 @@ done:
   free(G.in_memory);
   free(G.gemv);
   free(G.fused);
+  free(G.gnext);
+  free(G.gskip);
   free(G.ms_addr);
   free(G.mgroup);
   free(G.line_op);
