@@ -86,7 +86,8 @@ typedef struct sc_bench_result {
   char arch[64];   /* architecture name (preset or file) */
   char system[80]; /* system description name */
   char dtype[16];
-  double wall_s; /* whole run */
+  char kv_dtype[16]; /* the KV cache's dtype */
+  double wall_s;     /* whole run */
   size_t n_rows;
   sc_bench_row *rows; /* simulated and peer rows, in table order */
   size_t n_roofs;

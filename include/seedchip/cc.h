@@ -93,6 +93,9 @@ typedef struct sc_cc_options {
   /* No fusion (docs/COMPILER.md, "Fusion"): every op on its own; the same
    * bits, slower; for comparing. */
   bool no_fuse;
+  /* The KV cache's dtype: SC_DTYPE_FP32 (0, the default) or SC_DTYPE_BF16
+   * (half the cache's bytes; K and V rounded to BF16 when written). */
+  sc_dtype kv_dtype;
 } sc_cc_options;
 
 /* The end of a program's device memory: the highest buffer end. */

@@ -47,6 +47,8 @@ typedef struct gen {
   uint64_t *mw_addr, *ms_addr, *mgroup;
   bool *gemv;      /* per matmul value: done as a GEMV (gen_matmul_gemv) */
   bool attn_dec;   /* attention by gen_attention_decode */
+  uint64_t kvb;    /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
+  const char *kvt; /* its dtype's name in assembly */
   bool *fused;     /* per op: computed inside its consumers (an RMSNorm feeding only GEMVs) */
   uint32_t *gnext; /* per GEMV: the next of its group (UINT32_MAX: none) */
   bool *gskip;     /* per GEMV: done by its group's first */
@@ -388,19 +390,21 @@ static void gen_cache_write(gen *G, const sc_gvalue *y, uint32_t k) {
   uint64_t row = (uint64_t)x->shape[1] * (uint64_t)x->shape[2];
   only_core0_begin(G, k);
   li(G, 4, G->addr[y->in[0]]);
-  li(G, 5, row * 4);
+  li(G, 5, row * G->kvb);
   line(G, "mul x5, x5, x2");
   line(G, "add x4, x4, x5");
   li(G, 6, G->addr[y->in[1]]);
   if (G->B > 1) { /* token t to sequence t's cache */
     li(G, 8, row);
     li(G, 9, G->T);
-    li(G, 10, (uint64_t)G->max_seq * row * 4);
+    li(G, 10, (uint64_t)G->max_seq * row * G->kvb);
     li(G, 11, row * 4);
-    line(G, "dma.2d hbm[x4]:fp32, hbm[x6]:fp32, x8..x11, x0, q0 @signal(s0)");
+    line(G, "dma.2d hbm[x4]:%s, hbm[x6]:fp32, x8..x11, x0, q0 @signal(s0)", G->kvt);
     line(G, "sync.wait s0, 1");
   } else {
-    dma1(G, "hbm[x4]", "hbm[x6]", row * G->T, 0);
+    li(G, 8, row * G->T);
+    line(G, "dma.1d hbm[x4]:%s, hbm[x6]:fp32, x8, x0, q0 @signal(s0)", G->kvt);
+    line(G, "sync.wait s0, 1");
   }
   only_core0_end(G, k);
 }
@@ -1035,7 +1039,7 @@ static void kv_tile(gen *G, uint64_t cache, uint64_t max, uint64_t hd, uint64_t 
   li(G, 10, hd * 4);
   li(G, 11, row);
   li(G, 5, G->s.w);
-  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
+  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", G->kvt);
 }
 
 /* Causal grouped-query attention of T tokens at positions pos0 .. pos0 + T - 1
@@ -1045,7 +1049,7 @@ static void kv_tile(gen *G, uint64_t cache, uint64_t max, uint64_t hd, uint64_t 
 static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *kc = val(G, y->in[1]);
   uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2], T = G->T;
-  uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * 4;
+  uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * G->kvb;
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, CS = G->cstride;
   uint64_t cores = G->a->cores.count;
   line(G, "sync.signal x3, s1, 1");
@@ -1069,7 +1073,7 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "sync.wait s0, 1");
   li(G, 4, grp);
   line(G, "divu x22, x20, x4");
-  li(G, 4, hd * 4);
+  li(G, 4, hd * G->kvb);
   line(G, "mul x22, x22, x4"); /* the kv head's offset */
   line(G, "li x23, 0");        /* t0 */
   label(G, "sc", k);
@@ -1218,10 +1222,10 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
   line(G, "add x6, x6, x7");
   line(G, "andi x7, x15, 1");
   line(G, "bne x7, x0, L%u_%s", k, l1);
-  line(G, "dma.2d sram[x6]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @wait(s1) @signal(s0)");
+  line(G, "dma.2d sram[x6]:fp32, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", G->kvt);
   line(G, "j L%u_%s", k, ld);
   label(G, l1, k);
-  line(G, "dma.2d sram[x6]:fp32, hbm[x4]:fp32, x8..x11, x0, q1 @wait(s5) @signal(s4)");
+  line(G, "dma.2d sram[x6]:fp32, hbm[x4]:%s, x8..x11, x0, q1 @wait(s5) @signal(s4)", G->kvt);
   label(G, ld, k);
 }
 
@@ -1237,7 +1241,7 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
 static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *kc = val(G, y->in[1]);
   uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2];
-  uint64_t KVH = (uint64_t)kc->shape[kc->rank - 2], grp = H / KVH, row = KVH * hd * 4;
+  uint64_t KVH = (uint64_t)kc->shape[kc->rank - 2], grp = H / KVH, row = KVH * hd * G->kvb;
   uint64_t TC = G->a->core.mxu.cols, CS = G->cstride, cores = G->a->cores.count;
   uint64_t units = (uint64_t)G->B * KVH;       /* (sequence, kv head) pairs */
   uint64_t P = G->s.gbuf / (hd * 4) / TC * TC; /* positions per DMA */
@@ -1259,7 +1263,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "remu x6, x20, x4");
   li(G, 30, (uint64_t)G->max_seq * row);
   line(G, "mul x30, x30, x5");
-  li(G, 4, hd * 4);
+  li(G, 4, hd * G->kvb);
   line(G, "mul x6, x6, x4");
   line(G, "add x30, x30, x6"); /* the unit's cache offset */
   /* the group's queries: grp rows of hd, contiguous in q (at unit u's heads) */
@@ -1432,6 +1436,12 @@ static bool plan(gen *G, sc_status *st) {
   /* What the step is: T tokens, the cache's positions, the heads' width. */
   G->T = 1;
   G->B = 1;
+  if (G->opt.kv_dtype != SC_DTYPE_FP32 && G->opt.kv_dtype != SC_DTYPE_BF16 &&
+      G->opt.kv_dtype != 0)
+    return fail(G, st, SC_STATUS_UNSUPPORTED, "the KV cache is fp32 or bf16, not %s",
+                sc_dtype_name(G->opt.kv_dtype));
+  G->kvb = G->opt.kv_dtype == SC_DTYPE_BF16 ? 2 : 4;
+  G->kvt = G->kvb == 2 ? "bf16" : "fp32";
   for (uint32_t i = 0; i < n; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->dtype != SC_DTYPE_FP32 && v->dtype != SC_DTYPE_INT32)
@@ -1498,7 +1508,7 @@ static bool plan(gen *G, sc_status *st) {
   for (uint32_t i = 0; i < n; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_STATE && !(v->kind == SC_GV_CONST && G->in_memory[i])) continue;
-    G->bytes[i] = elems(v) * 4;
+    G->bytes[i] = elems(v) * (v->kind == SC_GV_STATE ? G->kvb : 4);
     G->addr[i] = alloc(G, G->bytes[i]);
   }
   G->consts = alloc(G, K_COUNT * 4);
@@ -1999,7 +2009,18 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
       sc_prog_role role = v->kind == SC_GV_STATE ? SC_PROG_ROLE_STATE
                           : v->is_output         ? SC_PROG_ROLE_OUTPUT
                                                  : SC_PROG_ROLE_SCRATCH;
-      st = add_buffer(prog, v->name, role, G.addr[i], G.bytes[i], NULL);
+      if (v->kind == SC_GV_STATE && G.kvb == 2) { /* a bf16 cache */
+        sc_prog_buffer b = {.name = v->name,
+                            .dtype = SC_DTYPE_BF16,
+                            .role = role,
+                            .rank = 1,
+                            .shape = {G.bytes[i] / 2},
+                            .addr = G.addr[i],
+                            .init = SC_PROG_INIT_NONE};
+        st = sc_prog_add_buffer(prog, &b);
+      } else {
+        st = add_buffer(prog, v->name, role, G.addr[i], G.bytes[i], NULL);
+      }
     }
     if (st != SC_STATUS_OK && err_size && !err[0])
       snprintf(err, err_size, "%%%s: cannot add its buffer", v->name);

@@ -40,6 +40,7 @@
 /* OK, or INVALID for a result the writers cannot read safely. */
 static sc_status bench_check(const sc_bench_result *r) {
   if (!TERMINATED(r->arch) || !TERMINATED(r->system) || !TERMINATED(r->dtype) ||
+      !TERMINATED(r->kv_dtype) ||
       !TERMINATED(r->goals))
     return SC_STATUS_INVALID;
   if (r->n_roofs > SC_ARRAY_LEN(r->roofs) || (r->n_rows > 0 && !r->rows)) return SC_STATUS_INVALID;
@@ -228,6 +229,11 @@ sc_status sc_bench_table(const sc_bench_result *r, sc_strbuf *out) {
   clip(out, r->system[0] ? r->system : "?", 36);
   sc_strbuf_printf(out, ", ");
   clip(out, r->dtype, 15);
+  if (r->kv_dtype[0]) {
+    sc_strbuf_printf(out, " (KV cache ");
+    clip(out, r->kv_dtype, 15);
+    sc_strbuf_printf(out, ")");
+  }
   sc_strbuf_printf(out, ", %zu rows in %s\n", r->n_rows, wall);
 
   /* The note column starts after the chips column. */
@@ -373,6 +379,7 @@ sc_status sc_bench_json(const sc_bench_result *r, sc_strbuf *out) {
   j_str(root, "arch", r->arch, &oom);
   j_str(root, "system", r->system, &oom);
   j_str(root, "dtype", r->dtype, &oom);
+  j_str(root, "kv_dtype", r->kv_dtype, &oom);
   j_num(root, "wall_s", r->wall_s, &oom);
   cJSON *roofs = j_array(root, "roofs", &oom);
   for (size_t i = 0; roofs && i < r->n_roofs; i++) {
@@ -602,6 +609,8 @@ static void html_head(const page *pg) {
   esc(pg, r->system);
   sc_strbuf_printf(pg->out, "</b> &middot; dtype <b>");
   esc(pg, r->dtype);
+  sc_strbuf_printf(pg->out, "</b> &middot; KV cache <b>");
+  esc(pg, r->kv_dtype);
   sc_strbuf_printf(pg->out,
                    "</b> &middot; wall time %s &middot; %zu rows (%zu simulated, %zu peer)"
                    "</div>\n</div></header>\n<main><div class=\"wrap\">\n",

@@ -9,7 +9,10 @@
  *   forward pass run for that sequence alone, with the same greedy token;
  * - in fp8 and fp8-channel (batched GEMVs) every sequence's logits are
  *   bit-identical to the one-sequence program's on the same tokens, and the
- *   timed mode gives the functional bits. */
+ *   timed mode gives the functional bits;
+ * - with a BF16 KV cache (sc_cc_options.kv_dtype) the caches take half the
+ *   bytes and the FP32 logits stay within 1% of the largest reference logit
+ *   (K and V rounded to BF16), for one sequence and for the batch. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,13 +40,13 @@ typedef struct prog_run {
   int32_t tokens[B];
 } prog_run;
 
-static void open_prog(prog_run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
-                      uint32_t batch) {
+static void open_prog_kv(prog_run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
+                         uint32_t batch, sc_dtype kv) {
   char err[1024];
   sc_llama_step st = {.tokens = batch, .max_seq = SEQ, .act_dtype = SC_DTYPE_FP32, .batch = batch};
   if (sc_cc_llama_graph(sc_model_config_of(m), &st, &r->g, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s", err);
-  sc_cc_options opt = {.wdtype = t};
+  sc_cc_options opt = {.wdtype = t, .kv_dtype = kv};
   if (sc_cc_compile_opts(r->g, m, arch, &opt, &r->prog, NULL, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s batch %u: %s", sc_cc_wdtype_name(t), batch, err);
   assert_int_equal(sc_rt_open(arch, &r->dev, err, sizeof err), SC_STATUS_OK);
@@ -57,6 +60,11 @@ static void open_prog(prog_run *r, const sc_model *m, const sc_arch *arch, sc_cc
   if (batch > 1)
     assert_int_equal(sc_rt_bind(r->p, "tokens", r->tokens, batch * sizeof *r->tokens),
                      SC_STATUS_OK);
+}
+
+static void open_prog(prog_run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
+                      uint32_t batch) {
+  open_prog_kv(r, m, arch, t, batch, SC_DTYPE_FP32);
 }
 
 static void step(prog_run *r, sc_sim_mode mode, int32_t tok, uint32_t pos) {
@@ -188,11 +196,78 @@ static void test_fp8_channel_same_bits(void **state) {
   check_same_bits(SC_CC_FP8_CHANNEL);
 }
 
+/* A BF16 cache: half the bytes; logits close to the reference. */
+static void check_bf16_kv(uint32_t batch) {
+  sc_model *m = model();
+  const uint32_t V = sc_model_config_of(m)->vocab_size;
+  sc_arch *arch;
+  assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
+  prog_run r = {0}, r32 = {0};
+  open_prog_kv(&r, m, arch, SC_CC_F32, batch, SC_DTYPE_BF16);
+  open_prog_kv(&r32, m, arch, SC_CC_F32, batch, SC_DTYPE_FP32);
+  const sc_prog_buffer *c16 = sc_prog_find_buffer(r.prog, "k_cache.0");
+  const sc_prog_buffer *c32 = sc_prog_find_buffer(r32.prog, "k_cache.0");
+  assert_non_null(c16);
+  assert_non_null(c32);
+  assert_int_equal(c16->dtype, SC_DTYPE_BF16);
+  assert_int_equal(c16->shape[0], c32->shape[0]); /* as many values, */
+  uint64_t per_seq = (uint64_t)SEQ * 2 * 64;       /* positions x kv heads x head_dim */
+  assert_int_equal(c16->shape[0], per_seq * batch);
+  sc_ref *ref[B];
+  char err[512];
+  for (uint32_t b = 0; b < batch; b++) {
+    if (sc_ref_create(m, SEQ, &ref[b], err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+    r.tokens[b] = 3 + 41 * (int32_t)b;
+  }
+  double worst = 0;
+  uint32_t agree = 0, total = 0;
+  for (uint32_t pos = 0; pos < STEPS; pos++) {
+    step(&r, SC_SIM_FUNCTIONAL, r.tokens[0], pos);
+    for (uint32_t b = 0; b < batch; b++) {
+      const float *want = sc_ref_forward(ref[b], r.tokens[b], pos), *got = r.logits + b * V;
+      assert_non_null(want);
+      float scale = 0;
+      for (uint32_t i = 0; i < V; i++) scale = fmaxf(scale, fabsf(want[i]));
+      for (uint32_t i = 0; i < V; i++) {
+        double e = fabs((double)got[i] - (double)want[i]) / (double)scale;
+        if (!(e < 1e-2))
+          fail_msg("bf16 cache, sequence %u position %u: logit %u is %g, the reference's %g", b,
+                   pos, i, (double)got[i], (double)want[i]);
+        if (e > worst) worst = e;
+      }
+      int32_t a = argmax(want, V);
+      agree += argmax(got, V) == a;
+      total++;
+      r.tokens[b] = a; /* both follow the reference's tokens */
+    }
+  }
+  print_message("  bf16 cache, %u sequence(s): worst logit error %.3g of the largest, top-1 %u/%u\n",
+                batch, worst, agree, total);
+  assert_true(worst > 0); /* the rounding is there */
+  for (uint32_t b = 0; b < batch; b++) sc_ref_free(ref[b]);
+  close_prog(&r);
+  close_prog(&r32);
+  sc_arch_destroy(arch);
+  sc_model_free(m);
+}
+
+static void test_bf16_kv_one(void **state) {
+  (void)state;
+  check_bf16_kv(1);
+}
+
+static void test_bf16_kv_batch(void **state) {
+  (void)state;
+  check_bf16_kv(B);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_f32_vs_reference),
       cmocka_unit_test(test_fp8_same_bits),
       cmocka_unit_test(test_fp8_channel_same_bits),
+      cmocka_unit_test(test_bf16_kv_one),
+      cmocka_unit_test(test_bf16_kv_batch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

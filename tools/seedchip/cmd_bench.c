@@ -22,7 +22,7 @@
 #include "seedchip/util.h"
 
 static const char usage[] =
-    "usage: seedchip bench [--arch <preset|file>] [--models A,B,...] [--dtype D]\n"
+    "usage: seedchip bench [--arch <preset|file>] [--models A,B,...] [--dtype D] [--kv D]\n"
     "                      [--system NAME] [--html FILE] [--json FILE] [--quiet]\n"
     "\n"
     "Times the built-in suite on the simulated chip without weights (timing-only\n"
@@ -37,6 +37,7 @@ static const char usage[] =
     "  --models   comma-separated built-in configurations (default:\n"
     "             llama-3.1-8b,llama-3.1-70b,mixtral-8x7b,deepseek-v3)\n"
     "  --dtype    weight dtype (default fp8; see seedchip compile)\n"
+    "  --kv       the KV cache's dtype: bf16 (default) or fp32\n"
     "  --system   the system: \"1\" or \"<arch>x1\" (one chip; the default)\n"
     "  --quiet    no progress bar\n";
 
@@ -72,7 +73,7 @@ static double wbytes_per_param(sc_cc_wdtype t) {
   }
 }
 
-static model_cost cost_of(const sc_model_config *c, sc_cc_wdtype t) {
+static model_cost cost_of(const sc_model_config *c, sc_cc_wdtype t, double kv_bytes) {
   model_cost m = {0};
   double d = c->dim, hd = c->head_dim, H = c->n_heads, KVH = c->n_kv_heads, L = c->n_layers;
   double attn = d * H * hd + 2 * d * KVH * hd + H * hd * d, expert = 3 * d * c->hidden_dim;
@@ -81,7 +82,7 @@ static model_cost cost_of(const sc_model_config *c, sc_cc_wdtype t) {
   m.matmul_params = L * (attn + (E ? k * expert + E * d : expert)) + (double)c->vocab_size * d;
   m.weight_bytes = (L * (attn + (E ? E * expert + E * d : expert)) + (double)c->vocab_size * d) *
                    wbytes_per_param(t);
-  m.kv_bytes_per_pos = L * KVH * hd * 2 * 4; /* the compiler's cache is FP32 */
+  m.kv_bytes_per_pos = L * KVH * hd * 2 * kv_bytes; /* K and V of every layer */
   m.attn_macs_per_pos = L * H * hd * 2;      /* q.k and p.v */
   return m;
 }
@@ -107,11 +108,11 @@ static void step_free(step_run *s) {
 
 /* Compiles cfg's step of `tokens` tokens with a cache of CONTEXT positions
  * and loads it for timing-only runs. */
-static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, uint32_t tokens,
-                      uint32_t batch, char *err, size_t err_size) {
+static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, sc_dtype kv,
+                      uint32_t tokens, uint32_t batch, char *err, size_t err_size) {
   sc_llama_step st = {
       .tokens = tokens, .max_seq = CONTEXT, .act_dtype = SC_DTYPE_FP32, .batch = batch};
-  sc_cc_options opt = {.wdtype = t, .no_weights = true};
+  sc_cc_options opt = {.wdtype = t, .no_weights = true, .kv_dtype = kv};
   s->tokens = tokens;
   if (sc_cc_llama_graph(cfg, &st, &s->graph, err, err_size) != SC_STATUS_OK ||
       sc_cc_compile_opts(s->graph, NULL, s->arch, &opt, &s->prog, NULL, err, err_size) !=
@@ -211,6 +212,7 @@ typedef struct bench {
   size_t cap;
   const sc_arch *arch;
   sc_cc_wdtype wdtype;
+  sc_dtype kv; /* the KV cache's dtype */
   double peak_flop_s, mem_b_s;
   bool quiet;
   size_t done, total; /* progress */
@@ -360,7 +362,7 @@ static void bench_model(bench *b, const char *name) {
     progress(b, name);
     return;
   }
-  model_cost mc = cost_of(&cfg, b->wdtype);
+  model_cost mc = cost_of(&cfg, b->wdtype, b->kv == SC_DTYPE_BF16 ? 2 : 4);
   double kv_seq = mc.kv_bytes_per_pos * CONTEXT;
   double need = mc.weight_bytes + kv_seq;
   double cap = (double)b->arch->memory.capacity_bytes;
@@ -386,12 +388,12 @@ static void bench_model(bench *b, const char *name) {
     double t0 = now_s();
     step_result r = {0};
     sc_bench_row *row;
-    bool made = step_make(&s, &cfg, b->wdtype, B, B, err, sizeof err);
+    bool made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, err, sizeof err);
     /* the largest batch: fewer while the caches and activations do not fit in memory */
     while (!made && i == 3 && B > 64 && strstr(err, "bytes of device memory")) {
       step_free(&s);
       B = B * 31 / 32;
-      made = step_make(&s, &cfg, b->wdtype, B, B, err, sizeof err);
+      made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, err, sizeof err);
     }
     if (!made || !step_time(&s, CONTEXT - 1, &r, err, sizeof err)) {
       not_run(b, name, SC_BENCH_DECODE, B, 1, "%s", err);
@@ -416,11 +418,11 @@ static void bench_model(bench *b, const char *name) {
   sc_bench_row *row;
   /* the largest chunk the compiler fits in SRAM (activations are not tiled yet) */
   uint32_t chunk = b->arch->core.mxu.rows;
-  bool ok = step_make(&s, &cfg, b->wdtype, chunk, 1, err, sizeof err);
+  bool ok = step_make(&s, &cfg, b->wdtype, b->kv, chunk, 1, err, sizeof err);
   while (!ok && chunk > 1) {
     step_free(&s);
     chunk /= 2;
-    ok = step_make(&s, &cfg, b->wdtype, chunk, 1, err, sizeof err);
+    ok = step_make(&s, &cfg, b->wdtype, b->kv, chunk, 1, err, sizeof err);
   }
   /* The first and the last chunk, and the chunks between by linear
    * interpolation: only attention depends on the position, linearly
@@ -544,6 +546,7 @@ int cmd_bench(int argc, char **argv) {
   const char *html = "bench-report.html", *json = "bench-report.json", *system = NULL;
   bench b = {0};
   b.wdtype = SC_CC_FP8;
+  b.kv = SC_DTYPE_BF16;
   optind = 0;
   opterr = 0;
   int c;
@@ -562,6 +565,14 @@ int cmd_bench(int argc, char **argv) {
       break;
     case 's':
       system = optarg;
+      break;
+    case 'k':
+      if (strcmp(optarg, "bf16") == 0)
+        b.kv = SC_DTYPE_BF16;
+      else if (strcmp(optarg, "fp32") == 0)
+        b.kv = SC_DTYPE_FP32;
+      else
+        return cli_usage_error("bench", usage, "--kv: bf16 or fp32, not '%s'", optarg);
       break;
     case 'H':
       html = optarg;
@@ -616,6 +627,7 @@ int cmd_bench(int argc, char **argv) {
   snprintf(b.r.arch, sizeof b.r.arch, "%s", arch->name);
   snprintf(b.r.system, sizeof b.r.system, "%sx1", arch->name);
   snprintf(b.r.dtype, sizeof b.r.dtype, "%s", sc_cc_wdtype_name(b.wdtype));
+  snprintf(b.r.kv_dtype, sizeof b.r.kv_dtype, "%s", sc_dtype_name(b.kv));
   b.r.n_roofs = 2;
   snprintf(b.r.roofs[0].chip, sizeof b.r.roofs[0].chip, "%s", arch->name);
   b.r.roofs[0].peak_flop_s = b.peak_flop_s;
