@@ -96,6 +96,10 @@ typedef struct sc_cc_options {
   /* The KV cache's dtype: SC_DTYPE_FP32 (0, the default) or SC_DTYPE_BF16
    * (half the cache's bytes; K and V rounded to BF16 when written). */
   sc_dtype kv_dtype;
+  /* Decode attention: the parts each (sequence, kv head) unit's positions
+   * are split into, over several cores, then combined (docs/COMPILER.md,
+   * "Decode attention"); 0 = as many as keep every core busy, 1 = none. */
+  uint32_t attn_parts;
 } sc_cc_options;
 
 /* The end of a program's device memory: the highest buffer end. */

@@ -45,14 +45,17 @@ typedef struct gen {
   /* per matmul value: its weights' storage (the fp32 const's when f32), their
    * scales, and the scale group along K */
   uint64_t *mw_addr, *ms_addr, *mgroup;
-  bool *gemv;      /* per matmul value: done as a GEMV (gen_matmul_gemv) */
-  bool attn_dec;   /* attention by gen_attention_decode */
-  uint64_t kvb;    /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
-  const char *kvt; /* its dtype's name in assembly */
+  bool *gemv;                      /* per matmul value: done as a GEMV (gen_matmul_gemv) */
+  bool attn_dec;                   /* attention by gen_attention_decode */
+  uint64_t kvb;                    /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
+  uint64_t attn_parts;             /* decode attention: parts of each unit's positions */
+  uint64_t attn_o, attn_m, attn_l; /* their partial outputs, maxima and sums (device) */
+  const char *kvt;                 /* its dtype's name in assembly */
   bool *fused;     /* per op: computed inside its consumers (an RMSNorm feeding only GEMVs) */
   uint32_t *gnext; /* per GEMV: the next of its group (UINT32_MAX: none) */
   bool *gskip;     /* per GEMV: done by its group's first */
   uint64_t grp;    /* query heads per kv head (the largest) */
+  uint64_t kvh;    /* kv heads */
   bool *in_memory; /* per const: read in its own layout (not only as matmul weights) */
   /* per value: device address (aliases share), bytes */
   uint64_t *addr, *bytes;
@@ -1204,7 +1207,8 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
   li(G, 4, vc);
   label(G, lk, k);
   li(G, 7, P);
-  line(G, "mul x7, x7, x6"); /* t0 */
+  line(G, "mul x7, x7, x6");
+  line(G, "add x7, x7, x31"); /* t0 */
   line(G, "sub x9, x21, x7");
   li(G, 5, P);
   line(G, "minu x9, x9, x5"); /* positions */
@@ -1229,6 +1233,91 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
   label(G, ld, k);
 }
 
+/* The combine of a split decode attention (after every part is in): per unit
+ * u (u = core, core + cores, ...), from its PS parts' outputs o_p (unscaled
+ * sums of exp(s - m_p) v), maxima m_p and sums l_p: M = max m_p, w_p =
+ * exp(m_p - M), out = sum_p w_p o_p / sum_p w_p l_p. */
+static void attention_combine(gen *G, uint32_t k, uint32_t id, uint64_t units, uint64_t PS,
+                              uint64_t grp, uint64_t hd) {
+  uint64_t cores = G->a->cores.count, mb = G->s.c, lb = G->s.c + align_up(grp * PS * 4);
+  line(G, "sync.fence all");
+  line(G, "sync.barrier");
+  line(G, "mv x20, x3");
+  label(G, "cu", k);
+  li(G, 4, units);
+  line(G, "bge x20, x4, L%u_cd", k);
+  /* o_part[u][p] -> A (PS x grp rows of hd); m, l [g][p] -> C */
+  li(G, 4, PS * grp * hd * 4);
+  line(G, "mul x4, x4, x20");
+  li(G, 5, G->attn_o);
+  line(G, "add x4, x4, x5");
+  li(G, 5, G->s.a);
+  li(G, 8, PS * grp * hd);
+  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+  li(G, 7, grp * PS * 4);
+  line(G, "mul x7, x7, x20");
+  li(G, 4, G->attn_m);
+  line(G, "add x4, x4, x7");
+  li(G, 5, mb);
+  li(G, 8, grp * PS);
+  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+  li(G, 4, G->attn_l);
+  line(G, "add x4, x4, x7");
+  li(G, 5, lb);
+  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+  line(G, "sync.wait s6, 3");
+  /* M (S) = row max of m; w = exp(m - M) in place; L (SCALE) = row sum of w l */
+  li(G, 5, mb);
+  li(G, 6, lb);
+  li(G, 7, G->s.s);
+  li(G, 24, G->s.scale);
+  li(G, 8, grp);
+  li(G, 9, PS);
+  li(G, 10, 4);
+  li(G, 11, PS * 4);
+  line(G, "vpu.rmax sram[x7]:fp32, sram[x5]:fp32, x8..x11, overwrite");
+  li(G, 10, PS * 4);
+  li(G, 12, 4);
+  line(G, "vpu.sub sram[x5]:fp32, sram[x5]:fp32, sram[x7]:fp32, x8..x12, col");
+  line(G, "vpu.exp sram[x5]:fp32, sram[x5]:fp32, x8..x11");
+  li(G, 12, PS * 4);
+  line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x5]:fp32, x8..x12, full");
+  li(G, 10, 4);
+  line(G, "vpu.rsum sram[x24]:fp32, sram[x6]:fp32, x8..x11, overwrite");
+  /* out (B) = sum_p w[:, p] o_p, in part order */
+  li(G, 9, hd);
+  li(G, 10, hd * 4);
+  li(G, 11, hd * 4);
+  li(G, 12, PS * 4);
+  for (uint64_t q = 0; q < PS; q++) {
+    li(G, 6, G->s.a + q * grp * hd * 4);
+    li(G, 7, mb + q * 4);
+    if (q == 0) {
+      li(G, 13, G->s.b);
+      line(G, "vpu.mul sram[x13]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+    } else {
+      line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+      li(G, 12, hd * 4);
+      line(G, "vpu.add sram[x13]:fp32, sram[x13]:fp32, sram[x6]:fp32, x8..x12, full");
+      li(G, 12, PS * 4);
+    }
+  }
+  li(G, 12, 4);
+  line(G, "vpu.div sram[x13]:fp32, sram[x13]:fp32, sram[x24]:fp32, x8..x12, col");
+  line(G, "sync.fence vpu");
+  li(G, 4, grp * hd * 4);
+  line(G, "mul x4, x4, x20");
+  li(G, 5, G->addr[id]);
+  line(G, "add x4, x4, x5");
+  li(G, 8, grp * hd);
+  line(G, "dma.1d hbm[x4]:fp32, sram[x13]:fp32, x8, x0, q0 @signal(s6)");
+  line(G, "sync.wait s6, 1");
+  li(G, 4, cores);
+  line(G, "add x20, x20, x4");
+  line(G, "j L%u_cu", k);
+  label(G, "cd", k);
+}
+
 /* Attention of one token per sequence (decode, one sequence or a batch;
  * docs/COMPILER.md, "Decode attention"): per unit u (a sequence and one of its
  * kv heads; u = core, core + cores, ...), the grp query heads that share it
@@ -1244,31 +1333,58 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   uint64_t KVH = (uint64_t)kc->shape[kc->rank - 2], grp = H / KVH, row = KVH * hd * G->kvb;
   uint64_t TC = G->a->core.mxu.cols, CS = G->cstride, cores = G->a->cores.count;
   uint64_t units = (uint64_t)G->B * KVH;       /* (sequence, kv head) pairs */
+  uint64_t PS = G->attn_parts;                 /* parts of each unit's positions */
   uint64_t P = G->s.gbuf / (hd * 4) / TC * TC; /* positions per DMA */
   uint64_t out_acc = grp * CS;                 /* the output's accumulators */
   line(G, "sync.signal x3, s1, %u", GEMV_BUFS / 2);
   line(G, "sync.signal x3, s5, %u", GEMV_BUFS / 2);
+  /* work item w = u * PS + p: unit u's positions [p len, (p + 1) len) of npos,
+   * len = ceil(npos / PS) in whole tiles (x31 = first, x21 = end) */
+  line(G, "mv x20, x3");
+  label(G, "head", k);
+  li(G, 4, units * PS);
+  line(G, "bge x20, x4, L%u_done", k);
   line(G, "addi x21, x2, 1"); /* npos */
-  li(G, 26, P - 1);
-  line(G, "add x26, x26, x21");
+  if (PS == 1) {
+    line(G, "li x31, 0");
+  } else {
+    li(G, 4, PS - 1);
+    line(G, "add x4, x4, x21");
+    li(G, 5, PS);
+    line(G, "divu x4, x4, x5");
+    li(G, 5, TC - 1);
+    line(G, "add x4, x4, x5");
+    li(G, 5, TC);
+    line(G, "divu x4, x4, x5");
+    line(G, "mul x4, x4, x5"); /* len */
+    li(G, 5, PS);
+    line(G, "remu x31, x20, x5");
+    line(G, "mul x31, x31, x4"); /* first */
+    line(G, "add x4, x4, x31");
+    line(G, "minu x21, x21, x4"); /* end */
+    line(G, "bgeu x31, x21, L%u_empty", k);
+  }
+  line(G, "sub x26, x21, x31");
+  li(G, 4, P - 1);
+  line(G, "add x26, x26, x4");
   li(G, 4, P);
   line(G, "divu x26, x26, x4"); /* n: DMAs of K (and of V) */
   line(G, "add x27, x26, x26");
-  line(G, "mv x20, x3"); /* u = core: sequence u / KVH, kv head u mod KVH */
-  label(G, "head", k);
-  li(G, 4, units);
-  line(G, "bge x20, x4, L%u_done", k);
+  li(G, 4, PS);
+  line(G, "divu x5, x20, x4"); /* u */
   li(G, 4, KVH);
-  line(G, "divu x5, x20, x4");
-  line(G, "remu x6, x20, x4");
+  line(G, "remu x6, x5, x4");
+  line(G, "divu x5, x5, x4");
   li(G, 30, (uint64_t)G->max_seq * row);
   line(G, "mul x30, x30, x5");
   li(G, 4, hd * G->kvb);
   line(G, "mul x6, x6, x4");
   line(G, "add x30, x30, x6"); /* the unit's cache offset */
   /* the group's queries: grp rows of hd, contiguous in q (at unit u's heads) */
+  li(G, 4, PS);
+  line(G, "divu x5, x20, x4");
   li(G, 4, grp * hd * 4);
-  line(G, "mul x4, x4, x20");
+  line(G, "mul x4, x4, x5");
   li(G, 5, G->addr[y->in[0]]);
   line(G, "add x4, x4, x5");
   li(G, 5, G->s.a);
@@ -1301,8 +1417,9 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "sub x6, x28, x26");
   label(G, "isk", k);
   li(G, 22, P);
-  line(G, "mul x22, x22, x6"); /* t0 */
-  line(G, "sub x25, x21, x22");
+  line(G, "mul x22, x22, x6"); /* t0, from the part's first position */
+  line(G, "sub x25, x21, x31");
+  line(G, "sub x25, x25, x22");
   li(G, 4, P);
   line(G, "minu x25, x25, x4"); /* its positions */
   line(G, "li x23, 0");         /* tile offset in the buffer */
@@ -1362,7 +1479,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "bne x28, x26, L%u_nosm", k);
   /* every score in: drain grp rows of npos, scale, softmax per row */
   li(G, 8, grp);
-  line(G, "mv x9, x21");
+  line(G, "sub x9, x21, x31");
   li(G, 10, CS);
   li(G, 11, CS);
   li(G, 6, G->s.c);
@@ -1378,9 +1495,14 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "vpu.sub sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
   line(G, "vpu.exp sram[x6]:fp32, sram[x6]:fp32, x8..x11");
   line(G, "li x10, 4");
-  line(G, "vpu.rsum sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
-  li(G, 10, CS);
-  line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+  if (PS == 1) {
+    line(G, "vpu.rsum sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
+    li(G, 10, CS);
+    line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+  } else { /* a part: keep its max (S) and sum (SCALE) for the combine; no division */
+    li(G, 7, G->s.scale);
+    line(G, "vpu.rsum sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
+  }
   line(G, "sync.fence vpu");
   label(G, "nosm", k);
   line(G, "blt x28, x27, L%u_sup", k);
@@ -1393,19 +1515,69 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   li(G, 7, out_acc);
   line(G, "mxu.drain sram[x6]:fp32, acc[x7]:fp32, x8..x11 @signal(s2)");
   line(G, "sync.wait s2, 1");
-  li(G, 4, grp * hd * 4);
-  line(G, "mul x4, x4, x20");
-  li(G, 5, G->addr[id]);
-  line(G, "add x4, x4, x5");
-  li(G, 8, grp * hd);
-  line(G, "dma.1d hbm[x4]:fp32, sram[x6]:fp32, x8, x0, q0 @signal(s6)");
-  line(G, "sync.wait s6, 1");
+  if (PS == 1) {
+    li(G, 4, grp * hd * 4);
+    line(G, "mul x4, x4, x20");
+    li(G, 5, G->addr[id]);
+    line(G, "add x4, x4, x5");
+    li(G, 8, grp * hd);
+    line(G, "dma.1d hbm[x4]:fp32, sram[x6]:fp32, x8, x0, q0 @signal(s6)");
+    line(G, "sync.wait s6, 1");
+  } else {
+    line(G, "j L%u_part", k);
+    /* an empty part (npos < its first position): max -1e30, sum 0, output 0 */
+    label(G, "empty", k);
+    li(G, 6, G->s.b);
+    li(G, 25, 0);
+    li(G, 8, grp);
+    li(G, 9, hd);
+    li(G, 10, hd * 4);
+    line(G, "vpu.fill sram[x6]:fp32, x25, x8..x10");
+    li(G, 7, G->s.scale);
+    line(G, "li x9, 1");
+    line(G, "li x10, 4");
+    line(G, "vpu.fill sram[x7]:fp32, x25, x8..x10");
+    li(G, 7, G->s.s);
+    li(G, 25, f32_bits(-1e30f));
+    line(G, "vpu.fill sram[x7]:fp32, x25, x8..x10");
+    line(G, "sync.fence vpu");
+    label(G, "part", k);
+    /* the part's output to o_part[w], its max and sum to m_part / l_part[u][g][p] */
+    li(G, 4, grp * hd * 4);
+    line(G, "mul x4, x4, x20");
+    li(G, 5, G->attn_o);
+    line(G, "add x4, x4, x5");
+    li(G, 6, G->s.b);
+    li(G, 8, grp * hd);
+    line(G, "dma.1d hbm[x4]:fp32, sram[x6]:fp32, x8, x0, q0 @signal(s6)");
+    li(G, 5, PS);
+    line(G, "divu x7, x20, x5");
+    line(G, "remu x9, x20, x5");
+    li(G, 5, grp * PS * 4);
+    line(G, "mul x7, x7, x5");
+    line(G, "shli x9, x9, 2");
+    line(G, "add x7, x7, x9"); /* byte offset of [u][0][p] */
+    li(G, 8, 1);
+    li(G, 9, grp);
+    li(G, 10, PS * 4);
+    li(G, 11, 4);
+    li(G, 4, G->attn_m);
+    line(G, "add x4, x4, x7");
+    li(G, 6, G->s.s);
+    line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q0 @signal(s6)");
+    li(G, 4, G->attn_l);
+    line(G, "add x4, x4, x7");
+    li(G, 6, G->s.scale);
+    line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q0 @signal(s6)");
+    line(G, "sync.wait s6, 3");
+  }
   li(G, 4, cores);
   line(G, "add x20, x20, x4");
   line(G, "j L%u_head", k);
   label(G, "done", k);
   line(G, "sync.wait s1, %u", GEMV_BUFS / 2);
   line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
+  if (PS > 1) attention_combine(G, k, id, units, PS, grp, hd);
 }
 
 /* ---- buffers ---- */
@@ -1436,8 +1608,7 @@ static bool plan(gen *G, sc_status *st) {
   /* What the step is: T tokens, the cache's positions, the heads' width. */
   G->T = 1;
   G->B = 1;
-  if (G->opt.kv_dtype != SC_DTYPE_FP32 && G->opt.kv_dtype != SC_DTYPE_BF16 &&
-      G->opt.kv_dtype != 0)
+  if (G->opt.kv_dtype != SC_DTYPE_FP32 && G->opt.kv_dtype != SC_DTYPE_BF16 && G->opt.kv_dtype != 0)
     return fail(G, st, SC_STATUS_UNSUPPORTED, "the KV cache is fp32 or bf16, not %s",
                 sc_dtype_name(G->opt.kv_dtype));
   G->kvb = G->opt.kv_dtype == SC_DTYPE_BF16 ? 2 : 4;
@@ -1480,6 +1651,7 @@ static bool plan(gen *G, sc_status *st) {
     if (v->op == SC_GOP_ATTENTION) {
       const sc_gvalue *kc = val(G, v->in[1]);
       uint64_t grp = (uint64_t)v->shape[1] / (uint64_t)kc->shape[kc->rank - 2];
+      G->kvh = (uint64_t)kc->shape[kc->rank - 2];
       if (grp > G->grp) G->grp = grp;
       uint64_t tile =
           G->a->core.mxu.rows < G->a->core.mxu.cols ? G->a->core.mxu.rows : G->a->core.mxu.cols;
@@ -1643,6 +1815,23 @@ static bool plan(gen *G, sc_status *st) {
       G->attn_dec = attn1 && G->s.gbuf / (G->head_dim * 4) >= G->a->core.mxu.cols;
     } else {
       memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
+    }
+  }
+  /* decode attention over fewer (sequence, kv head) units than cores: each
+   * unit's positions in parts on several cores, then combined */
+  G->attn_parts = 1;
+  if (G->attn_dec) {
+    uint64_t units = (uint64_t)G->B * G->kvh, ps = 1;
+    if (G->opt.attn_parts)
+      ps = G->opt.attn_parts;
+    else
+      while (units * ps * 2 <= G->a->cores.count) ps *= 2;
+    if (ps > 1 && ps * G->grp * G->head_dim <= widest && 2 * G->grp * ps + 64 <= widest &&
+        ps <= 64) {
+      G->attn_parts = ps;
+      G->attn_o = alloc(G, units * ps * G->grp * G->head_dim * 4);
+      G->attn_m = alloc(G, units * ps * G->grp * 4);
+      G->attn_l = alloc(G, units * ps * G->grp * 4);
     }
   }
   /* RMSNorms whose every consumer is an fp8 GEMV: each GEMV normalizes its copy of x */
@@ -1982,6 +2171,17 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     }
     st = add_buffer(prog, "cc.rope", SC_PROG_ROLE_CONST, G.rope,
                     (uint64_t)G.max_seq * G.head_dim * 4, table);
+    if (st == SC_STATUS_OK && G.attn_parts > 1) {
+      uint64_t units = (uint64_t)G.B * G.kvh, ps = G.attn_parts;
+      st = add_buffer(prog, "cc.attn_o", SC_PROG_ROLE_SCRATCH, G.attn_o,
+                      units * ps * G.grp * G.head_dim * 4, NULL);
+      if (st == SC_STATUS_OK)
+        st = add_buffer(prog, "cc.attn_m", SC_PROG_ROLE_SCRATCH, G.attn_m, units * ps * G.grp * 4,
+                        NULL);
+      if (st == SC_STATUS_OK)
+        st = add_buffer(prog, "cc.attn_l", SC_PROG_ROLE_SCRATCH, G.attn_l, units * ps * G.grp * 4,
+                        NULL);
+    }
   }
   for (uint32_t i = 0; i < sc_graph_count(g) && st == SC_STATUS_OK; i++) {
     const sc_gvalue *v = val(&G, i);

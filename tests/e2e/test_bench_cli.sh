@@ -18,14 +18,15 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 # ---- the references, from the public architectures alone ----
 
 # essential work of a Llama step (docs/BENCH.md): every matmul weight read
-# once (fp8: one byte each) plus the FP32 K and V cache of every position
-# attended to; 2 FLOPs per weight and per query-key and probability-value MAC
+# once (fp8: one byte each) plus the K and V cache of every position attended to
+# (BF16 by default: two bytes each);
+# 2 FLOPs per weight and per query-key and probability-value MAC
 # llama_ref DIM HIDDEN LAYERS HEADS KV_HEADS HEAD_DIM VOCAB: prints params and
 # the cache bytes and attention MACs of one position over all layers
 llama_ref() {
   awk -v d="$1" -v f="$2" -v L="$3" -v H="$4" -v K="$5" -v hd="$6" -v V="$7" 'BEGIN {
     params = L * (d * H * hd + 2 * d * K * hd + H * hd * d + 3 * d * f) + V * d
-    printf "%.0f %.0f %.0f\n", params, L * K * hd * 2 * 4, L * H * hd * 2 }'
+    printf "%.0f %.0f %.0f\n", params, L * K * hd * 2 * 2, L * H * hd * 2 }'
 }
 read -r params kv_pos attn_pos <<<"$(llama_ref 4096 14336 32 32 8 128 128256)"
 [ "$params" = 7504658432 ] || fail "Llama-3.1-8B matmul parameters $params"

@@ -9,7 +9,8 @@
  *   forward pass run for that sequence alone, with the same greedy token;
  * - in fp8 and fp8-channel (batched GEMVs) every sequence's logits are
  *   bit-identical to the one-sequence program's on the same tokens, and the
- *   timed mode gives the functional bits;
+ *   timed mode gives the functional bits (every program here splits the
+ *   attention's positions in 2 parts, so the sums are the same);
  * - with a BF16 KV cache (sc_cc_options.kv_dtype) the caches take half the
  *   bytes and the FP32 logits stay within 1% of the largest reference logit
  *   (K and V rounded to BF16), for one sequence and for the batch. */
@@ -40,13 +41,15 @@ typedef struct prog_run {
   int32_t tokens[B];
 } prog_run;
 
-static void open_prog_kv(prog_run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
-                         uint32_t batch, sc_dtype kv) {
+static void open_prog_parts(prog_run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
+                            uint32_t batch, sc_dtype kv, uint32_t parts) {
   char err[1024];
   sc_llama_step st = {.tokens = batch, .max_seq = SEQ, .act_dtype = SC_DTYPE_FP32, .batch = batch};
   if (sc_cc_llama_graph(sc_model_config_of(m), &st, &r->g, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s", err);
-  sc_cc_options opt = {.wdtype = t, .kv_dtype = kv};
+  /* the same split of the attention for the batch and one sequence (the
+   * automatic choice depends on the number of sequences) */
+  sc_cc_options opt = {.wdtype = t, .kv_dtype = kv, .attn_parts = parts};
   if (sc_cc_compile_opts(r->g, m, arch, &opt, &r->prog, NULL, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s batch %u: %s", sc_cc_wdtype_name(t), batch, err);
   assert_int_equal(sc_rt_open(arch, &r->dev, err, sizeof err), SC_STATUS_OK);
@@ -60,6 +63,11 @@ static void open_prog_kv(prog_run *r, const sc_model *m, const sc_arch *arch, sc
   if (batch > 1)
     assert_int_equal(sc_rt_bind(r->p, "tokens", r->tokens, batch * sizeof *r->tokens),
                      SC_STATUS_OK);
+}
+
+static void open_prog_kv(prog_run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
+                         uint32_t batch, sc_dtype kv) {
+  open_prog_parts(r, m, arch, t, batch, kv, 2);
 }
 
 static void open_prog(prog_run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
@@ -104,15 +112,15 @@ static int32_t argmax(const float *x, uint32_t n) {
   return a;
 }
 
-/* FP32: each sequence against its own reference run. */
-static void test_f32_vs_reference(void **state) {
-  (void)state;
+/* FP32: each sequence against its own reference run, with the attention's
+ * positions whole (parts 1) or split in 2 or 4 parts and combined. */
+static void check_f32_vs_reference(uint32_t parts) {
   sc_model *m = model();
   const uint32_t V = sc_model_config_of(m)->vocab_size;
   sc_arch *arch;
   assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
   prog_run r = {0};
-  open_prog(&r, m, arch, SC_CC_F32, B);
+  open_prog_parts(&r, m, arch, SC_CC_F32, B, SC_DTYPE_FP32, parts);
   sc_ref *ref[B];
   char err[512];
   for (int b = 0; b < B; b++) {
@@ -139,12 +147,20 @@ static void test_f32_vs_reference(void **state) {
       r.tokens[b] = a;
     }
   }
-  print_message("  f32: %d sequences x %d positions within %.3g of the reference, same tokens\n", B,
-                STEPS, worst);
+  print_message("  f32, attention in %u part(s): %d sequences x %d positions within %.3g of the "
+                "reference, same tokens\n",
+                parts, B, STEPS, worst);
   for (int b = 0; b < B; b++) sc_ref_free(ref[b]);
   close_prog(&r);
   sc_arch_destroy(arch);
   sc_model_free(m);
+}
+
+static void test_f32_vs_reference(void **state) {
+  (void)state;
+  check_f32_vs_reference(1);
+  check_f32_vs_reference(2);
+  check_f32_vs_reference(4);
 }
 
 /* fp8: the batched program against the one-sequence program, bit for bit. */
@@ -211,7 +227,7 @@ static void check_bf16_kv(uint32_t batch) {
   assert_non_null(c32);
   assert_int_equal(c16->dtype, SC_DTYPE_BF16);
   assert_int_equal(c16->shape[0], c32->shape[0]); /* as many values, */
-  uint64_t per_seq = (uint64_t)SEQ * 2 * 64;       /* positions x kv heads x head_dim */
+  uint64_t per_seq = (uint64_t)SEQ * 2 * 64;      /* positions x kv heads x head_dim */
   assert_int_equal(c16->shape[0], per_seq * batch);
   sc_ref *ref[B];
   char err[512];
@@ -241,8 +257,9 @@ static void check_bf16_kv(uint32_t batch) {
       r.tokens[b] = a; /* both follow the reference's tokens */
     }
   }
-  print_message("  bf16 cache, %u sequence(s): worst logit error %.3g of the largest, top-1 %u/%u\n",
-                batch, worst, agree, total);
+  print_message(
+      "  bf16 cache, %u sequence(s): worst logit error %.3g of the largest, top-1 %u/%u\n", batch,
+      worst, agree, total);
   assert_true(worst > 0); /* the rounding is there */
   for (uint32_t b = 0; b < batch; b++) sc_ref_free(ref[b]);
   close_prog(&r);
@@ -263,10 +280,8 @@ static void test_bf16_kv_batch(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_f32_vs_reference),
-      cmocka_unit_test(test_fp8_same_bits),
-      cmocka_unit_test(test_fp8_channel_same_bits),
-      cmocka_unit_test(test_bf16_kv_one),
+      cmocka_unit_test(test_f32_vs_reference),      cmocka_unit_test(test_fp8_same_bits),
+      cmocka_unit_test(test_fp8_channel_same_bits), cmocka_unit_test(test_bf16_kv_one),
       cmocka_unit_test(test_bf16_kv_batch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
