@@ -561,7 +561,7 @@ static bool gemv_shape(const gen *G, uint64_t rows, uint64_t N, uint64_t K) {
   wform f = form_of(G->opt.wdtype);
   uint64_t cores = G->a->cores.count, TC = G->a->core.mxu.cols;
   if (rows < 1 || rows > TC || f.ldwq || G->opt.no_gemv) return false;
-  if (rows > 1 && G->B <= 1) return false; /* a prefill's rows: the tile path */
+
   /* the core's outputs (m x TC accumulator rows of `rows`) in the accumulators */
   if ((N / TC + cores - 1) / cores * TC * rows * 4 > G->a->core.acc_sram.size_bytes) return false;
   sc_dtype adt = f.fp8 ? SC_DTYPE_FP8_E4M3 : f.abits == 16 ? SC_DTYPE_BF16 : SC_DTYPE_FP32;
@@ -1807,15 +1807,30 @@ static bool plan(gen *G, sc_status *st) {
   bool attn1 = (G->T == 1 || G->B > 1) && G->grp && G->head_dim <= G->a->core.mxu.cols &&
                G->grp * (G->cstride + G->head_dim * 4) <= G->a->core.acc_sram.size_bytes;
   if (attn1 && need < GEMV_DMA_BYTES) need = GEMV_DMA_BYTES;
+  /* the ring's buffers hold a chunk of every tile of a core: when they do not
+   * fit, the GEMVs with the most tiles per core (the classifier) take the tile
+   * path, until the rest fit */
+  while (need && G->s.size + GEMV_BUFS * align_up(need > GEMV_DMA_BYTES ? need : GEMV_DMA_BYTES) >
+                     G->a->core.sram.size_bytes) {
+    uint64_t next = attn1 ? GEMV_DMA_BYTES : 0;
+    for (uint32_t i = 0; i < n; i++) {
+      if (!G->gemv[i]) continue;
+      uint64_t N = (uint64_t)val(G, val(G, i)->in[1])->shape[0];
+      uint64_t m = (N / G->a->core.mxu.cols + cores - 1) / cores;
+      if (m * TB >= need)
+        G->gemv[i] = false;
+      else if (m * TB > next)
+        next = m * TB;
+    }
+    need = next == need ? 0 : next;
+  }
   if (need) {
     G->s.g = G->s.size;
     G->s.gbuf = align_up(need > GEMV_DMA_BYTES ? need : GEMV_DMA_BYTES);
-    if (G->s.g + GEMV_BUFS * G->s.gbuf <= G->a->core.sram.size_bytes) {
-      G->s.size = G->s.g + GEMV_BUFS * G->s.gbuf;
-      G->attn_dec = attn1 && G->s.gbuf / (G->head_dim * 4) >= G->a->core.mxu.cols;
-    } else {
-      memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
-    }
+    G->s.size = G->s.g + GEMV_BUFS * G->s.gbuf;
+    G->attn_dec = attn1 && G->s.gbuf / (G->head_dim * 4) >= G->a->core.mxu.cols;
+  } else {
+    memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
   }
   /* decode attention over fewer (sequence, kv head) units than cores: each
    * unit's positions in parts on several cores, then combined */
