@@ -40,8 +40,7 @@
 /* OK, or INVALID for a result the writers cannot read safely. */
 static sc_status bench_check(const sc_bench_result *r) {
   if (!TERMINATED(r->arch) || !TERMINATED(r->system) || !TERMINATED(r->dtype) ||
-      !TERMINATED(r->kv_dtype) ||
-      !TERMINATED(r->goals))
+      !TERMINATED(r->kv_dtype) || !TERMINATED(r->goals))
     return SC_STATUS_INVALID;
   if (r->n_roofs > SC_ARRAY_LEN(r->roofs) || (r->n_rows > 0 && !r->rows)) return SC_STATUS_INVALID;
   for (size_t i = 0; i < r->n_roofs; i++)
@@ -681,14 +680,18 @@ static void html_table(const page *pg) {
       sc_strbuf_printf(out, "</td></tr>\n");
       continue;
     }
-    sc_strbuf_printf(out,
-                     "<td class=\"nw\">%s %s</td><td>%s</td><td>%s</td>"
-                     "<td>%s%%</td><td>%s%%</td><td>%s%%</td><td class=\"l src\">",
-                     fig(a, sizeof a, row_ms(w), dash),
-                     w->phase == SC_BENCH_PREFILL ? "ms" : "ms/tok",
-                     fig(b, sizeof b, w->tok_s_chip, dash), fig(c, sizeof c, w->tok_per_j, dash),
-                     pct1(e, sizeof e, w->mxu_util, dash), pct1(f, sizeof f, w->bw_util, dash),
-                     pct1(h, sizeof h, w->floor_ratio, dash));
+    /* a measurement gives some figures only: the others are unknown, not zero */
+    bool meas = w->kind == SC_BENCH_MEASURED;
+#define KNOWN(v) (meas && !((v) > 0) ? NAN : (v))
+    sc_strbuf_printf(
+        out,
+        "<td class=\"nw\">%s %s</td><td>%s</td><td>%s</td>"
+        "<td>%s%%</td><td>%s%%</td><td>%s%%</td><td class=\"l src\">",
+        fig(a, sizeof a, KNOWN(row_ms(w)), dash), w->phase == SC_BENCH_PREFILL ? "ms" : "ms/tok",
+        fig(b, sizeof b, KNOWN(w->tok_s_chip), dash), fig(c, sizeof c, KNOWN(w->tok_per_j), dash),
+        pct1(e, sizeof e, KNOWN(w->mxu_util), dash), pct1(f, sizeof f, KNOWN(w->bw_util), dash),
+        pct1(h, sizeof h, KNOWN(w->floor_ratio), dash));
+#undef KNOWN
     esc(pg, w->source);
     if (w->note[0]) {
       sc_strbuf_printf(out, "<div class=\"doc\">");
