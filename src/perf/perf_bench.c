@@ -682,7 +682,7 @@ static void html_table(const page *pg) {
     }
     /* a measurement gives some figures only: the others are unknown, not zero */
     bool meas = w->kind == SC_BENCH_MEASURED;
-#define KNOWN(v) (meas && !((v) > 0) ? NAN : (v))
+#define KNOWN(v) (meas && !((v) > 0) ? (double)NAN : (v))
     sc_strbuf_printf(
         out,
         "<td class=\"nw\">%s %s</td><td>%s</td><td>%s</td>"
