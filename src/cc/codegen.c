@@ -231,16 +231,11 @@ static void gen_embedding(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   only_core0_end(G, k);
 }
 
-/* RMSNorm of T > 1 rows: the same steps on a column of T sums. */
-static void gen_rmsnorm_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
-  uint64_t D = last(y), T = G->T;
-  only_core0_begin(G, k);
-  li(G, 4, G->addr[y->in[0]]);
+/* RMSNorm of T rows of D in SRAM A by the weight in SRAM B, in place (the
+ * RMSNorm op of several rows, and the GEMVs an RMSNorm is fused into). */
+static void rmsnorm_sram(gen *G, uint64_t T, uint64_t D, float eps) {
   li(G, 5, G->s.a);
-  dma1(G, "sram[x5]", "hbm[x4]", T * D, 0);
-  li(G, 4, G->addr[y->in[1]]);
   li(G, 6, G->s.b);
-  dma1(G, "sram[x6]", "hbm[x4]", D, 0);
   li(G, 7, G->s.s);
   li(G, 24, G->s.consts + 4 * K_DIM);
   li(G, 25, f32_bits((float)D));
@@ -257,7 +252,7 @@ static void gen_rmsnorm_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id
   line(G, "li x11, 4");
   line(G, "li x12, 4");
   line(G, "vpu.div sram[x7]:fp32, sram[x7]:fp32, sram[x24]:fp32, x8..x12, scalar");
-  li(G, 25, f32_bits(y->attrs.eps));
+  li(G, 25, f32_bits(eps));
   line(G, "vpu.adds sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
   line(G, "vpu.sqrt sram[x7]:fp32, sram[x7]:fp32, x8..x11");
   line(G, "vpu.recip sram[x7]:fp32, sram[x7]:fp32, x8..x11");
@@ -267,6 +262,19 @@ static void gen_rmsnorm_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id
   line(G, "li x12, 4");
   line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x7]:fp32, x8..x12, col");
   line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, row");
+}
+
+/* RMSNorm of T > 1 rows: the same steps on a column of T sums. */
+static void gen_rmsnorm_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  uint64_t D = last(y), T = G->T;
+  only_core0_begin(G, k);
+  li(G, 4, G->addr[y->in[0]]);
+  li(G, 5, G->s.a);
+  dma1(G, "sram[x5]", "hbm[x4]", T * D, 0);
+  li(G, 4, G->addr[y->in[1]]);
+  li(G, 6, G->s.b);
+  dma1(G, "sram[x6]", "hbm[x4]", D, 0);
+  rmsnorm_sram(G, T, D, y->attrs.eps);
   line(G, "sync.fence vpu");
   li(G, 4, G->addr[id]);
   dma1(G, "hbm[x4]", "sram[x5]", T * D, 0);
@@ -474,39 +482,6 @@ static void matmul_x_load(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint6
     li(G, 8, K);
     line(G, "dma.1d sram[x6]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
   }
-}
-
-/* RMSNorm of T rows of D in SRAM A by the weight in SRAM B, in place: the
- * arithmetic of gen_rmsnorm_rows. */
-static void rmsnorm_sram(gen *G, uint64_t T, uint64_t D, float eps) {
-  li(G, 5, G->s.a);
-  li(G, 6, G->s.b);
-  li(G, 7, G->s.s);
-  li(G, 24, G->s.consts + 4 * K_DIM);
-  li(G, 25, f32_bits((float)D));
-  line(G, "li x8, 1");
-  line(G, "li x9, 1");
-  line(G, "li x10, 4");
-  line(G, "vpu.fill sram[x24]:fp32, x25, x8..x10"); /* the divisor D */
-  li(G, 8, T);
-  li(G, 9, D);
-  line(G, "li x10, 4");
-  li(G, 11, D * 4);
-  line(G, "vpu.rsumsq sram[x7]:fp32, sram[x5]:fp32, x8..x11, overwrite"); /* a column of T */
-  line(G, "li x9, 1");
-  line(G, "li x11, 4");
-  line(G, "li x12, 4");
-  line(G, "vpu.div sram[x7]:fp32, sram[x7]:fp32, sram[x24]:fp32, x8..x12, scalar");
-  li(G, 25, f32_bits(eps));
-  line(G, "vpu.adds sram[x7]:fp32, sram[x7]:fp32, x25, x8..x11");
-  line(G, "vpu.sqrt sram[x7]:fp32, sram[x7]:fp32, x8..x11");
-  line(G, "vpu.recip sram[x7]:fp32, sram[x7]:fp32, x8..x11");
-  li(G, 9, D);
-  li(G, 10, D * 4);
-  li(G, 11, D * 4);
-  line(G, "li x12, 4");
-  line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x7]:fp32, x8..x12, col");
-  line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, row");
 }
 
 /* The second half of matmul_x: waits for x, quantizes it (fp8). */

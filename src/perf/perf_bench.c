@@ -452,16 +452,7 @@ static const char css_page[] =
     "white-space:pre-wrap}\n"
     "ul.goals li.miss{background:#fdecea;color:#a11d1d;font-weight:600}\n"
     ".legend{margin:6px 0 0;font-size:12.5px;color:var(--muted)}\n"
-    ".legend span.it{display:inline-block;margin:0 16px 4px 0}\n"
-    ".sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:7px;"
-    "vertical-align:-1px}\n"
-    "svg{display:block;max-width:100%;height:auto}\n"
-    "svg text{font-family:inherit;font-size:12px;fill:#3a4354}\n"
-    "svg .t{font-size:11px;fill:#6b7487}\n"
-    "svg .h{font-size:12.5px;font-weight:600;fill:#1c2433}\n"
-    "svg .halo{paint-order:stroke;stroke:#fbfcfd;stroke-width:4px;stroke-linejoin:round}\n"
-    "footer{color:var(--muted);font-size:12px;padding:4px 0 30px}\n"
-    "@media print{body{background:#fff}section{box-shadow:none;break-inside:avoid}}\n";
+    ".legend span.it{display:inline-block;margin:0 16px 4px 0}\n";
 
 /* Colors of models (points and curves) and of layer parts. */
 static const char *const model_color[] = {"#3b75af", "#c8553d", "#4f9d69", "#e0a030",
@@ -599,10 +590,10 @@ static void html_head(const page *pg) {
                    "<title>SeedChip benchmark: ");
   esc(pg, r->arch);
   sc_strbuf_printf(pg->out,
-                   "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n<header><div "
+                   "</title>\n<style>\n%s%s%s</style>\n</head>\n<body>\n<header><div "
                    "class=\"wrap\">\n<h1>SeedChip benchmark</h1>\n"
                    "<div class=\"sub\">Architecture <b>",
-                   perf_css_head, css_page);
+                   perf_css_head, css_page, perf_css_tail);
   esc(pg, r->arch);
   sc_strbuf_printf(pg->out, "</b> &middot; system <b>");
   esc(pg, r->system);

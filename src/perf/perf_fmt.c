@@ -169,6 +169,17 @@ const char perf_css_head[] =
     "header h1{margin:0;font-size:25px;font-weight:600;letter-spacing:.2px}\n"
     "header .sub{margin-top:6px;color:#c9d3e6;font-size:14px}\n";
 
+const char perf_css_tail[] =
+    ".sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:7px;"
+    "vertical-align:-1px}\n"
+    "svg{display:block;max-width:100%;height:auto}\n"
+    "svg text{font-family:inherit;font-size:12px;fill:#3a4354}\n"
+    "svg .t{font-size:11px;fill:#6b7487}\n"
+    "svg .h{font-size:12.5px;font-weight:600;fill:#1c2433}\n"
+    "svg .halo{paint-order:stroke;stroke:#fbfcfd;stroke-width:4px;stroke-linejoin:round}\n"
+    "footer{color:var(--muted);font-size:12px;padding:4px 0 30px}\n"
+    "@media print{body{background:#fff}section{box-shadow:none;break-inside:avoid}}\n";
+
 void perf_decade_label(char *buf, size_t size, int k, bool plain_small) {
   static const char *const prefix[] = {"", "k", "M", "G", "T", "P", "E", "Z"};
   if (plain_small && k >= -4 && k <= 3) {

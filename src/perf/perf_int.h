@@ -135,6 +135,8 @@ void perf_html(sc_strbuf *sb, const char *s);
 /* The opening rules of the HTML pages' style sheets (colours, body, header);
  * each page appends its own. */
 extern const char perf_css_head[];
+/* The closing rules (legend swatches, SVG text, footer, print). */
+extern const char perf_css_tail[];
 
 /* A decade 10^k as a tick label: "0.01", "1", "1000", "10k", "1M" (plain
  * decimals for 10^-4 .. 10^3 when plain_small). */

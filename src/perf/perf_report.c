@@ -49,16 +49,7 @@ static const char css_page[] =
     ".two{display:grid;grid-template-columns:1fr 1fr;gap:0 36px}\n"
     ".kv td:first-child{text-align:left;color:var(--muted)}\n"
     ".stack{display:flex;height:26px;border-radius:6px;overflow:hidden;margin:8px 0 14px}\n"
-    ".stack span{display:block;height:100%}\n"
-    ".sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:7px;"
-    "vertical-align:-1px}\n"
-    "svg{display:block;max-width:100%;height:auto}\n"
-    "svg text{font-family:inherit;font-size:12px;fill:#3a4354}\n"
-    "svg .t{font-size:11px;fill:#6b7487}\n"
-    "svg .h{font-size:12.5px;font-weight:600;fill:#1c2433}\n"
-    "svg .halo{paint-order:stroke;stroke:#fbfcfd;stroke-width:4px;stroke-linejoin:round}\n"
-    "footer{color:var(--muted);font-size:12px;padding:4px 0 30px}\n"
-    "@media print{body{background:#fff}section{box-shadow:none;break-inside:avoid}}\n";
+    ".stack span{display:block;height:100%}\n";
 
 /* Colors: units, energy components, roofs. */
 static const char *const unit_color[SC_UNIT_COUNT] = {"#8a94a6", "#3b75af", "#3b75af", "#3b75af",
@@ -120,9 +111,9 @@ static void report_head(const sc_profile *p, const sc_arch *a, const char *title
                         "<title>");
   perf_html(out, title);
   sc_strbuf_printf(out,
-                   "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n<header><div "
+                   "</title>\n<style>\n%s%s%s</style>\n</head>\n<body>\n<header><div "
                    "class=\"wrap\">\n<h1>",
-                   perf_css_head, css_page);
+                   perf_css_head, css_page, perf_css_tail);
   perf_html(out, title);
   sc_strbuf_printf(out, "</h1>\n<div class=\"sub\">Architecture <b>");
   perf_html(out, a->name);
