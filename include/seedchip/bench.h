@@ -46,7 +46,7 @@ typedef struct sc_bench_row {
   char model[48];   /* "llama-3.1-8b" */
   char dtype[16];   /* "fp8" */
   char source[200]; /* where a peer figure comes from; "" for simulated rows */
-  char note[200];   /* why a row is missing or what it assumes; "" if nothing */
+  char note[320];   /* why a row is missing or what it assumes; "" if nothing */
   sc_bench_phase phase;
   uint32_t batch;   /* sequences per step (1 for prefill) */
   uint32_t context; /* decode: cached positions each sequence attends to */

@@ -52,6 +52,8 @@ typedef enum sc_rope_style {
   SC_ROPE_HALVES, /* (i, i + head_dim/2): Hugging Face / NeoX layout */
 } sc_rope_style;
 
+enum { SC_ROPE_MAX_PAIRS = 256 }; /* head_dim / 2 for a scaled RoPE */
+
 typedef struct sc_model_config {
   char arch[32];       /* "llama", "qwen2", "mistral" */
   uint32_t dim;        /* model width */
@@ -64,6 +66,11 @@ typedef struct sc_model_config {
   float rope_theta;     /* 10000 unless the file says otherwise */
   float norm_eps;       /* RMSNorm epsilon (1e-5 unless the file says otherwise) */
   sc_rope_style rope_style;
+  /* Scaled RoPE (Llama 3.1's "llama3" rope_scaling, GGUF rope_freqs): pair j
+   * of a head turns by pos * theta^(-2j / head_dim) / rope_factors[j]. All 0
+   * (or rope_scaled false) = plain RoPE. */
+  bool rope_scaled;
+  float rope_factors[SC_ROPE_MAX_PAIRS];
   bool tied_embeddings; /* the classifier is token_embd */
   bool qkv_bias;        /* attn_q/k/v have biases (Qwen2) */
   /* Mixture of experts (Mixtral): 0 = a dense feed-forward. Otherwise each
@@ -71,6 +78,20 @@ typedef struct sc_model_config {
    * token goes through n_experts_used of them. */
   uint32_t n_experts, n_experts_used;
 } sc_model_config;
+
+/* Fills c->rope_factors for Llama 3.1's "llama3" RoPE scaling (c->head_dim
+ * and c->rope_theta set): with f_j = theta^(-2j / head_dim) and wavelength
+ * w_j = 2 pi / f_j, the new frequency is f_j when w_j < orig_ctx / high,
+ * f_j / factor when w_j > orig_ctx / low, and between them
+ * (1 - s) f_j / factor + s f_j with s = (orig_ctx / w_j - low) / (high - low);
+ * the factor stored is f_j / new (in double precision). INVALID for factor
+ * < 1, low >= high, a zero orig_ctx or head_dim beyond 2 SC_ROPE_MAX_PAIRS. */
+SC_MUST_USE sc_status sc_rope_llama3(sc_model_config *c, double factor, double low, double high,
+                                     double orig_ctx);
+/* The RoPE frequency of pair j of c's heads (the reference forward pass and
+ * the compiler's RoPE table both use it): 1 / powf(theta, 2j / head_dim),
+ * divided by rope_factors[j] when the RoPE is scaled. */
+float sc_rope_freq(const sc_model_config *c, uint32_t j);
 
 typedef struct sc_tensor {
   const char *name; /* canonical name (see above) */

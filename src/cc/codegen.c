@@ -1907,10 +1907,14 @@ static float *rope_table(const gen *G, const sc_gvalue *rope) {
   uint32_t hd = G->head_dim, S = G->max_seq;
   float *t = malloc((size_t)S * hd * sizeof *t);
   if (!t) return NULL;
-  float theta = rope->attrs.theta;
+  /* the model's frequencies (scaled RoPE included), as the reference's */
+  sc_model_config rc = {0};
+  if (G->m) rc = *sc_model_config_of(G->m);
+  rc.rope_theta = rope->attrs.theta;
+  rc.head_dim = hd;
   for (uint32_t p = 0; p < S; p++)
     for (uint32_t i = 0; i < hd; i += 2) {
-      float freq = 1.0f / powf(theta, (float)i / (float)hd);
+      float freq = sc_rope_freq(&rc, i / 2);
       float angle = (float)p * freq;
       t[(size_t)p * hd + i] = cosf(angle);
       t[(size_t)p * hd + i + 1] = sinf(angle);

@@ -1,6 +1,7 @@
 /* configs.c: the architecture parameters of well-known models, as published
  * with their weights (each model's config.json), for compiling and timing
  * them without their weights (docs/LLM.md, "Built-in configurations"). */
+#include <math.h>
 #include <string.h>
 
 #include "seedchip/model.h"
@@ -21,7 +22,7 @@ typedef struct builtin {
 static const builtin builtins[] = {
     /* meta-llama/Llama-2-70b-hf */
     {"llama-2-70b", LLAMA(8192, 28672, 80, 64, 8, 32000, 4096, 10000.0f, 1e-5f)},
-    /* meta-llama/Llama-3.1-8B: rope_scaling "llama3" changes the frequencies, not the cost */
+    /* meta-llama/Llama-3.1-8B (its rope_scaling: below, sc_model_config_builtin) */
     {"llama-3.1-8b", LLAMA(4096, 14336, 32, 32, 8, 128256, 131072, 500000.0f, 1e-5f)},
     {"llama-3.1-70b", LLAMA(8192, 28672, 80, 64, 8, 128256, 131072, 500000.0f, 1e-5f)},
     {"llama-3.1-405b", LLAMA(16384, 53248, 126, 128, 8, 128256, 131072, 500000.0f, 1e-5f)},
@@ -55,6 +56,8 @@ sc_status sc_model_config_builtin(const char *name, sc_model_config *out) {
   for (size_t i = 0; i < SC_ARRAY_LEN(builtins); i++)
     if (strcmp(name, builtins[i].name) == 0) {
       *out = builtins[i].cfg;
+      /* Llama 3.1's rope_scaling: llama3, factor 8, low 1, high 4, 8192 positions */
+      if (strncmp(name, "llama-3.1-", 10) == 0) return sc_rope_llama3(out, 8, 1, 4, 8192);
       return SC_STATUS_OK;
     }
   if (strcmp(name, "qwen2.5-72b") == 0) { /* Qwen/Qwen2.5-72B: q/k/v biases */
@@ -64,4 +67,35 @@ sc_status sc_model_config_builtin(const char *name, sc_model_config *out) {
     return SC_STATUS_OK;
   }
   return SC_STATUS_NOT_FOUND;
+}
+
+sc_status sc_rope_llama3(sc_model_config *c, double factor, double low, double high,
+                         double orig_ctx) {
+  uint32_t pairs = c->head_dim / 2;
+  if (!(factor >= 1) || !(low < high) || !(low > 0) || !(orig_ctx > 0) || pairs == 0 ||
+      pairs > SC_ROPE_MAX_PAIRS)
+    return SC_STATUS_INVALID;
+  const double pi = 3.14159265358979323846;
+  double lo_wave = orig_ctx / low, hi_wave = orig_ctx / high;
+  for (uint32_t j = 0; j < pairs; j++) {
+    double f = 1.0 / pow((double)c->rope_theta, 2.0 * j / (double)c->head_dim);
+    double wave = 2 * pi / f, g;
+    if (wave < hi_wave) {
+      g = f;
+    } else if (wave > lo_wave) {
+      g = f / factor;
+    } else {
+      double s = (orig_ctx / wave - low) / (high - low);
+      g = (1 - s) * f / factor + s * f;
+    }
+    c->rope_factors[j] = (float)(f / g);
+  }
+  c->rope_scaled = true;
+  return SC_STATUS_OK;
+}
+
+float sc_rope_freq(const sc_model_config *c, uint32_t j) {
+  float f = 1.0f / powf(c->rope_theta, (float)(2 * j) / (float)c->head_dim);
+  if (c->rope_scaled && j < SC_ROPE_MAX_PAIRS && c->rope_factors[j] > 0) f /= c->rope_factors[j];
+  return f;
 }

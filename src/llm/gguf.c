@@ -20,6 +20,7 @@
  * reversed (GGUF's ne[] is innermost first, sc_tensor's shape outermost
  * first); the data stays in the mapping. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -827,10 +828,6 @@ static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, 
     return sc_errf(err, n, SC_STATUS_UNSUPPORTED, "%s: %s '%.*s' is not supported",
                    llm_gguf_name(g), k, (int)(len < 32 ? len : 32), s);
   if (st != SC_STATUS_OK && st != SC_STATUS_NOT_FOUND) return st;
-  if (sc_gguf_find_tensor(g, "rope_freqs.weight"))
-    return sc_errf(err, n, SC_STATUS_UNSUPPORTED,
-                   "%s: rope_freqs.weight: RoPE frequency factors are not supported",
-                   llm_gguf_name(g));
 
   /* Vocabulary: the architecture's key, else the tokenizer's, else the
    * embedding's rows. */
@@ -853,6 +850,27 @@ static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, 
                    " (partial RoPE is not supported)",
                    llm_gguf_name(g), k, rot, head_dim);
   if (!cfg->qkv_bias && sc_gguf_find_tensor(g, "blk.0.attn_q.bias")) cfg->qkv_bias = true;
+  /* Llama 3.1's scaled RoPE: llama.cpp stores the per-pair divisors */
+  const sc_gguf_tensor *rf = sc_gguf_find_tensor(g, "rope_freqs.weight");
+  if (rf) {
+    uint32_t pairs = head_dim / 2;
+    if (rf->type != SC_GGML_F32 || rf->n_elems != pairs || pairs > SC_ROPE_MAX_PAIRS)
+      return sc_errf(err, n, SC_STATUS_INVALID,
+                     "%s: rope_freqs.weight: F32 with head_dim / 2 = %" PRIu32
+                     " elements expected, found %s with %" PRIu64,
+                     llm_gguf_name(g), pairs, sc_ggml_type_name(rf->type), rf->n_elems);
+    for (uint32_t j = 0; j < pairs; j++) {
+      float f;
+      memcpy(&f, rf->data + 4 * (size_t)j, 4);
+      if (!isfinite(f) || !(f > 0))
+        return sc_errf(err, n, SC_STATUS_INVALID,
+                       "%s: rope_freqs.weight: element %" PRIu32 " is %g, a positive factor is "
+                       "needed",
+                       llm_gguf_name(g), j, (double)f);
+      cfg->rope_factors[j] = f;
+    }
+    cfg->rope_scaled = true;
+  }
   return SC_STATUS_OK;
 }
 

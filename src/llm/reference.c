@@ -200,14 +200,16 @@ static void softmax(float *x, uint32_t n) {
 }
 
 /* Rotates each of n_heads heads of vec (head_dim each) by position pos:
- * pair j (of head_dim / 2) turns by pos * theta^(-2j / head_dim). PAIRS pairs
+ * pair j (of head_dim / 2) turns by pos * theta^(-2j / head_dim), divided by
+ * the pair's factor for a scaled RoPE (sc_rope_freq). PAIRS pairs
  * elements (2j, 2j+1), HALVES pairs (j, j + head_dim/2). */
-static void rope(float *vec, uint32_t n_heads, uint32_t head_dim, uint32_t pos, float theta,
-                 sc_rope_style style) {
+static void rope(float *vec, uint32_t n_heads, const sc_model_config *c, uint32_t pos) {
+  uint32_t head_dim = c->head_dim;
+  sc_rope_style style = c->rope_style;
   for (uint32_t h = 0; h < n_heads; h++) {
     float *v = vec + (uint64_t)h * head_dim;
     for (uint32_t j = 0; j < head_dim / 2; j++) {
-      float freq = 1.0f / powf(theta, (float)(2 * j) / (float)head_dim);
+      float freq = sc_rope_freq(c, j);
       float val = (float)pos * freq;
       float fcr = cosf(val), fci = sinf(val);
       uint32_t a = style == SC_ROPE_PAIRS ? 2 * j : j;
@@ -243,8 +245,8 @@ const float *sc_ref_forward(sc_ref *r, int32_t token, uint32_t pos) {
     add_bias(r->q, L->bq, q_dim);
     add_bias(k, L->bk, kv_dim);
     add_bias(v, L->bv, kv_dim);
-    rope(r->q, c->n_heads, hd, pos, c->rope_theta, c->rope_style);
-    rope(k, c->n_kv_heads, hd, pos, c->rope_theta, c->rope_style);
+    rope(r->q, c->n_heads, c, pos);
+    rope(k, c->n_kv_heads, c, pos);
 
     for (uint32_t h = 0; h < c->n_heads; h++) {
       const float *qh = r->q + (uint64_t)h * hd;

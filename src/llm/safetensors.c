@@ -203,9 +203,9 @@ static sc_status read_arch(const char *cfg_name, const cJSON *root, const arch_m
   return SC_STATUS_OK;
 }
 
-/* rope_scaling / rope_parameters: absent, null or of rope_type "default"
- * (plain RoPE). Every scaled variant ("llama3", "linear", "dynamic", "yarn",
- * ...) changes the frequencies, and sc_model_config has no field for that. */
+/* rope_scaling / rope_parameters: absent, null, of rope_type "default" (plain
+ * RoPE) or "llama3" (apply_llama3). The other scaled variants ("linear",
+ * "dynamic", "yarn", ...) are refused. */
 static sc_status check_rope_type(const char *cfg_name, const char *key, const cJSON *j, char *err,
                                  size_t err_size) {
   if (!j || cJSON_IsNull(j)) return SC_STATUS_OK;
@@ -222,11 +222,47 @@ static sc_status check_rope_type(const char *cfg_name, const char *key, const cJ
   if (!cJSON_IsString(t))
     return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s.rope_type must be a string, got %s",
                    cfg_name, key, llm_json_type(t));
-  if (strcmp(t->valuestring, "default") == 0) return SC_STATUS_OK;
+  if (strcmp(t->valuestring, "default") == 0 || strcmp(t->valuestring, "llama3") == 0)
+    return SC_STATUS_OK;
   return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
-                 "%s: %s of type '%s' is not supported (only null or 'default': the model "
-                 "configuration has no field for scaled RoPE frequencies)",
+                 "%s: %s of type '%s' is not supported (only null, 'default' and 'llama3')",
                  cfg_name, key, t->valuestring);
+}
+
+/* A "llama3" rope_scaling (Llama 3.1 and later): its factor (required),
+ * low_freq_factor (1), high_freq_factor (4) and original_max_position_embeddings
+ * (8192) into cfg's RoPE factors (sc_rope_llama3). Nothing for other types. */
+static sc_status apply_llama3(const char *cfg_name, const char *key, const cJSON *j,
+                              sc_model_config *cfg, char *err, size_t err_size) {
+  if (!cJSON_IsObject(j)) return SC_STATUS_OK;
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "rope_type");
+  if (!t) t = cJSON_GetObjectItemCaseSensitive(j, "type");
+  if (!cJSON_IsString(t) || strcmp(t->valuestring, "llama3") != 0) return SC_STATUS_OK;
+  static const char *const names[4] = {"factor", "low_freq_factor", "high_freq_factor",
+                                       "original_max_position_embeddings"};
+  double v[4] = {0, 1, 4, 8192};
+  for (int i = 0; i < 4; i++) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, names[i]);
+    if (!x && i == 0)
+      return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s (llama3) has no factor", cfg_name,
+                     key);
+    if (!x) continue;
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble) || !(x->valuedouble > 0))
+      return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s.%s must be a positive number",
+                     cfg_name, key, names[i]);
+    v[i] = x->valuedouble;
+  }
+  sc_model_config c = *cfg;
+  if (!c.head_dim && c.n_heads) c.head_dim = c.dim / c.n_heads;
+  if (sc_rope_llama3(&c, v[0], v[1], v[2], v[3]) != SC_STATUS_OK)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "%s: %s (llama3): factor %g, low_freq_factor %g, high_freq_factor %g, "
+                   "original_max_position_embeddings %g, head_dim %u: a factor of at least 1, "
+                   "low below high and head_dim up to %d are needed",
+                   cfg_name, key, v[0], v[1], v[2], v[3], c.head_dim, 2 * SC_ROPE_MAX_PAIRS);
+  cfg->rope_scaled = true;
+  memcpy(cfg->rope_factors, c.rope_factors, sizeof cfg->rope_factors);
+  return SC_STATUS_OK;
 }
 
 /* A key that must be absent, null or false: a feature the forward pass lacks. */
@@ -318,6 +354,11 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
                                  offsetof(sc_model_config, rope_theta)};
     if ((st = read_key(cfg_name, theta, &k, cfg, err, err_size))) goto done;
   }
+  if ((st = apply_llama3(cfg_name, "rope_scaling",
+                         cJSON_GetObjectItemCaseSensitive(root, "rope_scaling"), cfg, err,
+                         err_size)) ||
+      (st = apply_llama3(cfg_name, "rope_parameters", rp, cfg, err, err_size)))
+    goto done;
 
   const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "hidden_act");
   if (act && !cJSON_IsNull(act) && !cJSON_IsString(act)) {

@@ -275,7 +275,7 @@ sc_status sc_bench_table(const sc_bench_result *r, sc_strbuf *out) {
     if (w->ok) {
       if (mark) sc_strbuf_printf(out, " %s", mark);
     } else {
-      char note[320];
+      char note[400];
       snprintf(note, sizeof note, "%s%snot run: %s", mark ? mark : "", mark ? " " : "",
                w->note[0] ? w->note : "(no note)");
       sc_strbuf_append(out, " ", 1);

@@ -3,8 +3,9 @@
  * queries and attention past the 128-position tile, multi-query attention,
  * head_dim 64 and 128 with matmul K loops of several chunks and N not a
  * multiple of the MXU's width, a 32k vocabulary, a Qwen2-like model (biases,
- * HALVES RoPE, untied classifier), a context of 1024 positions and a tiny
- * model; head_dim 256, beyond one MXU tile, is refused with a message.
+ * HALVES RoPE, untied classifier), a context of 1024 positions, a tiny
+ * model and Llama 3.1's scaled RoPE; head_dim 256, beyond one MXU tile, is
+ * refused with a message.
  *
  * Each case builds the one-token graph, compiles it for SC1, and runs it on the
  * simulated chip (timed mode) one position per launch, next to the FP32
@@ -224,6 +225,44 @@ static void test_long_context(void **state) {
   run_case(&c);
 }
 
+/* Llama 3.1's scaled RoPE (sc_rope_llama3 with an original context of 64, so
+ * that pairs fall in all three bands): the chip's RoPE table takes the model's
+ * factors, as the reference does. The reference's logits with and without the
+ * scaling differ (checked), so a chip that ignored the factors would fail. */
+static void test_llama3_rope(void **state) {
+  (void)state;
+  shape_case c = {"llama3-rope", config(256, 344, 1, 4, 2, 0, 300, 96), 96, 96, 96};
+  c.cfg.rope_theta = 500000.0f;
+  c.cfg.rope_style = SC_ROPE_HALVES;
+  c.cfg.head_dim = 64;
+  assert_int_equal(sc_rope_llama3(&c.cfg, 8, 1, 4, 64), SC_STATUS_OK);
+  int scaled = 0;
+  for (uint32_t j = 0; j < 32; j++) scaled += c.cfg.rope_factors[j] > 1.0f;
+  assert_true(scaled > 0 && scaled < 32);
+  /* the scaling changes the reference's logits */
+  sc_model *m1, *m2;
+  char err[256];
+  sc_model_config plain = c.cfg;
+  plain.rope_scaled = false;
+  assert_int_equal(sc_model_synthetic(&c.cfg, 2024, &m1, err, sizeof err), SC_STATUS_OK);
+  assert_int_equal(sc_model_synthetic(&plain, 2024, &m2, err, sizeof err), SC_STATUS_OK);
+  sc_ref *r1, *r2;
+  assert_int_equal(sc_ref_create(m1, 96, &r1, err, sizeof err), SC_STATUS_OK);
+  assert_int_equal(sc_ref_create(m2, 96, &r2, err, sizeof err), SC_STATUS_OK);
+  double diff = 0;
+  for (uint32_t pos = 0; pos < 80; pos++) {
+    const float *a = sc_ref_forward(r1, forced_token(pos, 300), pos);
+    const float *b = sc_ref_forward(r2, forced_token(pos, 300), pos);
+    for (uint32_t i = 0; i < 300; i++) diff = fmax(diff, fabs((double)a[i] - (double)b[i]));
+  }
+  assert_true(diff > 1e-3);
+  sc_ref_free(r1);
+  sc_ref_free(r2);
+  sc_model_free(m1);
+  sc_model_free(m2);
+  run_case(&c);
+}
+
 /* Tiny: rows narrower than the VPU (dim 16), a vocabulary in one partial
  * tile, three layers. */
 static void test_tiny(void **state) {
@@ -257,15 +296,11 @@ static void test_head_dim_256_refused(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_many_heads),
-      cmocka_unit_test(test_mqa),
-      cmocka_unit_test(test_head_dim_64),
-      cmocka_unit_test(test_head_dim_128),
-      cmocka_unit_test(test_vocab_32k),
-      cmocka_unit_test(test_qwen2_like),
-      cmocka_unit_test(test_long_context),
-      cmocka_unit_test(test_tiny),
-      cmocka_unit_test(test_head_dim_256_refused),
+      cmocka_unit_test(test_many_heads),   cmocka_unit_test(test_mqa),
+      cmocka_unit_test(test_head_dim_64),  cmocka_unit_test(test_head_dim_128),
+      cmocka_unit_test(test_vocab_32k),    cmocka_unit_test(test_qwen2_like),
+      cmocka_unit_test(test_long_context), cmocka_unit_test(test_tiny),
+      cmocka_unit_test(test_llama3_rope),  cmocka_unit_test(test_head_dim_256_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

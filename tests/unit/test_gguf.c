@@ -14,6 +14,7 @@
  * Real files come from $SEEDCHIP_MODELS, else $SEEDCHIP_SOURCE_DIR/../shared/models;
  * tests that need them skip, with the reason, when they are absent. */
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -240,6 +241,8 @@ typedef enum mutation {
   MUT_ARCH_GPT2,          /* general.architecture is gpt2 */
   MUT_DUP_KEY,            /* general.name twice */
   MUT_NESTED_ARRAY,       /* an array of arrays */
+  MUT_ROPE_FREQS,         /* Llama 3.1's rope_freqs.weight: 8 factors (head_dim 16) */
+  MUT_ROPE_FREQS_SHORT,   /* rope_freqs.weight of 4 */
 } mutation;
 
 static uint8_t *f32_block(uint64_t n, uint64_t salt) {
@@ -348,6 +351,15 @@ static uint8_t *tiny_model(mutation mut, size_t *len) {
   add_f32(&w, "blk.0.ffn_gate.weight", T_HIDDEN, T_DIM, 5);
   add_f32(&w, "blk.0.ffn_up.weight", T_HIDDEN, T_DIM, 6);
   add_f32(&w, "blk.0.ffn_down.weight", T_DIM, T_HIDDEN, 7);
+  if (mut == MUT_ROPE_FREQS || mut == MUT_ROPE_FREQS_SHORT) {
+    uint64_t ne[1] = {mut == MUT_ROPE_FREQS ? 8u : 4u};
+    uint8_t b[32];
+    for (uint32_t j = 0; j < 8; j++) {
+      uint32_t u = f32_bits(1.0f + 0.5f * (float)j);
+      for (int k = 0; k < 4; k++) b[4 * j + (uint32_t)k] = (uint8_t)(u >> 8 * k);
+    }
+    gw_tensor(&w, "rope_freqs.weight", 0, 1, ne, b, (size_t)ne[0] * 4);
+  }
   return gw_finish(&w, len);
 }
 
@@ -643,6 +655,28 @@ static void test_errors_written(void **state) {
                "f.gguf: metadata key 'general.name' appears twice (keys 1 and 2)");
   expect_error(MUT_NESTED_ARRAY, SC_STATUS_UNSUPPORTED,
                "f.gguf: metadata key 11 'nested': arrays of arrays are not supported");
+  expect_error(MUT_ROPE_FREQS_SHORT, SC_STATUS_INVALID,
+               "f.gguf: rope_freqs.weight: F32 with head_dim / 2 = 8 elements expected, found "
+               "F32 with 4");
+  /* Llama 3.1's RoPE factors: read into the configuration, divisors of each pair's frequency */
+  size_t flen;
+  uint8_t *ffile = tiny_model(MUT_ROPE_FREQS, &flen);
+  sc_gguf *fg;
+  char ferr[512];
+  assert_int_equal(sc_gguf_open(ffile, flen, "f.gguf", &fg, ferr, sizeof ferr), SC_STATUS_OK);
+  sc_model *fm = llm_model_new("gguf");
+  assert_non_null(fm);
+  if (llm_gguf_build(fm, fg, ferr, sizeof ferr) != SC_STATUS_OK) fail_msg("%s", ferr);
+  const sc_model_config *fc = sc_model_config_of(fm);
+  assert_true(fc->rope_scaled);
+  for (uint32_t j = 0; j < 8; j++) {
+    assert_true(fc->rope_factors[j] == 1.0f + 0.5f * (float)j);
+    float plain = 1.0f / powf(500000.0f, (float)(2 * j) / 16.0f);
+    assert_true(sc_rope_freq(fc, j) == plain / fc->rope_factors[j]);
+  }
+  sc_model_free(fm);
+  sc_gguf_free(fg);
+  free(ffile);
 
   /* Header damage, on the valid file. */
   size_t len;

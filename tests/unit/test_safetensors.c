@@ -596,7 +596,49 @@ static void test_config_defaults(void **state) {
   if (st != SC_STATUS_OK) fail_msg("%s", err);
   assert_string_equal(sc_model_config_of(m)->arch, "llama");
   assert_true(sc_model_config_of(m)->rope_theta == 1e6f);
+  assert_false(sc_model_config_of(m)->rope_scaled);
   sc_model_free(m);
+  /* Llama 3.1's rope_scaling: the factors of sc_rope_llama3 with the file's
+   * parameters (defaults for the ones left out) */
+  const char *cfg3 = "{\"model_type\": \"llama\", \"hidden_size\": 16, \"intermediate_size\": 40,"
+                     " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"vocab_size\": 32,"
+                     " \"max_position_embeddings\": 64, \"rope_theta\": 2.0,"
+                     " \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 16.0,"
+                     " \"high_freq_factor\": 8.0, \"original_max_position_embeddings\": 16}}";
+  st = llm_safetensors_parse(cfg3, strlen(cfg3), b, len, &m, err, sizeof err);
+  if (st != SC_STATUS_OK) fail_msg("%s", err);
+  sc_model_config want = {.head_dim = 4, .rope_theta = 2.0f};
+  assert_int_equal(sc_rope_llama3(&want, 16, 1, 8, 16), SC_STATUS_OK);
+  const sc_model_config *c3 = sc_model_config_of(m);
+  assert_true(c3->rope_scaled);
+  assert_memory_equal(c3->rope_factors, want.rope_factors, 2 * sizeof(float));
+  assert_true(want.rope_factors[0] > 1.0f); /* the parameters reach the factors */
+  sc_model_free(m);
+  /* the other scaled variants are refused; llama3 needs its factor */
+  static const struct {
+    const char *scaling;
+    sc_status want;
+    const char *says;
+  } bad[] = {
+      {"{\"rope_type\": \"yarn\", \"factor\": 4.0}", SC_STATUS_UNSUPPORTED, "'yarn'"},
+      {"{\"rope_type\": \"llama3\"}", SC_STATUS_INVALID, "no factor"},
+      {"{\"rope_type\": \"llama3\", \"factor\": -2}", SC_STATUS_INVALID, "factor"},
+      {"{\"rope_type\": \"llama3\", \"factor\": 8, \"low_freq_factor\": 4}", SC_STATUS_INVALID,
+       "low below high"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"model_type\": \"llama\", \"hidden_size\": 16, \"intermediate_size\": 40,"
+             " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"vocab_size\": 32,"
+             " \"max_position_embeddings\": 64, \"rope_scaling\": %s}",
+             bad[i].scaling);
+    err[0] = 0;
+    st = llm_safetensors_parse(text, strlen(text), b, len, &m, err, sizeof err);
+    if (st != bad[i].want || !strstr(err, bad[i].says))
+      fail_msg("rope_scaling %s: %s (%s), expected %s with '%s'", bad[i].scaling, sc_status_str(st),
+               err, sc_status_str(bad[i].want), bad[i].says);
+  }
   free(b);
   stf_free(&f);
 }
@@ -1148,10 +1190,10 @@ static void test_config_errors(void **state) {
       {"\"architectures\": [\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",", "",
        SC_STATUS_INVALID, "config.json: has neither model_type nor architectures"},
       {"\"rope_scaling\": null",
-       "\"rope_scaling\": {\"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, "
+       "\"rope_scaling\": {\"factor\": 0.5, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, "
        "\"original_max_position_embeddings\": 8192, \"rope_type\": \"llama3\"}",
-       SC_STATUS_UNSUPPORTED,
-       "config.json: rope_scaling of type 'llama3' is not supported (only null or 'default'"},
+       SC_STATUS_INVALID,
+       "config.json: rope_scaling (llama3): factor 0.5, low_freq_factor 1, high_freq_factor 4"},
       {"\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}",
        SC_STATUS_UNSUPPORTED, "rope_scaling of type 'linear' is not supported"},
       {"\"rope_scaling\": null", "\"rope_scaling\": {\"factor\": 2.0}", SC_STATUS_INVALID,
