@@ -272,7 +272,7 @@ static sc_status take_u64(cursor *c, const char *what, uint64_t *v) {
 
 /* A key or tensor name: copied into sb (with its NUL) at *off. */
 static sc_status take_name(cursor *c, sc_strbuf *sb, size_t *off) {
-  uint64_t len;
+  uint64_t len = 0;
   sc_status st = take_u64(c, "name length", &len);
   if (st) return st;
   if (len == 0 || len > MAX_NAME_BYTES)
@@ -335,7 +335,7 @@ static sc_status take_value(cursor *c, sc_gguf_kv *kv) {
                      "%s: %s: %" PRIu64 " strings cannot fit in the %zu bytes left in the file",
                      c->g->name, c->where, kv->n, c->g->size - c->pos);
     for (uint64_t k = 0; k < kv->n; k++) {
-      uint64_t len;
+      uint64_t len = 0;
       if ((st = take_u64(c, "string length", &len))) return st;
       if (!take(c, len, "string", &st)) return st;
     }

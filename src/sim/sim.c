@@ -211,14 +211,14 @@ static sc_status sram_range(sc_sim *sim, uint32_t core, uint64_t addr, size_t n,
 }
 
 sc_status sc_sim_read_sram(sc_sim *sim, uint32_t core, uint64_t addr, void *dst, size_t n) {
-  uint8_t *p;
+  uint8_t *p = NULL;
   sc_status st = sram_range(sim, core, addr, n, &p);
   if (st == SC_STATUS_OK && n) memcpy(dst, p, n);
   return st;
 }
 
 sc_status sc_sim_write_sram(sc_sim *sim, uint32_t core, uint64_t addr, const void *src, size_t n) {
-  uint8_t *p;
+  uint8_t *p = NULL;
   sc_status st = sram_range(sim, core, addr, n, &p);
   if (st == SC_STATUS_OK && n) memcpy(p, src, n);
   return st;

@@ -479,6 +479,13 @@ static void bench_model(bench *b, const char *name) {
   progress(b, name);
 }
 
+static void free_models(char **names, size_t n) {
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+}
+
+/* The comma-separated names of list, each 1 to 47 bytes; false (nothing
+ * allocated) for an empty name or list. */
 static bool split_models(const char *list, char ***out, size_t *n) {
   *out = NULL;
   *n = 0;
@@ -486,15 +493,18 @@ static bool split_models(const char *list, char ***out, size_t *n) {
   while (*p) {
     const char *e = strchr(p, ',');
     size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len == 0 || len >= 48) return false;
-    char **v = realloc(*out, (*n + 1) * sizeof *v);
-    if (!v) return false;
-    *out = v;
-    v[*n] = strndup(p, len);
-    if (!v[*n]) return false;
-    (*n)++;
+    char **v = len == 0 || len >= 48 ? NULL : realloc(*out, (*n + 1) * sizeof *v);
+    if (v) *out = v;
+    char *name = v ? strndup(p, len) : NULL;
+    if (!name || (e && !e[1])) {
+      free(name);
+      free_models(*out, *n);
+      *out = NULL;
+      *n = 0;
+      return false;
+    }
+    v[(*n)++] = name;
     p += len + (e != NULL);
-    if (e && !*p) return false;
   }
   return *n > 0;
 }
@@ -687,8 +697,7 @@ int cmd_bench(int argc, char **argv) {
   printf("wrote %s and %s (%.1f s)\n", html, json, now_s() - t0);
   rc = CLI_EXIT_OK;
 done:
-  for (size_t i = 0; i < n_models; i++) free(names[i]);
-  free(names);
+  free_models(names, n_models);
   free(b.r.rows);
   sc_strbuf_free(&out);
   sc_strbuf_free(&errors);
