@@ -51,7 +51,8 @@ typedef struct gen {
   uint64_t attn_parts;             /* decode attention: parts of each unit's positions */
   uint64_t attn_o, attn_m, attn_l; /* their partial outputs, maxima and sums (device) */
   const char *kvt;                 /* its dtype's name in assembly */
-  bool *fused;     /* per op: computed inside its consumers (an RMSNorm feeding only GEMVs) */
+  bool *fused;     /* per op: computed inside its consumers (an RMSNorm or SwiGLU feeding only
+                      GEMVs) */
   uint32_t *gnext; /* per GEMV: the next of its group (UINT32_MAX: none) */
   bool *gskip;     /* per GEMV: done by its group's first */
   uint64_t grp;    /* query heads per kv head (the largest) */
@@ -471,7 +472,8 @@ static wform form_of(sc_cc_wdtype t) {
 static void matmul_x_load(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
   uint32_t xi = y->in[0];
   const sc_gvalue *xv = val(G, xi);
-  bool fused = G->fused[xi]; /* x = rmsnorm(x0, w): load x0 and w */
+  /* a fused x: rmsnorm(x0, w) (load x0 and w) or swiglu(gate, up) (load both) */
+  bool fused = G->fused[xi];
   li(G, 4, G->addr[fused ? xv->in[0] : xi]);
   li(G, 5, G->s.a);
   li(G, 8, T * K);
@@ -479,7 +481,7 @@ static void matmul_x_load(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint6
   if (fused) {
     li(G, 4, G->addr[xv->in[1]]);
     li(G, 6, G->s.b);
-    li(G, 8, K);
+    li(G, 8, xv->op == SC_GOP_SWIGLU ? T * K : K);
     line(G, "dma.1d sram[x6]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
   }
 }
@@ -489,7 +491,14 @@ static void matmul_x_quant(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint
   const sc_gvalue *xv = val(G, y->in[0]);
   bool fused = G->fused[y->in[0]];
   line(G, "sync.wait s6, %u", fused ? 2 : 1);
-  if (fused) rmsnorm_sram(G, T, K, xv->attrs.eps);
+  if (fused && xv->op == SC_GOP_RMSNORM) rmsnorm_sram(G, T, K, xv->attrs.eps);
+  if (fused && xv->op == SC_GOP_SWIGLU) { /* the SwiGLU op's arithmetic (gen_binary) */
+    li(G, 5, G->s.a);
+    li(G, 6, G->s.b);
+    vgroup(G, 1, T * K);
+    line(G, "vpu.silu sram[x5]:fp32, sram[x5]:fp32, x8..x11");
+    line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full");
+  }
   if (f.fp8) { /* a scale per row: a column of T */
     li(G, 5, G->s.a);
     li(G, 6, G->s.c);
@@ -1824,13 +1833,14 @@ static bool plan(gen *G, sc_status *st) {
       G->attn_l = alloc(G, units * ps * G->grp * 4);
     }
   }
-  /* RMSNorms whose every consumer is an fp8 GEMV: each GEMV normalizes its copy of x */
+  /* RMSNorms and SwiGLUs whose every consumer is an fp8 GEMV: each GEMV
+   * computes its copy of x */
   G->fused = calloc(n, sizeof *G->fused);
   if (!G->fused) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
   if (form_of(G->opt.wdtype).fp8 && !G->opt.no_fuse) {
     for (uint32_t i = 0; i < n; i++) {
       const sc_gvalue *v = val(G, i);
-      if (v->kind != SC_GV_OP || v->op != SC_GOP_RMSNORM) continue;
+      if (v->kind != SC_GV_OP || (v->op != SC_GOP_RMSNORM && v->op != SC_GOP_SWIGLU)) continue;
       bool all = !v->is_output;
       uint32_t users = 0;
       for (uint32_t j = i + 1; j < n && all; j++) {
