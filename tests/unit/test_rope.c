@@ -30,7 +30,7 @@ static void test_llama3_factors(void **state) {
   assert_true(c.rope_scaled);
   for (uint32_t j = 0; j < 64; j++) {
     double want = j < 29 ? 1.0 : j > 34 ? 8.0 : band[j - 29];
-    double got = c.rope_factors[j];
+    double got = (double)c.rope_factors[j];
     if (!(fabs(got - want) <= 1e-6 * want))
       fail_msg("pair %u: factor %.9g, Hugging Face's formula gives %.9g", j, got, want);
     /* the frequency used is the plain one divided by it */
@@ -58,7 +58,7 @@ static void test_bad_parameters(void **state) {
   assert_int_equal(sc_rope_llama3(&c, 0.5, 1, 4, 8192), SC_STATUS_INVALID); /* factor < 1 */
   assert_int_equal(sc_rope_llama3(&c, 8, 4, 1, 8192), SC_STATUS_INVALID);   /* low >= high */
   assert_int_equal(sc_rope_llama3(&c, 8, 1, 4, 0), SC_STATUS_INVALID);      /* no context */
-  assert_int_equal(sc_rope_llama3(&c, NAN, 1, 4, 8192), SC_STATUS_INVALID);
+  assert_int_equal(sc_rope_llama3(&c, (double)NAN, 1, 4, 8192), SC_STATUS_INVALID);
   c.head_dim = 2 * SC_ROPE_MAX_PAIRS + 2;
   assert_int_equal(sc_rope_llama3(&c, 8, 1, 4, 8192), SC_STATUS_INVALID);
   assert_false(c.rope_scaled);
