@@ -469,9 +469,18 @@ static wform form_of(sc_cc_wdtype t) {
  * for fp8 quantized with a per-row scale s_a = max|x| / 448 (into S) into Q:
  * matmul_x_load issues the DMA (completion on s6), matmul_x_quant waits for
  * it and quantizes; matmul_x does both. */
+/* Rows of x per group when x [T, K] is computed in groups (fp8: a group of
+ * FP32 rows in A, then its fp8 copy in Q), or 0 when all of it fits. */
+static uint64_t x_group(const gen *G, uint64_t T, uint64_t K) {
+  uint64_t rowb = G->s.b - G->s.a;
+  if (T * K * 4 <= rowb) return 0;
+  return rowb / (K * 4) ? rowb / (K * 4) : 1;
+}
+
 static void matmul_x_load(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
   uint32_t xi = y->in[0];
   const sc_gvalue *xv = val(G, xi);
+  if (f.fp8 && x_group(G, T, K)) return; /* matmul_x_quant loads each group */
   /* a fused x: rmsnorm(x0, w) (load x0 and w) or swiglu(gate, up) (load both) */
   bool fused = G->fused[xi];
   li(G, 4, G->addr[fused ? xv->in[0] : xi]);
@@ -487,9 +496,45 @@ static void matmul_x_load(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint6
 }
 
 /* The second half of matmul_x: waits for x, quantizes it (fp8). */
+static void quant_rows(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s);
+
 static void matmul_x_quant(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
   const sc_gvalue *xv = val(G, y->in[0]);
   bool fused = G->fused[y->in[0]];
+  uint64_t grp = f.fp8 ? x_group(G, T, K) : 0;
+  if (grp) { /* rows r0 .. r0 + n in turn: computed in A, quantized into Q and S at row r0 */
+    if (fused && xv->op == SC_GOP_RMSNORM) { /* the weight, once */
+      li(G, 4, G->addr[xv->in[1]]);
+      li(G, 6, G->s.b);
+      li(G, 8, K);
+      line(G, "dma.1d sram[x6]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+      line(G, "sync.wait s6, 1");
+    }
+    for (uint64_t r0 = 0; r0 < T; r0 += grp) {
+      uint64_t nr = T - r0 < grp ? T - r0 : grp;
+      uint32_t src = fused ? xv->in[0] : y->in[0];
+      li(G, 4, G->addr[src] + r0 * K * 4);
+      li(G, 5, G->s.a);
+      li(G, 8, nr * K);
+      line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+      if (fused && xv->op == SC_GOP_SWIGLU) {
+        li(G, 4, G->addr[xv->in[1]] + r0 * K * 4);
+        li(G, 6, G->s.b);
+        line(G, "dma.1d sram[x6]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+      }
+      line(G, "sync.wait s6, %u", fused && xv->op == SC_GOP_SWIGLU ? 2 : 1);
+      if (fused && xv->op == SC_GOP_RMSNORM) rmsnorm_sram(G, nr, K, xv->attrs.eps);
+      if (fused && xv->op == SC_GOP_SWIGLU) {
+        li(G, 5, G->s.a);
+        li(G, 6, G->s.b);
+        vgroup(G, 1, nr * K);
+        line(G, "vpu.silu sram[x5]:fp32, sram[x5]:fp32, x8..x11");
+        line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full");
+      }
+      quant_rows(G, nr, K, G->s.q + r0 * K, G->s.s + r0 * 4);
+    }
+    return;
+  }
   line(G, "sync.wait s6, %u", fused ? 2 : 1);
   if (fused && xv->op == SC_GOP_RMSNORM) rmsnorm_sram(G, T, K, xv->attrs.eps);
   if (fused && xv->op == SC_GOP_SWIGLU) { /* the SwiGLU op's arithmetic (gen_binary) */
@@ -499,11 +544,17 @@ static void matmul_x_quant(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint
     line(G, "vpu.silu sram[x5]:fp32, sram[x5]:fp32, x8..x11");
     line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full");
   }
-  if (f.fp8) { /* a scale per row: a column of T */
+  if (f.fp8) quant_rows(G, T, K, G->s.q, G->s.s);
+}
+
+/* Quantizes T rows of K in SRAM A to fp8 at q with a scale per row
+ * s_a = max|x| / 448 at s (a column of T). */
+static void quant_rows(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s) {
+  {
     li(G, 5, G->s.a);
     li(G, 6, G->s.c);
-    li(G, 7, G->s.s);
-    li(G, 24, G->s.q);
+    li(G, 7, s);
+    li(G, 24, q);
     li(G, 8, T);
     li(G, 9, K);
     li(G, 10, K * 4);
@@ -1582,6 +1633,29 @@ static bool fail(gen *G, sc_status *st, sc_status code, const char *fmt, ...) {
   return false;
 }
 
+/* Whether SwiGLU value i will be fused into its consumers (fp8 GEMVs by
+ * shape): its every consumer a matmul of it as the activations. */
+static bool swiglu_fusable(const gen *G, uint32_t i) {
+  const sc_gvalue *v = val(G, i);
+  if (v->kind != SC_GV_OP || v->op != SC_GOP_SWIGLU || v->is_output || G->opt.no_fuse ||
+      !form_of(G->opt.wdtype).fp8)
+    return false;
+  uint32_t users = 0;
+  for (uint32_t j = i + 1; j < sc_graph_count(G->g); j++) {
+    const sc_gvalue *u = val(G, j);
+    if (u->kind != SC_GV_OP) continue;
+    for (uint32_t q = 0; q < u->n_in; q++) {
+      if (u->in[q] != i) continue;
+      if (u->op != SC_GOP_MATMUL || q != 0) return false;
+      const sc_gvalue *w = val(G, u->in[1]);
+      uint64_t N = (uint64_t)w->shape[0], K = (uint64_t)w->shape[1];
+      if (!gemv_shape(G, elems(v) / K, N, K)) return false;
+      users++;
+    }
+  }
+  return users > 0;
+}
+
 /* Checks what this generator supports and lays out device memory. */
 static bool plan(gen *G, sc_status *st) {
   const sc_graph *g = G->g;
@@ -1733,8 +1807,13 @@ static bool plan(gen *G, sc_status *st) {
       G->bytes[i] = G->bytes[v->in[0]];
       continue;
     }
-    /* a matmul's output never sits whole in SRAM (its tiles pass through C) */
-    if (v->op != SC_GOP_MATMUL && elems(v) > widest) widest = elems(v);
+    /* a matmul's output never sits whole in SRAM (its tiles pass through C);
+     * a SwiGLU fused into fp8 GEMVs is computed in groups of rows (only its
+     * fp8 copy, a quarter of the bytes, is whole) */
+    bool grouped = swiglu_fusable(G, i);
+    if (grouped && (elems(v) + 3) / 4 > widest) widest = (elems(v) + 3) / 4;
+    if (grouped && last(v) > widest) widest = last(v); /* a group has a row at least */
+    if (!grouped && v->op != SC_GOP_MATMUL && elems(v) > widest) widest = elems(v);
     if (v->op == SC_GOP_MATMUL) {
       uint64_t tiles =
           ((uint64_t)val(G, v->in[1])->shape[0] + G->a->core.mxu.cols - 1) / G->a->core.mxu.cols;
@@ -1855,6 +1934,12 @@ static bool plan(gen *G, sc_status *st) {
       G->fused[i] = all && users > 0;
     }
   }
+  for (uint32_t i = 0; i < n; i++)
+    if (swiglu_fusable(G, i) && !G->fused[i])
+      return fail(G, st, SC_STATUS_UNSUPPORTED,
+                  "%%%s: its rows need more SRAM than a core has, and its consumers are not all "
+                  "GEMVs to compute it in groups of rows",
+                  val(G, i)->name);
   /* GEMV groups: consecutive one-row GEMVs of the same x (q, k, v; gate, up)
    * whose weights, outputs and channel scales lie end to end run as one */
   G->gnext = malloc(n * sizeof *G->gnext);

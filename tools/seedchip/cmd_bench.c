@@ -7,6 +7,8 @@
  * bench-report.json (docs/BENCH.md explains every figure). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <getopt.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +43,7 @@ static const char usage[] =
     "  --system   the system: \"1\" or \"<arch>x1\" (one chip; the default)\n"
     "  --quiet    no progress bar\n";
 
-enum { PROMPT = 2048, CONTEXT = 4096 };
+enum { PROMPT = 2048, CONTEXT = 4096, ROWS_PER_MODEL = 5 };
 
 static double now_s(void) {
   struct timespec ts;
@@ -109,7 +111,7 @@ static void step_free(step_run *s) {
 /* Compiles cfg's step of `tokens` tokens with a cache of CONTEXT positions
  * and loads it for timing-only runs. */
 static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, sc_dtype kv,
-                      uint32_t tokens, uint32_t batch, char *err, size_t err_size) {
+                      uint32_t tokens, uint32_t batch, bool parts, char *err, size_t err_size) {
   sc_llama_step st = {
       .tokens = tokens, .max_seq = CONTEXT, .act_dtype = SC_DTYPE_FP32, .batch = batch};
   sc_cc_options opt = {.wdtype = t, .no_weights = true, .kv_dtype = kv};
@@ -126,7 +128,8 @@ static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, s
     s->weight_elems += (double)w->shape[0] * (double)w->shape[1];
   }
   if (sc_rt_open(s->arch, &s->dev, err, err_size) != SC_STATUS_OK) return false;
-  if (sc_rt_set_mode(s->dev, SC_SIM_TIMING_ONLY, true) != SC_STATUS_OK ||
+  /* the per-part breakdown needs every op recorded: only where the report shows it */
+  if (sc_rt_set_mode(s->dev, SC_SIM_TIMING_ONLY, parts) != SC_STATUS_OK ||
       sc_rt_load(s->dev, s->prog, NULL, &s->p) != SC_STATUS_OK) {
     snprintf(err, err_size, "%s", sc_rt_errmsg(s->dev));
     return false;
@@ -214,9 +217,15 @@ typedef struct bench {
   sc_cc_wdtype wdtype;
   sc_dtype kv; /* the KV cache's dtype */
   double peak_flop_s, mem_b_s;
-  bool quiet;
-  size_t done, total; /* progress */
+  struct progress_state *ps; /* shared by the workers */
 } bench;
+
+/* The progress bar's state, shared by the models' workers. */
+typedef struct progress_state {
+  pthread_mutex_t lock;
+  bool quiet;
+  size_t done, total;
+} progress_state;
 
 static sc_bench_row *row_add(bench *b) {
   if (b->r.n_rows == b->cap) {
@@ -232,13 +241,23 @@ static sc_bench_row *row_add(bench *b) {
 }
 
 static void progress(bench *b, const char *what) {
-  if (b->quiet) return;
-  int width = 30, full = b->total ? (int)(width * b->done / b->total) : width;
+  progress_state *ps = b->ps;
+  if (ps->quiet) return;
+  pthread_mutex_lock(&ps->lock);
+  int width = 30, full = ps->total ? (int)(width * ps->done / ps->total) : width;
+  if (full > width) full = width;
   fprintf(stderr, "\r[%.*s%*s] %2zu/%zu %-44.44s", full, "##############################",
-          width - full, "", b->done, b->total, what);
+          width - full, "", ps->done, ps->total, what);
   fflush(stderr);
+  pthread_mutex_unlock(&ps->lock);
 }
 
+/* n more rows of the suite are done. */
+static void tick(bench *b, size_t n) {
+  pthread_mutex_lock(&b->ps->lock);
+  b->ps->done += n;
+  pthread_mutex_unlock(&b->ps->lock);
+}
 /* Fills a simulated row's figures from its step (tokens: output tokens of
  * the step, or the prompt). */
 static void row_fill(bench *b, sc_bench_row *row, const step_result *s, double tokens, double flops,
@@ -358,7 +377,7 @@ static void bench_model(bench *b, const char *name) {
   const char *dt = sc_cc_wdtype_name(b->wdtype);
   if (sc_model_config_builtin(name, &cfg) != SC_STATUS_OK) {
     not_run(b, name, SC_BENCH_DECODE, 1, 0, "no built-in configuration '%s' yet", name);
-    b->done += 5;
+    tick(b, ROWS_PER_MODEL);
     progress(b, name);
     return;
   }
@@ -372,7 +391,7 @@ static void bench_model(bench *b, const char *name) {
             "needs %u chips (%.0f GB of weights in %s and one 4k cache, %.0f GB per chip); "
             "multi-chip systems are not simulated yet",
             chips, need / 1e9, dt, cap / 1e9);
-    b->done += 5;
+    tick(b, ROWS_PER_MODEL);
     progress(b, name);
     return;
   }
@@ -380,6 +399,7 @@ static void bench_model(bench *b, const char *name) {
   step_run s = {.arch = (sc_arch *)b->arch};
   /* decode at batch 1, 8, 64 and the largest that fits, at the context's last position */
   uint32_t batches[] = {1, 8, 64, max_batch};
+  size_t ticked = 0;
   for (size_t i = 0; i < SC_ARRAY_LEN(batches); i++) {
     uint32_t B = batches[i];
     if (i == 3 && B <= 64) break;
@@ -388,12 +408,12 @@ static void bench_model(bench *b, const char *name) {
     double t0 = now_s();
     step_result r = {0};
     sc_bench_row *row;
-    bool made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, err, sizeof err);
+    bool made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, B == 1, err, sizeof err);
     /* the largest batch: fewer while the caches and activations do not fit in memory */
     while (!made && i == 3 && B > 64 && strstr(err, "bytes of device memory")) {
       step_free(&s);
       B = B * 31 / 32;
-      made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, err, sizeof err);
+      made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, false, err, sizeof err);
     }
     if (!made || !step_time(&s, CONTEXT - 1, &r, err, sizeof err)) {
       not_run(b, name, SC_BENCH_DECODE, B, 1, "%s", err);
@@ -408,7 +428,8 @@ static void bench_model(bench *b, const char *name) {
       peer_floor(b, row);
     }
     step_free(&s);
-    b->done++;
+    tick(b, 1);
+    ticked++;
   }
   /* prefill of PROMPT tokens in chunks of mxu.rows */
   snprintf(what, sizeof what, "%s prefill %u", name, PROMPT);
@@ -418,11 +439,11 @@ static void bench_model(bench *b, const char *name) {
   sc_bench_row *row;
   /* the largest chunk the compiler fits in SRAM (activations are not tiled yet) */
   uint32_t chunk = b->arch->core.mxu.rows;
-  bool ok = step_make(&s, &cfg, b->wdtype, b->kv, chunk, 1, err, sizeof err);
+  bool ok = step_make(&s, &cfg, b->wdtype, b->kv, chunk, 1, true, err, sizeof err);
   while (!ok && chunk > 1) {
     step_free(&s);
     chunk /= 2;
-    ok = step_make(&s, &cfg, b->wdtype, b->kv, chunk, 1, err, sizeof err);
+    ok = step_make(&s, &cfg, b->wdtype, b->kv, chunk, 1, true, err, sizeof err);
   }
   /* The first and the last chunk, and the chunks between by linear
    * interpolation: only attention depends on the position, linearly
@@ -434,7 +455,7 @@ static void bench_model(bench *b, const char *name) {
   if (ok && chunk > 1) {
     step_run h = {.arch = s.arch};
     step_result hf = {0};
-    if (step_make(&h, &cfg, b->wdtype, b->kv, chunk / 2, 1, err, sizeof err) &&
+    if (step_make(&h, &cfg, b->wdtype, b->kv, chunk / 2, 1, true, err, sizeof err) &&
         step_time(&h, 0, &hf, err, sizeof err) && 2 * hf.cycles < first.cycles) {
       step_free(&s);
       s = h;
@@ -474,8 +495,7 @@ static void bench_model(bench *b, const char *name) {
     peer_floor(b, row);
   }
   step_free(&s);
-  b->done++;
-  b->done++;
+  tick(b, ROWS_PER_MODEL - ticked);
   progress(b, name);
 }
 
@@ -556,6 +576,35 @@ static void goals(bench *b) {
                  "3,913): not in this run (add llama-2-70b to --models)");
 }
 
+typedef struct model_job {
+  bench b; /* its own rows */
+  const char *name;
+} model_job;
+
+typedef struct job_pool {
+  model_job *jobs;
+  size_t n, next;
+  pthread_mutex_t lock;
+} job_pool;
+
+/* Takes models from the pool until none is left. */
+static void *model_worker(void *arg) {
+  job_pool *p = arg;
+  for (;;) {
+    pthread_mutex_lock(&p->lock);
+    size_t i = p->next++;
+    pthread_mutex_unlock(&p->lock);
+    if (i >= p->n) return NULL;
+    model_job *j = &p->jobs[i];
+    bench_model(&j->b, j->name);
+    if (strcmp(j->name, "llama-3.1-70b") == 0)
+      peer_measured(&j->b, j->name, SC_BENCH_DECODE, 1, 19.6, 51.1,
+                    "TensorRT-LLM, Llama-3.3-70B (the same architecture), batch 1, H200; NVIDIA "
+                    "developer blog",
+                    "measured");
+  }
+}
+
 int cmd_bench(int argc, char **argv) {
   static const struct option opts[] = {{"arch", required_argument, NULL, 'a'},
                                        {"models", required_argument, NULL, 'm'},
@@ -569,6 +618,8 @@ int cmd_bench(int argc, char **argv) {
   const char *arch_name = "sc1", *models = "llama-3.1-8b,llama-3.1-70b,mixtral-8x7b,deepseek-v3";
   const char *html = "bench-report.html", *json = "bench-report.json", *system = NULL;
   bench b = {0};
+  bool b_quiet = false;
+  progress_state ps = {.lock = PTHREAD_MUTEX_INITIALIZER};
   b.wdtype = SC_CC_FP8;
   b.kv = SC_DTYPE_BF16;
   optind = 0;
@@ -605,7 +656,7 @@ int cmd_bench(int argc, char **argv) {
       json = optarg;
       break;
     case 'q':
-      b.quiet = true;
+      b_quiet = true;
       break;
     case 'h':
       fputs(usage, stdout);
@@ -661,20 +712,54 @@ int cmd_bench(int argc, char **argv) {
   b.r.roofs[1].peak_flop_s = H200_FLOP_S;
   b.r.roofs[1].mem_b_s = H200_MEM_B_S;
   b.r.roofs[1].tdp_w = H200_TDP_W;
-  b.total = 5 * n_models;
+  ps.quiet = b_quiet;
+  ps.total = ROWS_PER_MODEL * n_models;
+  b.ps = &ps;
+  /* the models on as many host threads as there are cores: each its own rows */
+  model_job *jobs = calloc(n_models, sizeof *jobs);
+  if (!jobs) {
+    cli_fail("out of memory");
+    goto done;
+  }
+  job_pool pool = {.jobs = jobs, .n = n_models, .lock = PTHREAD_MUTEX_INITIALIZER};
   for (size_t i = 0; i < n_models; i++) {
-    bench_model(&b, names[i]);
-    if (strcmp(names[i], "llama-3.1-70b") == 0)
-      peer_measured(&b, names[i], SC_BENCH_DECODE, 1, 19.6, 51.1,
-                    "TensorRT-LLM, Llama-3.3-70B (the same architecture), batch 1, H200; NVIDIA "
-                    "developer blog",
-                    "measured");
+    jobs[i].b = b;
+    jobs[i].b.r.rows = NULL;
+    jobs[i].b.r.n_rows = 0;
+    jobs[i].b.cap = 0;
+    jobs[i].name = names[i];
+  }
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  size_t n_threads = cpus < 1 ? 1 : (size_t)cpus;
+  if (n_threads > n_models) n_threads = n_models;
+  if (n_threads > 16) n_threads = 16;
+  pthread_t threads[16];
+  size_t started = 0;
+  for (size_t t = 1; t < n_threads; t++)
+    if (pthread_create(&threads[started], NULL, model_worker, &pool) == 0) started++;
+  model_worker(&pool); /* this thread is a worker too */
+  for (size_t t = 0; t < started; t++) pthread_join(threads[t], NULL);
+  bool oom = false;
+  for (size_t i = 0; i < n_models; i++) { /* rows in model order */
+    for (size_t k = 0; k < jobs[i].b.r.n_rows && !oom; k++) {
+      sc_bench_row *row = row_add(&b);
+      if (row)
+        *row = jobs[i].b.r.rows[k];
+      else
+        oom = true;
+    }
+    free(jobs[i].b.r.rows);
+  }
+  free(jobs);
+  if (oom) {
+    cli_fail("out of memory");
+    goto done;
   }
   peer_measured(&b, "llama-2-70b", SC_BENCH_DECODE, 0, 0, 3913,
                 "MLPerf Inference v4.1, Llama-2-70B offline, 8x H200: 31,303 tok/s; "
                 "MLCommons inference_results_v4.1",
                 "offline throughput per chip");
-  if (!b.quiet) fputc('\n', stderr);
+  if (!b_quiet) fputc('\n', stderr);
   goals(&b);
   b.r.wall_s = now_s() - t0;
   if (sc_bench_table(&b.r, &out) != SC_STATUS_OK) {
