@@ -604,6 +604,27 @@ static bool gemv_shape(const gen *G, uint64_t rows, uint64_t N, uint64_t K) {
   return N % G->a->core.mxu.cols == 0 && K % G->a->core.mxu.rows == 0;
 }
 
+/* Emits instruction `ins` three ways: with suffix s0 (a semaphore
+ * annotation) when x19 = 0 and s1 otherwise, or plain when register `plain`
+ * is not zero. */
+static void sem_variants(gen *G, uint32_t k, const char *tag, unsigned plain, const char *ins,
+                         const char *s0, const char *s1) {
+  char l1[24], lp[24], ld[24];
+  snprintf(l1, sizeof l1, "%s1", tag);
+  snprintf(lp, sizeof lp, "%sp", tag);
+  snprintf(ld, sizeof ld, "%sd", tag);
+  line(G, "bne x%u, x0, L%u_%s", plain, k, lp);
+  line(G, "bne x19, x0, L%u_%s", k, l1);
+  line(G, "%s%s", ins, s0);
+  line(G, "j L%u_%s", k, ld);
+  label(G, l1, k);
+  line(G, "%s%s", ins, s1);
+  line(G, "j L%u_%s", k, ld);
+  label(G, lp, k);
+  line(G, "%s", ins);
+  label(G, ld, k);
+}
+
 /* DMAs of the GEMV ring issued this far ahead of the matmuls using them. */
 enum { GEMV_LEAD = GEMV_BUFS - 1 };
 
@@ -734,16 +755,9 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 12, TR);
   li(G, 13, T);
   li(G, 14, K * ab);
-  line(G, "bne x28, x0, L%u_ldw", k);
-  line(G, "bne x19, x0, L%u_ldw1", k);
-  line(G, "mxu.ldw sram[x6]:%s, x12..x14, nk @wait(s0)", f.adt);
-  line(G, "j L%u_ldwd", k);
-  label(G, "ldw1", k);
-  line(G, "mxu.ldw sram[x6]:%s, x12..x14, nk @wait(s4)", f.adt);
-  line(G, "j L%u_ldwd", k);
-  label(G, "ldw", k);
-  line(G, "mxu.ldw sram[x6]:%s, x12..x14, nk", f.adt);
-  label(G, "ldwd", k);
+  char ins[96];
+  snprintf(ins, sizeof ins, "mxu.ldw sram[x6]:%s, x12..x14, nk", f.adt);
+  sem_variants(G, k, "ldw", 28, ins, " @wait(s0)", " @wait(s4)"); /* a DMA's first chunk */
   /* every tile of the core against it at once: M = m * TC rows, one sum per
    * accumulator row */
   li(G, 7, TB);
@@ -756,28 +770,15 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 18, T * 4);
   line(G, "add x25, x26, x28"); /* 0: the first chunk, overwrite */
   /* the last chunk of this DMA's buffer frees it (s1 / s5 by engine) */
-  line(G, "addi x6, x27, -1");
-  line(G, "bne x28, x6, L%u_ns", k);
-  line(G, "bne x19, x0, L%u_s5", k);
-  line(G, "bne x25, x0, L%u_sa", k);
-  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite @signal(s1)", f.wdt);
+  line(G, "addi x9, x28, 1");
+  line(G, "sltu x9, x9, x27"); /* 1: not the last */
+  line(G, "bne x25, x0, L%u_acc", k);
+  snprintf(ins, sizeof ins, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite", f.wdt);
+  sem_variants(G, k, "mo", 9, ins, " @signal(s1)", " @signal(s5)");
   line(G, "j L%u_tn", k);
-  label(G, "sa", k);
-  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate @signal(s1)", f.wdt);
-  line(G, "j L%u_tn", k);
-  label(G, "s5", k);
-  line(G, "bne x25, x0, L%u_s5a", k);
-  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite @signal(s5)", f.wdt);
-  line(G, "j L%u_tn", k);
-  label(G, "s5a", k);
-  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate @signal(s5)", f.wdt);
-  line(G, "j L%u_tn", k);
-  label(G, "ns", k);
-  line(G, "bne x25, x0, L%u_na", k);
-  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite", f.wdt);
-  line(G, "j L%u_tn", k);
-  label(G, "na", k);
-  line(G, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate", f.wdt);
+  label(G, "acc", k);
+  snprintf(ins, sizeof ins, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate", f.wdt);
+  sem_variants(G, k, "ma", 9, ins, " @signal(s1)", " @signal(s5)");
   label(G, "tn", k);
   line(G, "addi x28, x28, 1");
   line(G, "blt x28, x27, L%u_chunk", k);
@@ -1202,27 +1203,6 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "j L%u_head", k);
   label(G, "done", k);
   line(G, "sync.wait s1, 1");
-}
-
-/* Emits instruction `ins` three ways: with suffix s0 (a semaphore
- * annotation) when x19 = 0 and s1 otherwise, or plain when register `plain`
- * is not zero. */
-static void sem_variants(gen *G, uint32_t k, const char *tag, unsigned plain, const char *ins,
-                         const char *s0, const char *s1) {
-  char l1[24], lp[24], ld[24];
-  snprintf(l1, sizeof l1, "%s1", tag);
-  snprintf(lp, sizeof lp, "%sp", tag);
-  snprintf(ld, sizeof ld, "%sd", tag);
-  line(G, "bne x%u, x0, L%u_%s", plain, k, lp);
-  line(G, "bne x19, x0, L%u_%s", k, l1);
-  line(G, "%s%s", ins, s0);
-  line(G, "j L%u_%s", k, ld);
-  label(G, l1, k);
-  line(G, "%s%s", ins, s1);
-  line(G, "j L%u_%s", k, ld);
-  label(G, lp, k);
-  line(G, "%s", ins);
-  label(G, ld, k);
 }
 
 /* Issues DMA d = x15 of a decode attention's ring: the cached K (d < n = x26)
