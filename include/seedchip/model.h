@@ -127,6 +127,14 @@ void sc_tensor_to_f32(const sc_tensor *t, uint64_t first, uint64_t n, float *out
 SC_MUST_USE sc_status sc_model_config_builtin(const char *name, sc_model_config *out);
 const char *const *sc_model_config_names(void);
 
+/* A configuration alone, for timing a model without its weights: a built-in
+ * name (sc_model_config_builtin), or a file: a Hugging Face config.json (what
+ * the safetensors loader reads) or a GGUF file, of which only the metadata is
+ * read. The configuration is checked as the loaders check it (head_dim filled
+ * in). Errors name the file and the problem, as the loaders'. */
+SC_MUST_USE sc_status sc_model_config_load(const char *name_or_path, sc_model_config *out,
+                                           char *err, size_t err_size);
+
 /* Loads by file contents: a GGUF magic, a safetensors header, else a llama2.c
  * checkpoint. err gets the message on failure. */
 SC_MUST_USE sc_status sc_model_load(const char *path, sc_model **out, char *err, size_t err_size);

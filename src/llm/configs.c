@@ -1,9 +1,19 @@
 /* configs.c: the architecture parameters of well-known models, as published
  * with their weights (each model's config.json), for compiling and timing
  * them without their weights (docs/LLM.md, "Built-in configurations"). */
+#define _POSIX_C_SOURCE 200809L /* mmap, fstat */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "llm_int.h"
+#include "seedchip/gguf.h"
 #include "seedchip/model.h"
 #include "seedchip/util.h"
 
@@ -98,4 +108,64 @@ float sc_rope_freq(const sc_model_config *c, uint32_t j) {
   float f = 1.0f / powf(c->rope_theta, (float)(2 * j) / (float)c->head_dim);
   if (c->rope_scaled && j < SC_ROPE_MAX_PAIRS && c->rope_factors[j] > 0) f /= c->rope_factors[j];
   return f;
+}
+
+/* The whole file mapped read-only (a GGUF: its metadata is read in place). */
+static sc_status map_file(const char *path, const uint8_t **base, size_t *len, char *err,
+                          size_t err_size) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return sc_errf(err, err_size, SC_STATUS_IO, "%s: %s", path, strerror(errno));
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || sb.st_size <= 0) {
+    close(fd);
+    return sc_errf(err, err_size, SC_STATUS_IO, "%s: cannot read its size", path);
+  }
+  void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) return sc_errf(err, err_size, SC_STATUS_IO, "%s: %s", path, strerror(errno));
+  *base = p;
+  *len = (size_t)sb.st_size;
+  return SC_STATUS_OK;
+}
+
+sc_status sc_model_config_load(const char *name_or_path, sc_model_config *out, char *err,
+                               size_t err_size) {
+  *out = (sc_model_config){0};
+  if (sc_model_config_builtin(name_or_path, out) == SC_STATUS_OK) return SC_STATUS_OK;
+  /* the defaults a loaded model starts from (llm_model_new) */
+  *out = (sc_model_config){.rope_theta = 10000.0f, .norm_eps = 1e-5f, .rope_style = SC_ROPE_PAIRS};
+  char magic[4] = {0}, msg[512];
+  FILE *f = fopen(name_or_path, "rb");
+  if (!f)
+    return sc_errf(err, err_size, SC_STATUS_NOT_FOUND,
+                   "%s: neither a built-in configuration nor a readable file (%s)", name_or_path,
+                   strerror(errno));
+  size_t got = fread(magic, 1, 4, f);
+  fclose(f);
+  sc_status st;
+  if (got == 4 && memcmp(magic, "GGUF", 4) == 0) {
+    const uint8_t *base = NULL;
+    size_t len = 0;
+    st = map_file(name_or_path, &base, &len, err, err_size);
+    if (st != SC_STATUS_OK) return st;
+    sc_gguf *g;
+    st = sc_gguf_open(base, len, name_or_path, &g, err, err_size);
+    if (st == SC_STATUS_OK) {
+      st = llm_gguf_config(g, out, err, err_size);
+      /* tied as the loader finds it: no output.weight */
+      out->tied_embeddings = sc_gguf_find_tensor(g, "output.weight") == NULL;
+      sc_gguf_free(g);
+    }
+    munmap((void *)base, len);
+  } else { /* a config.json, at most 16 MiB */
+    uint8_t *bytes;
+    size_t len;
+    st = sc_read_file(name_or_path, 16u << 20, &bytes, &len, msg, sizeof msg);
+    if (st != SC_STATUS_OK) return sc_errf(err, err_size, st, "%s", msg);
+    st = llm_safetensors_config(name_or_path, (const char *)bytes, len, out, err, err_size);
+    free(bytes);
+  }
+  if (st == SC_STATUS_OK && llm_config_check(out, msg, sizeof msg) != SC_STATUS_OK)
+    st = sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s", name_or_path, msg);
+  return st;
 }

@@ -910,6 +910,10 @@ static sc_status add_tensors(sc_model *m, const sc_gguf *g, char *err, size_t n)
   return SC_STATUS_OK;
 }
 
+sc_status llm_gguf_config(const sc_gguf *g, sc_model_config *cfg, char *err, size_t err_size) {
+  return read_config(g, cfg, err, err_size);
+}
+
 sc_status llm_gguf_build(sc_model *m, const sc_gguf *g, char *err, size_t err_size) {
   sc_status st = read_config(g, llm_model_config(m), err, err_size);
   if (st == SC_STATUS_OK) st = add_tensors(m, g, err, err_size);

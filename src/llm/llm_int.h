@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "seedchip/gguf.h"
 #include "seedchip/model.h"
 
 struct cJSON;
@@ -52,6 +53,13 @@ SC_MUST_USE sc_status llm_config_check(sc_model_config *c, char *err, size_t err
  * "blk.2.ffn_up.weight: expected [172, 64], found [64, 172]". Sets
  * tied_embeddings when output.weight is absent. */
 SC_MUST_USE sc_status llm_model_check(sc_model *m, char *err, size_t err_size);
+
+/* A configuration alone from a GGUF file's metadata / a config.json's text
+ * (what the loaders read first), not checked. */
+SC_MUST_USE sc_status llm_gguf_config(const sc_gguf *g, sc_model_config *cfg, char *err,
+                                      size_t err_size);
+SC_MUST_USE sc_status llm_safetensors_config(const char *cfg_name, const char *text, size_t len,
+                                             sc_model_config *cfg, char *err, size_t err_size);
 
 /* The per-format loaders sc_model_load dispatches to (llama2c.c, gguf.c,
  * safetensors.c). Each fills *out on success (the caller frees it with

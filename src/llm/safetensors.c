@@ -772,6 +772,11 @@ static sc_status finish(st_ctx *c, const char *path, const char *cfg_name, char 
 
 /* ---- entry points ---- */
 
+sc_status llm_safetensors_config(const char *cfg_name, const char *text, size_t len,
+                                 sc_model_config *cfg, char *err, size_t err_size) {
+  return read_config(cfg_name, text, len, cfg, err, err_size);
+}
+
 sc_status llm_safetensors_parse(const char *config, size_t config_len, const uint8_t *file,
                                 size_t file_size, sc_model **out, char *err, size_t err_size) {
   *out = NULL;

@@ -36,7 +36,8 @@ static const char usage[] =
     "table and writes the HTML report (default bench-report.html) and the JSON\n"
     "file (default bench-report.json). docs/BENCH.md explains every figure.\n"
     "\n"
-    "  --models   comma-separated built-in configurations (default:\n"
+    "  --models   comma-separated built-in configurations, or config.json or GGUF\n"
+    "             files read without weights (default:\n"
     "             llama-3.1-8b,llama-3.1-70b,mixtral-8x7b,deepseek-v3)\n"
     "  --dtype    weight dtype (default fp8; see seedchip compile)\n"
     "  --kv       the KV cache's dtype: bf16 (default) or fp32\n"
@@ -375,8 +376,11 @@ static void bench_model(bench *b, const char *name) {
   sc_model_config cfg;
   char what[96], err[1024];
   const char *dt = sc_cc_wdtype_name(b->wdtype);
-  if (sc_model_config_builtin(name, &cfg) != SC_STATUS_OK) {
-    not_run(b, name, SC_BENCH_DECODE, 1, 0, "no built-in configuration '%s' yet", name);
+  if (sc_model_config_load(name, &cfg, err, sizeof err) != SC_STATUS_OK) {
+    if (strchr(name, '/') || strchr(name, '.')) /* a file */
+      not_run(b, name, SC_BENCH_DECODE, 1, 0, "%.300s", err);
+    else
+      not_run(b, name, SC_BENCH_DECODE, 1, 0, "no built-in configuration '%.100s' yet", name);
     tick(b, ROWS_PER_MODEL);
     progress(b, name);
     return;

@@ -20,7 +20,8 @@ static const char usage[] =
     "reasons, time per graph op) and the time per layer; --trace and --report write\n"
     "the Perfetto trace and the HTML report. --config times a built-in model\n"
     "configuration without its weights (llama-2-70b, llama-3.1-8b, llama-3.1-70b,\n"
-    "llama-3.1-405b, mixtral-8x7b, qwen2.5-72b; context 4096 unless --max-seq).\n";
+    "llama-3.1-405b, mixtral-8x7b, qwen2.5-72b; or a Hugging Face config.json or a GGUF\n"
+    "file, of which only the configuration is read; context 4096 unless --max-seq).\n";
 
 /* The layer of a graph op's name: "l12.attn" -> 12, else -1. */
 static long layer_of(const char *name) {

@@ -38,11 +38,12 @@ bool model_build_config(model_build *b, const char *config, const char *arch_nam
   char err[1024];
   sc_strbuf errors = {0};
   *b = (model_build){0};
-  if (sc_model_config_builtin(config, &b->cfg) != SC_STATUS_OK) {
+  if (sc_model_config_load(config, &b->cfg, err, sizeof err) != SC_STATUS_OK) {
     sc_strbuf names = {0};
     for (const char *const *n = sc_model_config_names(); *n; n++)
       sc_strbuf_printf(&names, "%s%s", names.len ? ", " : "", *n);
-    cli_fail("--config %s: no such configuration (built in: %s)", config, sc_strbuf_str(&names));
+    cli_fail("--config %s (built in: %s; or a config.json or GGUF file)", err,
+             sc_strbuf_str(&names));
     sc_strbuf_free(&names);
     return false;
   }

@@ -1,0 +1,126 @@
+/* test_config_load.c: a model's configuration without its weights
+ * (sc_model_config_load), as `seedchip profile --config` and `seedchip bench
+ * --models` take it:
+ * - Llama-3.1-8B's published config.json (its text, written here) gives the
+ *   built-in llama-3.1-8b configuration, scaled RoPE factors included;
+ * - a GGUF file's metadata gives the configuration the full loader finds for
+ *   the same file (stories260K from ../shared/models; skipped without it);
+ * - a built-in name gives the built-in; a missing file, a malformed JSON and
+ *   a configuration that fails the loaders' checks are errors naming the
+ *   file. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen, strdup */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../test_models.h"
+#include "seedchip/model.h"
+
+static const char llama31_8b[] =
+    "{\"architectures\": [\"LlamaForCausalLM\"], \"attention_bias\": false,"
+    " \"attention_dropout\": 0.0, \"bos_token_id\": 128000, \"eos_token_id\": 128001,"
+    " \"hidden_act\": \"silu\", \"hidden_size\": 4096, \"initializer_range\": 0.02,"
+    " \"intermediate_size\": 14336, \"max_position_embeddings\": 131072, \"mlp_bias\": false,"
+    " \"model_type\": \"llama\", \"num_attention_heads\": 32, \"num_hidden_layers\": 32,"
+    " \"num_key_value_heads\": 8, \"pretraining_tp\": 1, \"rms_norm_eps\": 1e-05,"
+    " \"rope_scaling\": {\"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0,"
+    " \"original_max_position_embeddings\": 8192, \"rope_type\": \"llama3\"},"
+    " \"rope_theta\": 500000.0, \"tie_word_embeddings\": false, \"torch_dtype\": \"bfloat16\","
+    " \"transformers_version\": \"4.43.0.dev0\", \"use_cache\": true, \"vocab_size\": 128256}";
+
+static char *write_temp(const char *text) {
+  char *path = strdup("/tmp/seedchip_cfg_XXXXXX");
+  assert_non_null(path);
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+static void same_config(const sc_model_config *a, const sc_model_config *b) {
+  assert_int_equal(a->dim, b->dim);
+  assert_int_equal(a->hidden_dim, b->hidden_dim);
+  assert_int_equal(a->n_layers, b->n_layers);
+  assert_int_equal(a->n_heads, b->n_heads);
+  assert_int_equal(a->n_kv_heads, b->n_kv_heads);
+  assert_int_equal(a->head_dim, b->head_dim);
+  assert_int_equal(a->vocab_size, b->vocab_size);
+  assert_int_equal(a->max_seq_len, b->max_seq_len);
+  assert_true(a->rope_theta == b->rope_theta);
+  assert_true(a->norm_eps == b->norm_eps);
+  assert_int_equal(a->rope_style, b->rope_style);
+  assert_int_equal(a->tied_embeddings, b->tied_embeddings);
+  assert_int_equal(a->qkv_bias, b->qkv_bias);
+  assert_int_equal(a->rope_scaled, b->rope_scaled);
+  assert_memory_equal(a->rope_factors, b->rope_factors, sizeof a->rope_factors);
+}
+
+static void test_config_json(void **state) {
+  (void)state;
+  char *path = write_temp(llama31_8b);
+  sc_model_config got, want;
+  char err[512];
+  if (sc_model_config_load(path, &got, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  assert_int_equal(sc_model_config_builtin("llama-3.1-8b", &want), SC_STATUS_OK);
+  same_config(&got, &want);
+  remove(path);
+  free(path);
+  /* a built-in name */
+  assert_int_equal(sc_model_config_load("llama-2-70b", &got, err, sizeof err), SC_STATUS_OK);
+  assert_int_equal(got.n_layers, 80);
+}
+
+static void test_gguf_metadata(void **state) {
+  (void)state;
+  char *path = test_model_path("gguf/stories260K.gguf");
+  if (!path) skip(); /* test_model_path printed why */
+  sc_model_config got;
+  char err[512];
+  if (sc_model_config_load(path, &got, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  sc_model *m;
+  if (sc_model_load(path, &m, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  same_config(&got, sc_model_config_of(m));
+  sc_model_free(m);
+  free(path);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  sc_model_config c;
+  char err[512];
+  assert_int_equal(sc_model_config_load("/nonexistent/config.json", &c, err, sizeof err),
+                   SC_STATUS_NOT_FOUND);
+  assert_non_null(strstr(err, "/nonexistent/config.json"));
+  char *bad = write_temp("{\"model_type\": \"llama\", \"hidden_size\": ");
+  assert_int_not_equal(sc_model_config_load(bad, &c, err, sizeof err), SC_STATUS_OK);
+  assert_non_null(strstr(err, bad));
+  remove(bad);
+  free(bad);
+  /* passes the JSON reader, fails the loaders' check: heads do not divide into kv heads */
+  char *odd = write_temp("{\"model_type\": \"llama\", \"hidden_size\": 64, \"intermediate_size\": "
+                         "128, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, "
+                         "\"num_key_value_heads\": 3, \"vocab_size\": 32, "
+                         "\"max_position_embeddings\": 64}");
+  assert_int_equal(sc_model_config_load(odd, &c, err, sizeof err), SC_STATUS_INVALID);
+  assert_non_null(strstr(err, "n_kv_heads"));
+  remove(odd);
+  free(odd);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_config_json),
+      cmocka_unit_test(test_gguf_metadata),
+      cmocka_unit_test(test_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
