@@ -496,6 +496,16 @@ static void matmul_x_load(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint6
 }
 
 /* The second half of matmul_x: waits for x, quantizes it (fp8). */
+/* silu(gate) x up of n values, gate in SRAM A (in place) and up in B: the
+ * SwiGLU op's arithmetic (gen_binary). */
+static void swiglu_sram(gen *G, uint64_t n) {
+  li(G, 5, G->s.a);
+  li(G, 6, G->s.b);
+  vgroup(G, 1, n);
+  line(G, "vpu.silu sram[x5]:fp32, sram[x5]:fp32, x8..x11");
+  line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full");
+}
+
 static void quant_rows(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s);
 
 static void matmul_x_quant(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
@@ -524,26 +534,14 @@ static void matmul_x_quant(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint
       }
       line(G, "sync.wait s6, %u", fused && xv->op == SC_GOP_SWIGLU ? 2 : 1);
       if (fused && xv->op == SC_GOP_RMSNORM) rmsnorm_sram(G, nr, K, xv->attrs.eps);
-      if (fused && xv->op == SC_GOP_SWIGLU) {
-        li(G, 5, G->s.a);
-        li(G, 6, G->s.b);
-        vgroup(G, 1, nr * K);
-        line(G, "vpu.silu sram[x5]:fp32, sram[x5]:fp32, x8..x11");
-        line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full");
-      }
+      if (fused && xv->op == SC_GOP_SWIGLU) swiglu_sram(G, nr * K);
       quant_rows(G, nr, K, G->s.q + r0 * K, G->s.s + r0 * 4);
     }
     return;
   }
   line(G, "sync.wait s6, %u", fused ? 2 : 1);
   if (fused && xv->op == SC_GOP_RMSNORM) rmsnorm_sram(G, T, K, xv->attrs.eps);
-  if (fused && xv->op == SC_GOP_SWIGLU) { /* the SwiGLU op's arithmetic (gen_binary) */
-    li(G, 5, G->s.a);
-    li(G, 6, G->s.b);
-    vgroup(G, 1, T * K);
-    line(G, "vpu.silu sram[x5]:fp32, sram[x5]:fp32, x8..x11");
-    line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full");
-  }
+  if (fused && xv->op == SC_GOP_SWIGLU) swiglu_sram(G, T * K);
   if (f.fp8) quant_rows(G, T, K, G->s.q, G->s.s);
 }
 
@@ -628,11 +626,31 @@ static void sem_variants(gen *G, uint32_t k, const char *tag, unsigned plain, co
 /* DMAs of the GEMV ring issued this far ahead of the matmuls using them. */
 enum { GEMV_LEAD = GEMV_BUFS - 1 };
 
+/* The ring DMA x15 (instruction ins, writing sram[x6]): into ring buffer
+ * x15 mod GEMV_BUFS, on engine x15 mod 2 once one of that engine's buffers
+ * is free (s1 / s5), signalling it loaded (s0 / s4): each engine has its
+ * own, so that neither takes a buffer owed to the other's next DMA. Uses x6,
+ * x7. */
+static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins) {
+  line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
+  li(G, 7, G->s.gbuf);
+  line(G, "mul x6, x6, x7");
+  li(G, 7, G->s.g);
+  line(G, "add x6, x6, x7");
+  char l1[24], ld[24];
+  snprintf(l1, sizeof l1, "%s1", tag);
+  snprintf(ld, sizeof ld, "%sd", tag);
+  line(G, "andi x7, x15, 1");
+  line(G, "bne x7, x0, L%u_%s", k, l1);
+  line(G, "%s, q0 @wait(s1) @signal(s0)", ins);
+  line(G, "j L%u_%s", k, ld);
+  label(G, l1, k);
+  line(G, "%s, q1 @wait(s5) @signal(s4)", ins);
+  label(G, ld, k);
+}
+
 /* Issues DMA d = x15 of a GEMV: chunks kk = d * per .. (at most per) of the
- * core's m = x20 tiles into ring buffer d mod GEMV_BUFS, on engine d mod 2
- * (signalling s0 or s4), once one of the engine's buffers is free (s1 or s5:
- * each engine has its own, so that neither takes a buffer the other's next
- * DMA is owed). Uses x4 .. x14. */
+ * core's m = x20 tiles, through the ring (ring_dma). Uses x4 .. x14. */
 static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t K, uint64_t per,
                      uint64_t chunks, uint64_t TB, uint64_t wb) {
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, cores = G->a->cores.count;
@@ -654,27 +672,15 @@ static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t 
   li(G, 5, TB);
   line(G, "mul x5, x5, x6");
   line(G, "add x4, x4, x5");
-  line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
-  li(G, 7, G->s.gbuf);
-  line(G, "mul x6, x6, x7");
-  li(G, 7, G->s.g);
-  line(G, "add x6, x6, x7");
   /* in SRAM chunk-major: chunk ci of tile i at (ci * m + i) * TB */
   li(G, 11, TB);
   line(G, "mul x11, x11, x20");   /* dst: next chunk */
   li(G, 12, TB);                  /* dst: next tile */
   li(G, 13, TB);                  /* src: next chunk */
   li(G, 14, cores * TC * K * wb); /* src: next tile */
-  line(G, "andi x7, x15, 1");
-  line(G, "bne x7, x0, L%u_%s1", k, tag);
-  line(G, "dma.3d sram[x6]:%s, hbm[x4]:%s, x8..x14, x0, q0 @wait(s1) @signal(s0)", f.wdt, f.wdt);
-  line(G, "j L%u_%sd", k, tag);
-  char name[8];
-  snprintf(name, sizeof name, "%s1", tag);
-  label(G, name, k);
-  line(G, "dma.3d sram[x6]:%s, hbm[x4]:%s, x8..x14, x0, q1 @wait(s5) @signal(s4)", f.wdt, f.wdt);
-  snprintf(name, sizeof name, "%sd", tag);
-  label(G, name, k);
+  char ins[96];
+  snprintf(ins, sizeof ins, "dma.3d sram[x6]:%s, hbm[x4]:%s, x8..x14, x0", f.wdt, f.wdt);
+  ring_dma(G, k, tag, ins);
 }
 
 /* y[1, N] = x[1, K] @ W[N, K]^T (+ bias) as a GEMV (docs/COMPILER.md,
@@ -1211,10 +1217,8 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
  * gemv_dma. Uses x4 .. x11. */
 static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t vc, uint64_t hd,
                      uint64_t row, uint64_t P) {
-  char lk[24], l1[24], ld[24];
+  char lk[24];
   snprintf(lk, sizeof lk, "%sk", tag);
-  snprintf(l1, sizeof l1, "%s1", tag);
-  snprintf(ld, sizeof ld, "%sd", tag);
   line(G, "mv x6, x15");
   li(G, 4, kc);
   line(G, "blt x15, x26, L%u_%s", k, lk);
@@ -1234,18 +1238,21 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
   line(G, "mul x5, x5, x7");
   line(G, "add x4, x4, x5");
   line(G, "add x4, x4, x30"); /* the unit's sequence and kv head */
-  line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
-  li(G, 7, G->s.gbuf);
-  line(G, "mul x6, x6, x7");
-  li(G, 7, G->s.g);
-  line(G, "add x6, x6, x7");
-  line(G, "andi x7, x15, 1");
-  line(G, "bne x7, x0, L%u_%s", k, l1);
-  line(G, "dma.2d sram[x6]:fp32, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", G->kvt);
-  line(G, "j L%u_%s", k, ld);
-  label(G, l1, k);
-  line(G, "dma.2d sram[x6]:fp32, hbm[x4]:%s, x8..x11, x0, q1 @wait(s5) @signal(s4)", G->kvt);
-  label(G, ld, k);
+  char ins[96];
+  snprintf(ins, sizeof ins, "dma.2d sram[x6]:fp32, hbm[x4]:%s, x8..x11, x0", G->kvt);
+  ring_dma(G, k, tag, ins);
+}
+
+/* Stores the n values at sram[x<reg>] to unit x20's place, base + x20 * n
+ * floats, and waits for them (s6). */
+static void store_unit(gen *G, uint64_t base, uint64_t n, unsigned reg) {
+  li(G, 4, n * 4);
+  line(G, "mul x4, x4, x20");
+  li(G, 5, base);
+  line(G, "add x4, x4, x5");
+  li(G, 8, n);
+  line(G, "dma.1d hbm[x4]:fp32, sram[x%u]:fp32, x8, x0, q0 @signal(s6)", reg);
+  line(G, "sync.wait s6, 1");
 }
 
 /* The combine of a split decode attention (after every part is in): per unit
@@ -1320,13 +1327,7 @@ static void attention_combine(gen *G, uint32_t k, uint32_t id, uint64_t units, u
   li(G, 12, 4);
   line(G, "vpu.div sram[x13]:fp32, sram[x13]:fp32, sram[x24]:fp32, x8..x12, col");
   line(G, "sync.fence vpu");
-  li(G, 4, grp * hd * 4);
-  line(G, "mul x4, x4, x20");
-  li(G, 5, G->addr[id]);
-  line(G, "add x4, x4, x5");
-  li(G, 8, grp * hd);
-  line(G, "dma.1d hbm[x4]:fp32, sram[x13]:fp32, x8, x0, q0 @signal(s6)");
-  line(G, "sync.wait s6, 1");
+  store_unit(G, G->addr[id], grp * hd, 13);
   li(G, 4, cores);
   line(G, "add x20, x20, x4");
   line(G, "j L%u_cu", k);
@@ -1531,13 +1532,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "mxu.drain sram[x6]:fp32, acc[x7]:fp32, x8..x11 @signal(s2)");
   line(G, "sync.wait s2, 1");
   if (PS == 1) {
-    li(G, 4, grp * hd * 4);
-    line(G, "mul x4, x4, x20");
-    li(G, 5, G->addr[id]);
-    line(G, "add x4, x4, x5");
-    li(G, 8, grp * hd);
-    line(G, "dma.1d hbm[x4]:fp32, sram[x6]:fp32, x8, x0, q0 @signal(s6)");
-    line(G, "sync.wait s6, 1");
+    store_unit(G, G->addr[id], grp * hd, 6);
   } else {
     line(G, "j L%u_part", k);
     /* an empty part (npos < its first position): max -1e30, sum 0, output 0 */
