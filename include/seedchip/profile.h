@@ -53,6 +53,7 @@ typedef enum sc_energy {
   SC_ENERGY_NOC,    /* byte-hops over the NoC (a core's port counts as one hop) */
   SC_ENERGY_STATIC, /* energy.static_w over the run's time */
   SC_ENERGY_HOST,   /* bytes over the host link (energy.host_link_pj_per_byte) */
+  SC_ENERGY_LINK,   /* bytes times chip-to-chip links crossed (system links.pj_per_byte) */
   SC_ENERGY_COUNT
 } sc_energy;
 
@@ -75,7 +76,7 @@ typedef struct sc_prof_op {
   uint64_t mem_bytes;  /* device-memory bytes the op moved (DMA), else 0 */
 } sc_prof_op;
 
-/* Action counts of the whole chip (summed over cores). */
+/* Action counts of the whole chip or system (summed over cores). */
 typedef struct sc_prof_actions {
   uint64_t macs[SC_DTYPE_COUNT];       /* by the MXU's input dtype */
   uint64_t vpu_ops;                    /* lane ALU ops */
@@ -85,12 +86,15 @@ typedef struct sc_prof_actions {
   uint64_t mem_rd_bytes, mem_wr_bytes; /* device memory */
   uint64_t noc_bytes;                  /* bytes through the NoC (remote SRAM and device memory) */
   uint64_t noc_byte_hops;              /* bytes times hops (a core's port counts as one hop) */
+  uint64_t link_bytes;                 /* bytes sent from one chip to another */
+  uint64_t link_byte_hops;             /* bytes times chip-to-chip links crossed */
 } sc_prof_actions;
 
 typedef struct sc_profile {
-  uint64_t cycles;  /* from launch to the last core done */
-  double clock_ghz; /* of the architecture */
-  uint32_t n_cores;
+  uint64_t cycles;                      /* from launch to the last core done */
+  double clock_ghz;                     /* of the architecture */
+  uint32_t n_cores;                     /* of the system: chips * cores per chip */
+  uint32_t chips;                       /* 1 for a chip */
   sc_prof_unit (*units)[SC_UNIT_COUNT]; /* units[core][unit] */
   uint64_t *core_end;                   /* cycle each core finished */
   sc_prof_actions actions;

@@ -26,6 +26,7 @@
 #include "seedchip/program.h"
 #include "seedchip/sim.h"
 #include "seedchip/status.h"
+#include "seedchip/system.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,10 @@ typedef struct sc_rt_program sc_rt_program;
 
 /* Opens a device for arch (copied). On failure *out is NULL and err says why. */
 SC_MUST_USE sc_status sc_rt_open(const sc_arch *arch, sc_device **out, char *err, size_t err_size);
+/* Opens a device that is a system of chips (system.h): every chip's memory
+ * in one address space, programs with code for chips * cores cores. */
+SC_MUST_USE sc_status sc_rt_open_system(const sc_system *sys, sc_device **out, char *err,
+                                        size_t err_size);
 /* Closes the device and every program loaded on it. NULL is a no-op. */
 void sc_rt_close(sc_device *dev);
 const char *sc_rt_errmsg(const sc_device *dev);

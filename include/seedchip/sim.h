@@ -20,6 +20,7 @@
 #include "seedchip/isa.h"
 #include "seedchip/profile.h"
 #include "seedchip/status.h"
+#include "seedchip/system.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -76,11 +77,20 @@ typedef struct sc_sim_options {
  * options may be NULL. NO_MEMORY, or INVALID when arch fails validation. */
 SC_MUST_USE sc_status sc_sim_create(const sc_arch *arch, const sc_sim_options *options,
                                     sc_sim **out);
+/* A system of chips (system.h): cores are numbered chip * cores + core and
+ * chip c's device memory starts at sc_sys_chip_base(c); each chip's barrier
+ * spans its own cores; transfers between chips cross the system's links.
+ * sc_sim_create(arch) is the one-chip system of arch. */
+SC_MUST_USE sc_status sc_sim_create_system(const sc_system *sys, const sc_sim_options *options,
+                                           sc_sim **out);
 void sc_sim_destroy(sc_sim *sim);
 
 /* The message of the last failed call ("" when none). */
 const char *sc_sim_errmsg(const sc_sim *sim);
+/* Each chip's architecture. */
 const sc_arch *sc_sim_arch(const sc_sim *sim);
+const sc_system *sc_sim_system(const sc_sim *sim);
+uint32_t sc_sim_chips(const sc_sim *sim);
 
 /* ---- device memory: sparse, mapped ranges of [0, memory.capacity_bytes) ---- */
 

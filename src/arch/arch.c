@@ -9,7 +9,7 @@
  * last '.'.
  *
  * Parsing never trusts the input: every value is type- and range-checked before
- * it is stored, every problem is collected (up to MAX_ERRORS) as
+ * it is stored, every problem is collected (up to ARCH_MAX_ERRORS) as
  * "source: key.path: problem", and no state outlives the call. */
 #include <inttypes.h>
 #include <math.h>
@@ -22,9 +22,6 @@
 
 #include "arch_int.h"
 #include "seedchip/arch.h"
-
-/* A runaway input (a million unknown keys) must not produce a million lines. */
-#define MAX_ERRORS 100
 
 /* The largest integer a JSON number (an IEEE double in cJSON) holds exactly. */
 #define MAX_EXACT_INT 9007199254740992.0
@@ -171,20 +168,147 @@ static const char *key_of(int row) {
   return dot ? dot + 1 : fields[row].path;
 }
 
-/* ---- number formatting ---------------------------------------------------- */
+/* ---- JSON helpers of the layer (arch_int.h) ------------------------------- */
 
-/* The shortest %.Ng (N = 15..17) that reads back as the same double, so "0.3"
- * stays "0.3" and every value still round-trips exactly. */
-static void fmt_num(char *buf, size_t size, double v) {
+void arch_report(arch_msgs *m, const char *path, const char *fmt, ...) {
+  m->n_errors++;
+  if (!m->errors || m->n_errors > ARCH_MAX_ERRORS + 1) return;
+  if (m->n_errors == ARCH_MAX_ERRORS + 1) {
+    sc_strbuf_printf(m->errors, "%s: too many errors, stopping after %d\n", m->source,
+                     ARCH_MAX_ERRORS);
+    return;
+  }
+  sc_strbuf_printf(m->errors, "%s: ", m->source);
+  if (path) sc_strbuf_printf(m->errors, "%s: ", path);
+  va_list ap;
+  va_start(ap, fmt);
+  sc_strbuf_vprintf(m->errors, fmt, ap);
+  va_end(ap);
+  sc_strbuf_append(m->errors, "\n", 1);
+}
+
+/* 1-based line and column of byte offset pos in text. */
+static void line_col(const char *text, size_t pos, size_t *line, size_t *col) {
+  *line = 1;
+  *col = 1;
+  for (size_t i = 0; i < pos; i++) {
+    if (text[i] == '\n') {
+      (*line)++;
+      *col = 1;
+    } else {
+      (*col)++;
+    }
+  }
+}
+
+sc_status arch_json_parse(const char *text, size_t len, size_t max_bytes, const char *source,
+                          cJSON **root, sc_strbuf *errors) {
+  *root = NULL;
+  if (len > max_bytes) {
+    if (errors)
+      sc_strbuf_printf(errors, "%s: larger than the limit of %zu bytes\n", source, max_bytes);
+    return SC_STATUS_OVERFLOW;
+  }
+  /* Position from return_parse_end rather than cJSON_GetErrorPtr, which is a
+   * process-wide global. */
+  const char *end = NULL;
+  cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  size_t pos = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+  if (j) { /* cJSON stops after the value: anything but whitespace after it is an error */
+    while (pos < len && text[pos] && strchr(" \t\r\n", text[pos])) pos++;
+    if (pos < len) {
+      cJSON_Delete(j);
+      j = NULL;
+    }
+  }
+  if (!j) {
+    size_t line, col;
+    line_col(text, pos, &line, &col);
+    if (errors)
+      sc_strbuf_printf(errors, "%s:%zu:%zu: JSON syntax error%s\n", source, line, col,
+                       pos >= len ? " (unexpected end of input)" : "");
+    return SC_STATUS_PARSE;
+  }
+  *root = j;
+  return SC_STATUS_OK;
+}
+
+const char *arch_json_type(const cJSON *j) {
+  if (cJSON_IsObject(j)) return "an object";
+  if (cJSON_IsArray(j)) return "an array";
+  if (cJSON_IsString(j)) return "a string";
+  if (cJSON_IsNumber(j)) return "a number";
+  if (cJSON_IsBool(j)) return "a boolean";
+  if (cJSON_IsNull(j)) return "null";
+  return "invalid";
+}
+
+bool arch_json_number(arch_msgs *m, const char *path, const cJSON *j, bool integer, double *v) {
+  if (!cJSON_IsNumber(j)) {
+    arch_report(m, path, "must be %s, got %s", integer ? "an integer" : "a number",
+                arch_json_type(j));
+    return false;
+  }
+  *v = j->valuedouble;
+  if (integer && isfinite(*v) && floor(*v) != *v) {
+    char got[32];
+    arch_fmt_num(got, sizeof got, *v);
+    arch_report(m, path, "must be an integer, got %s", got);
+    return false;
+  }
+  return true;
+}
+
+bool arch_check_range(arch_msgs *m, const char *path, double v, double min, double max,
+                      bool min_excl) {
+  char lim[32], got[32];
+  arch_fmt_num(got, sizeof got, v);
+  if (isnan(v) || isinf(v)) {
+    arch_report(m, path, "must be a finite number, got %s", got);
+    return false;
+  }
+  arch_fmt_num(lim, sizeof lim, min);
+  if (min_excl ? !(v > min) : !(v >= min)) {
+    arch_report(m, path, "must be %s %s, got %s", min_excl ? "greater than" : "at least", lim, got);
+    return false;
+  }
+  arch_fmt_num(lim, sizeof lim, max);
+  if (v > max) {
+    arch_report(m, path, "must be at most %s, got %s", lim, got);
+    return false;
+  }
+  return true;
+}
+
+bool arch_json_pair(arch_msgs *m, const char *path, const cJSON *j, double min, double max,
+                    double d[2]) {
+  if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) != 2) {
+    arch_report(m, path, "must be an array of 2 integers [rows, cols], got %s",
+                cJSON_IsArray(j) ? "an array of another length" : arch_json_type(j));
+    return false;
+  }
+  bool ok = true;
+  for (int i = 0; i < 2; i++) {
+    char item[96];
+    snprintf(item, sizeof item, "%s[%d]", path, i);
+    d[i] = 0;
+    if (!arch_json_number(m, item, cJSON_GetArrayItem(j, i), true, &d[i]) ||
+        !arch_check_range(m, item, d[i], min, max, false))
+      ok = false;
+  }
+  return ok;
+}
+
+void arch_fmt_num(char *buf, size_t size, double v) {
   for (int prec = 15; prec <= 17; prec++) {
     snprintf(buf, size, "%.*g", prec, v);
     if (strtod(buf, NULL) == v) return;
   }
 }
 
-static void append_json_string(sc_strbuf *sb, const char *s) {
+void arch_append_json_string(sc_strbuf *sb, const char *s, size_t n) {
   sc_strbuf_append(sb, "\"", 1);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+  for (const unsigned char *p = (const unsigned char *)s; n && *p; p++, n--) {
     if (*p == '"' || *p == '\\') {
       char esc[2] = {'\\', (char)*p};
       sc_strbuf_append(sb, esc, 2);
@@ -197,8 +321,7 @@ static void append_json_string(sc_strbuf *sb, const char *s) {
   sc_strbuf_append(sb, "\"", 1);
 }
 
-/* A key from the input, for messages: control bytes escaped, long keys cut. */
-static void append_key(sc_strbuf *sb, const char *key) {
+void arch_append_key(sc_strbuf *sb, const char *key) {
   size_t n = 0;
   for (const unsigned char *p = (const unsigned char *)key; *p; p++, n++) {
     if (n == 48) {
@@ -215,49 +338,14 @@ static void append_key(sc_strbuf *sb, const char *key) {
 /* ---- error collection ----------------------------------------------------- */
 
 typedef struct ctx {
-  const char *source;
-  sc_strbuf *errors; /* may be NULL */
-  size_t n_errors;
+  arch_msgs msgs;
   bool bad[N_FIELDS];  /* row missing or rejected: skip rules that read it */
   bool seen[N_FIELDS]; /* row met in the input (duplicate detection) */
 } ctx;
 
-SC_PRINTF(3, 4) static void report(ctx *c, const char *path, const char *fmt, ...) {
-  c->n_errors++;
-  if (!c->errors || c->n_errors > MAX_ERRORS + 1) return;
-  if (c->n_errors == MAX_ERRORS + 1) {
-    sc_strbuf_printf(c->errors, "%s: too many errors, stopping after %d\n", c->source, MAX_ERRORS);
-    return;
-  }
-  sc_strbuf_printf(c->errors, "%s: ", c->source);
-  if (path) sc_strbuf_printf(c->errors, "%s: ", path);
-  va_list ap;
-  va_start(ap, fmt);
-  sc_strbuf_vprintf(c->errors, fmt, ap);
-  va_end(ap);
-  sc_strbuf_append(c->errors, "\n", 1);
-}
-
 /* Checks v against a row's range; reports and returns false when outside. */
 static bool check_range(ctx *c, const char *path, const field *f, double v) {
-  char lo[32], hi[32], got[32];
-  fmt_num(got, sizeof got, v);
-  if (isnan(v) || isinf(v)) {
-    report(c, path, "must be a finite number, got %s", got);
-    return false;
-  }
-  fmt_num(lo, sizeof lo, f->min);
-  fmt_num(hi, sizeof hi, f->max);
-  if ((f->flags & F_MIN_EXCL) ? !(v > f->min) : !(v >= f->min)) {
-    report(c, path, "must be %s %s, got %s", (f->flags & F_MIN_EXCL) ? "greater than" : "at least",
-           lo, got);
-    return false;
-  }
-  if (v > f->max) {
-    report(c, path, "must be at most %s, got %s", hi, got);
-    return false;
-  }
-  return true;
+  return arch_check_range(&c->msgs, path, v, f->min, f->max, f->flags & F_MIN_EXCL);
 }
 
 /* ---- validation of the struct --------------------------------------------- */
@@ -299,10 +387,10 @@ static void validate_rows(const sc_arch *a, ctx *c) {
     switch (f->kind) {
     case K_STR:
       if (!memchr(base, '\0', f->size)) {
-        report(c, f->path, "is not NUL-terminated within %zu bytes", f->size);
+        arch_report(&c->msgs, f->path, "is not NUL-terminated within %zu bytes", f->size);
         c->bad[r] = true;
       } else if (!(f->flags & F_OPT) && base[0] == '\0') {
-        report(c, f->path, "must not be empty");
+        arch_report(&c->msgs, f->path, "must not be empty");
         c->bad[r] = true;
       }
       break;
@@ -320,7 +408,7 @@ static void validate_rows(const sc_arch *a, ctx *c) {
       size_t n = 0;
       while (f->names[n]) n++;
       if (v < 0 || (size_t)v >= n) {
-        report(c, f->path, "enum value %d out of range", v);
+        arch_report(&c->msgs, f->path, "enum value %d out of range", v);
         c->bad[r] = true;
       }
       break;
@@ -362,134 +450,116 @@ static void validate_cross(const sc_arch *a, ctx *c) {
   char x[32], y[32], z[32];
   if (row_ok(c, "cores.count") && row_ok(c, "cores.mesh") &&
       (uint64_t)a->cores.mesh_rows * a->cores.mesh_cols != a->cores.count)
-    report(c, "cores.mesh",
-           "[%" PRIu32 ", %" PRIu32 "] holds %" PRIu64 " cores, but cores.count is %" PRIu32,
-           a->cores.mesh_rows, a->cores.mesh_cols,
-           (uint64_t)a->cores.mesh_rows * a->cores.mesh_cols, a->cores.count);
+    arch_report(&c->msgs, "cores.mesh",
+                "[%" PRIu32 ", %" PRIu32 "] holds %" PRIu64 " cores, but cores.count is %" PRIu32,
+                a->cores.mesh_rows, a->cores.mesh_cols,
+                (uint64_t)a->cores.mesh_rows * a->cores.mesh_cols, a->cores.count);
 
   if (row_ok(c, "core.mxu.macs_per_pe_cycle")) {
     bool any = false;
     for (int t = 0; t < SC_DTYPE_COUNT; t++) any |= a->core.mxu.macs_per_pe_cycle[t] > 0;
-    if (!any) report(c, "core.mxu.macs_per_pe_cycle", "must name at least one dtype");
+    if (!any) arch_report(&c->msgs, "core.mxu.macs_per_pe_cycle", "must name at least one dtype");
   }
   if (row_ok(c, "core.mxu.macs_per_pe_cycle") && row_ok(c, "energy.mac_pj")) {
     for (int t = 0; t < SC_DTYPE_COUNT; t++)
       if (a->core.mxu.macs_per_pe_cycle[t] > 0 && !(a->energy.mac_pj[t] > 0))
-        report(c, "energy.mac_pj", "missing %s, which core.mxu.macs_per_pe_cycle supports",
-               sc_dtype_name((sc_dtype)t));
+        arch_report(&c->msgs, "energy.mac_pj",
+                    "missing %s, which core.mxu.macs_per_pe_cycle supports",
+                    sc_dtype_name((sc_dtype)t));
   }
 
   if (row_ok(c, "core.sram.size_bytes") && row_ok(c, "core.sram.banks")) {
     uint64_t size = a->core.sram.size_bytes, banks = a->core.sram.banks;
     if (size % banks)
-      report(c, "core.sram.banks", "%" PRIu64 " banks do not divide size_bytes %" PRIu64, banks,
-             size);
+      arch_report(&c->msgs, "core.sram.banks",
+                  "%" PRIu64 " banks do not divide size_bytes %" PRIu64, banks, size);
     else if (row_ok(c, "core.sram.bank_width_bytes") &&
              (size / banks) % a->core.sram.bank_width_bytes)
-      report(c, "core.sram.bank_width_bytes",
-             "%" PRIu32 " does not divide the bank size of %" PRIu64 " bytes",
-             a->core.sram.bank_width_bytes, size / banks);
+      arch_report(&c->msgs, "core.sram.bank_width_bytes",
+                  "%" PRIu32 " does not divide the bank size of %" PRIu64 " bytes",
+                  a->core.sram.bank_width_bytes, size / banks);
   }
   if (row_ok(c, "core.acc_sram.size_bytes") && row_ok(c, "core.acc_sram.banks") &&
       a->core.acc_sram.size_bytes % a->core.acc_sram.banks)
-    report(c, "core.acc_sram.banks", "%" PRIu32 " banks do not divide size_bytes %" PRIu64,
-           a->core.acc_sram.banks, a->core.acc_sram.size_bytes);
+    arch_report(&c->msgs, "core.acc_sram.banks",
+                "%" PRIu32 " banks do not divide size_bytes %" PRIu64, a->core.acc_sram.banks,
+                a->core.acc_sram.size_bytes);
 
   if (row_ok(c, "memory.channels") && row_ok(c, "memory.channel_peak_gb_s") &&
       row_ok(c, "memory.effective_gb_s")) {
     double peak = a->memory.channels * a->memory.channel_peak_gb_s;
     if (a->memory.effective_gb_s > peak) {
-      fmt_num(x, sizeof x, a->memory.effective_gb_s);
-      fmt_num(y, sizeof y, a->memory.channel_peak_gb_s);
-      fmt_num(z, sizeof z, peak);
-      report(c, "memory.effective_gb_s",
-             "%s exceeds what %" PRIu32 " channels of %s GB/s can carry (%s)", x,
-             a->memory.channels, y, z);
+      arch_fmt_num(x, sizeof x, a->memory.effective_gb_s);
+      arch_fmt_num(y, sizeof y, a->memory.channel_peak_gb_s);
+      arch_fmt_num(z, sizeof z, peak);
+      arch_report(&c->msgs, "memory.effective_gb_s",
+                  "%s exceeds what %" PRIu32 " channels of %s GB/s can carry (%s)", x,
+                  a->memory.channels, y, z);
     }
   }
   if (row_ok(c, "memory.technology") && row_ok(c, "memory.stacks")) {
     bool hbm = strncmp(a->memory.technology, "HBM", 3) == 0;
     if (hbm && a->memory.stacks == 0)
-      report(c, "memory.stacks", "must be at least 1 for %s memory, got 0", a->memory.technology);
+      arch_report(&c->msgs, "memory.stacks", "must be at least 1 for %s memory, got 0",
+                  a->memory.technology);
     if (!hbm && a->memory.stacks != 0)
-      report(c, "memory.stacks", "must be 0 for non-HBM memory (%s), got %" PRIu32,
-             a->memory.technology, a->memory.stacks);
+      arch_report(&c->msgs, "memory.stacks", "must be 0 for non-HBM memory (%s), got %" PRIu32,
+                  a->memory.technology, a->memory.stacks);
   }
   if (row_ok(c, "memory.stacks") && row_ok(c, "memory.channels") && a->memory.stacks &&
       a->memory.channels % a->memory.stacks)
-    report(c, "memory.channels",
-           "%" PRIu32 " channels do not divide evenly over %" PRIu32 " stacks", a->memory.channels,
-           a->memory.stacks);
+    arch_report(&c->msgs, "memory.channels",
+                "%" PRIu32 " channels do not divide evenly over %" PRIu32 " stacks",
+                a->memory.channels, a->memory.stacks);
   /* The timing model maps addresses to channels and rounds accesses up with
    * shifts and masks, so both sizes are powers of two. */
   bool interleave_ok = row_ok(c, "memory.interleave_bytes");
   if (interleave_ok && !is_pow2(a->memory.interleave_bytes)) {
-    report(c, "memory.interleave_bytes", "must be a power of two, got %" PRIu64,
-           a->memory.interleave_bytes);
+    arch_report(&c->msgs, "memory.interleave_bytes", "must be a power of two, got %" PRIu64,
+                a->memory.interleave_bytes);
     interleave_ok = false;
   }
   bool access_ok = row_ok(c, "memory.access_bytes");
   if (access_ok && !is_pow2(a->memory.access_bytes)) {
-    report(c, "memory.access_bytes", "must be a power of two, got %" PRIu32,
-           a->memory.access_bytes);
+    arch_report(&c->msgs, "memory.access_bytes", "must be a power of two, got %" PRIu32,
+                a->memory.access_bytes);
     access_ok = false;
   }
   if (interleave_ok && access_ok && a->memory.access_bytes > a->memory.interleave_bytes)
-    report(c, "memory.access_bytes", "%" PRIu32 " exceeds memory.interleave_bytes (%" PRIu64 ")",
-           a->memory.access_bytes, a->memory.interleave_bytes);
+    arch_report(&c->msgs, "memory.access_bytes",
+                "%" PRIu32 " exceeds memory.interleave_bytes (%" PRIu64 ")", a->memory.access_bytes,
+                a->memory.interleave_bytes);
 
   if (row_ok(c, "chip_links.count") && row_ok(c, "chip_links.gb_s") && a->chip_links.count &&
       !(a->chip_links.gb_s > 0))
-    report(c, "chip_links.gb_s", "must be greater than 0 when chip_links.count is %" PRIu32,
-           a->chip_links.count);
+    arch_report(&c->msgs, "chip_links.gb_s",
+                "must be greater than 0 when chip_links.count is %" PRIu32, a->chip_links.count);
 
   if (row_ok(c, "energy.static_w") && row_ok(c, "power.tdp_w") &&
       a->energy.static_w > a->power.tdp_w) {
-    fmt_num(x, sizeof x, a->energy.static_w);
-    fmt_num(y, sizeof y, a->power.tdp_w);
-    report(c, "energy.static_w", "%s W exceeds power.tdp_w (%s W)", x, y);
+    arch_fmt_num(x, sizeof x, a->energy.static_w);
+    arch_fmt_num(y, sizeof y, a->power.tdp_w);
+    arch_report(&c->msgs, "energy.static_w", "%s W exceeds power.tdp_w (%s W)", x, y);
   }
 }
 
 sc_status sc_arch_validate(const sc_arch *arch, const char *source_name, sc_strbuf *errors) {
   if (!arch) return SC_STATUS_INVALID_ARGUMENT;
-  ctx c = {.source = source_name ? source_name : "arch", .errors = errors};
+  ctx c = {.msgs = {.source = source_name ? source_name : "arch", .errors = errors}};
   validate_rows(arch, &c);
   validate_cross(arch, &c);
-  return c.n_errors ? SC_STATUS_INVALID : SC_STATUS_OK;
+  return c.msgs.n_errors ? SC_STATUS_INVALID : SC_STATUS_OK;
 }
 
 /* ---- parsing -------------------------------------------------------------- */
 
-static const char *json_type(const cJSON *j) {
-  if (cJSON_IsObject(j)) return "an object";
-  if (cJSON_IsArray(j)) return "an array";
-  if (cJSON_IsString(j)) return "a string";
-  if (cJSON_IsNumber(j)) return "a number";
-  if (cJSON_IsBool(j)) return "a boolean";
-  if (cJSON_IsNull(j)) return "null";
-  return "invalid";
-}
-
 /* Reads a number for row f into *v: must be a finite number, an integer for
  * integer kinds, and inside the row's range. */
 static bool read_number(ctx *c, const char *path, const field *f, const cJSON *j, double *v) {
-  if (!cJSON_IsNumber(j)) {
-    report(c, path, "must be %s, got %s",
-           (f->kind == K_U32 || f->kind == K_U64 || f->kind == K_MESH) ? "an integer" : "a number",
-           json_type(j));
-    return false;
-  }
-  *v = j->valuedouble;
   bool integer = f->kind == K_U32 || f->kind == K_U64 || f->kind == K_MESH;
-  if (integer && isfinite(*v) && floor(*v) != *v) {
-    char got[32];
-    fmt_num(got, sizeof got, *v);
-    report(c, path, "must be an integer, got %s", got);
-    return false;
-  }
+  if (!arch_json_number(&c->msgs, path, j, integer, v)) return false;
   if ((f->flags & F_ZERO_ABSENT) && *v == 0) {
-    report(c, path, "must be greater than 0 (leave the key out when unknown), got 0");
+    arch_report(&c->msgs, path, "must be greater than 0 (leave the key out when unknown), got 0");
     return false;
   }
   return check_range(c, path, f, *v);
@@ -502,23 +572,24 @@ static void parse_leaf(ctx *c, int row, const cJSON *j, sc_arch *a) {
   switch (f->kind) {
   case K_FORMAT:
     if (!cJSON_IsString(j) || strcmp(j->valuestring, SC_ARCH_FORMAT) != 0) {
-      report(c, f->path, "must be \"%s\" (this is not a SeedChip architecture file)",
-             SC_ARCH_FORMAT);
+      arch_report(&c->msgs, f->path, "must be \"%s\" (this is not a SeedChip architecture file)",
+                  SC_ARCH_FORMAT);
       c->bad[row] = true;
     }
     return;
   case K_VERSION:
     if (!cJSON_IsNumber(j) || j->valuedouble != SC_ARCH_VERSION) {
-      report(c, f->path, "unsupported version (this build reads version %d)", SC_ARCH_VERSION);
+      arch_report(&c->msgs, f->path, "unsupported version (this build reads version %d)",
+                  SC_ARCH_VERSION);
       c->bad[row] = true;
     }
     return;
   case K_STR:
     if (!cJSON_IsString(j)) {
-      report(c, f->path, "must be a string, got %s", json_type(j));
+      arch_report(&c->msgs, f->path, "must be a string, got %s", arch_json_type(j));
     } else if (strlen(j->valuestring) >= f->size) {
-      report(c, f->path, "must be at most %zu bytes long, got %zu", f->size - 1,
-             strlen(j->valuestring));
+      arch_report(&c->msgs, f->path, "must be at most %zu bytes long, got %zu", f->size - 1,
+                  strlen(j->valuestring));
     } else {
       memcpy(base, j->valuestring, strlen(j->valuestring) + 1);
       return;
@@ -552,57 +623,47 @@ static void parse_leaf(ctx *c, int row, const cJSON *j, sc_arch *a) {
       for (int i = 0; f->names[i]; i++)
         sc_strbuf_printf(&known, "%s\"%s\"", i ? ", " : "", f->names[i]);
       sc_strbuf got = {0};
-      append_key(&got, j->valuestring);
-      report(c, f->path, "unknown value \"%s\" (known: %s)", sc_strbuf_str(&got),
-             sc_strbuf_str(&known));
+      arch_append_key(&got, j->valuestring);
+      arch_report(&c->msgs, f->path, "unknown value \"%s\" (known: %s)", sc_strbuf_str(&got),
+                  sc_strbuf_str(&known));
       sc_strbuf_free(&got);
       sc_strbuf_free(&known);
     } else {
-      report(c, f->path, "must be a string, got %s", json_type(j));
+      arch_report(&c->msgs, f->path, "must be a string, got %s", arch_json_type(j));
     }
     break;
-  case K_MESH:
-    if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) != 2) {
-      report(c, f->path, "must be an array of 2 integers [rows, cols], got %s",
-             cJSON_IsArray(j) ? "an array of another length" : json_type(j));
-    } else {
-      bool ok = true;
-      uint32_t d[2] = {0, 0};
-      for (int i = 0; i < 2; i++) {
-        char path[64];
-        snprintf(path, sizeof path, "%s[%d]", f->path, i);
-        if (read_number(c, path, f, cJSON_GetArrayItem(j, i), &v))
-          d[i] = (uint32_t)v;
-        else
-          ok = false;
-      }
-      if (ok) {
-        memcpy(base, &d[0], sizeof d[0]);
-        memcpy((char *)a + f->off2, &d[1], sizeof d[1]);
-        return;
-      }
+  case K_MESH: {
+    double d[2];
+    if (arch_json_pair(&c->msgs, f->path, j, f->min, f->max, d)) {
+      uint32_t u[2] = {(uint32_t)d[0], (uint32_t)d[1]};
+      memcpy(base, &u[0], sizeof u[0]);
+      memcpy((char *)a + f->off2, &u[1], sizeof u[1]);
+      return;
     }
     break;
+  }
   case K_DMAP:
     if (!cJSON_IsObject(j)) {
-      report(c, f->path, "must be an object of dtype: number, got %s", json_type(j));
+      arch_report(&c->msgs, f->path, "must be an object of dtype: number, got %s",
+                  arch_json_type(j));
     } else {
       bool ok = true, seen[SC_DTYPE_COUNT] = {false};
       double *m = (double *)(void *)base;
       for (const cJSON *e = j->child; e; e = e->next) {
         sc_strbuf path = {0};
         sc_strbuf_printf(&path, "%s.", f->path);
-        append_key(&path, e->string ? e->string : "");
+        arch_append_key(&path, e->string ? e->string : "");
         sc_dtype t;
         if (!e->string || !sc_dtype_from_name(e->string, &t)) {
           sc_strbuf known = {0};
           for (int i = 0; i < SC_DTYPE_COUNT; i++)
             sc_strbuf_printf(&known, "%s%s", i ? ", " : "", sc_dtype_name((sc_dtype)i));
-          report(c, sc_strbuf_str(&path), "unknown dtype (known: %s)", sc_strbuf_str(&known));
+          arch_report(&c->msgs, sc_strbuf_str(&path), "unknown dtype (known: %s)",
+                      sc_strbuf_str(&known));
           sc_strbuf_free(&known);
           ok = false;
         } else if (seen[t]) {
-          report(c, sc_strbuf_str(&path), "duplicate key");
+          arch_report(&c->msgs, sc_strbuf_str(&path), "duplicate key");
           ok = false;
         } else {
           seen[t] = true;
@@ -650,20 +711,20 @@ static void parse_object(ctx *c, int parent, const cJSON *j, sc_arch *a) {
     if (row < 0) {
       sc_strbuf path = {0};
       if (parent >= 0) sc_strbuf_printf(&path, "%s.", prefix);
-      append_key(&path, key);
-      report(c, sc_strbuf_str(&path), "unknown key");
+      arch_append_key(&path, key);
+      arch_report(&c->msgs, sc_strbuf_str(&path), "unknown key");
       sc_strbuf_free(&path);
       continue;
     }
     if (c->seen[row]) {
-      report(c, fields[row].path, "duplicate key");
+      arch_report(&c->msgs, fields[row].path, "duplicate key");
       c->bad[row] = true;
       continue;
     }
     c->seen[row] = true;
     if (fields[row].kind == K_OBJ) {
       if (!cJSON_IsObject(e)) {
-        report(c, fields[row].path, "must be an object, got %s", json_type(e));
+        arch_report(&c->msgs, fields[row].path, "must be an object, got %s", arch_json_type(e));
         c->bad[row] = true;
         mark_subtree(c, row, true);
       } else {
@@ -678,24 +739,10 @@ static void parse_object(ctx *c, int parent, const cJSON *j, sc_arch *a) {
     if (parent_of(r) != parent || c->seen[r]) continue;
     c->bad[r] = true;
     if (!(fields[r].flags & (F_OPT | F_ZERO_ABSENT)))
-      report(c, fields[r].path, "missing required key");
+      arch_report(&c->msgs, fields[r].path, "missing required key");
     else
       c->bad[r] = false; /* an absent optional value is valid (zero / empty) */
     if (fields[r].kind == K_OBJ) mark_subtree(c, r, !(fields[r].flags & F_OPT));
-  }
-}
-
-/* 1-based line and column of byte offset pos in text. */
-static void line_col(const char *text, size_t pos, size_t *line, size_t *col) {
-  *line = 1;
-  *col = 1;
-  for (size_t i = 0; i < pos; i++) {
-    if (text[i] == '\n') {
-      (*line)++;
-      *col = 1;
-    } else {
-      (*col)++;
-    }
   }
 }
 
@@ -706,43 +753,19 @@ sc_status sc_arch_parse(const char *text, size_t len, const char *source_name, s
   if (!text && len) return SC_STATUS_INVALID_ARGUMENT;
   if (!text) text = "";
   const char *source = source_name ? source_name : "arch";
-  if (len > SC_ARCH_MAX_FILE_BYTES) {
-    if (errors)
-      sc_strbuf_printf(errors, "%s: larger than the limit of %zu bytes\n", source,
-                       SC_ARCH_MAX_FILE_BYTES);
-    return SC_STATUS_OVERFLOW;
-  }
-  /* Position from return_parse_end rather than cJSON_GetErrorPtr, which is a
-   * process-wide global. */
-  const char *end = NULL;
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-  size_t pos = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-  if (root) { /* cJSON stops after the value: anything but whitespace after it is an error */
-    while (pos < len && strchr(" \t\r\n", text[pos]) && text[pos]) pos++;
-    if (pos < len) {
-      cJSON_Delete(root);
-      root = NULL;
-    }
-  }
-  if (!root) {
-    size_t line, col;
-    line_col(text, pos, &line, &col);
-    if (errors)
-      sc_strbuf_printf(errors, "%s:%zu:%zu: JSON syntax error%s\n", source, line, col,
-                       pos >= len ? " (unexpected end of input)" : "");
-    return SC_STATUS_PARSE;
-  }
-  sc_status st = SC_STATUS_OK;
+  cJSON *root;
+  sc_status st = arch_json_parse(text, len, SC_ARCH_MAX_FILE_BYTES, source, &root, errors);
+  if (st != SC_STATUS_OK) return st;
   ctx *c = calloc(1, sizeof *c);
   sc_arch *a = calloc(1, sizeof *a);
   if (!c || !a) {
     st = SC_STATUS_NO_MEMORY;
     goto done;
   }
-  c->source = source;
-  c->errors = errors;
+  c->msgs.source = source;
+  c->msgs.errors = errors;
   if (!cJSON_IsObject(root)) {
-    report(c, NULL, "must be a JSON object, got %s", json_type(root));
+    arch_report(&c->msgs, NULL, "must be a JSON object, got %s", arch_json_type(root));
   } else {
     parse_object(c, -1, root, a);
     validate_rows(a, c);
@@ -750,7 +773,7 @@ sc_status sc_arch_parse(const char *text, size_t len, const char *source_name, s
   }
   if (errors && errors->oom)
     st = SC_STATUS_NO_MEMORY;
-  else if (c->n_errors)
+  else if (c->msgs.n_errors)
     st = SC_STATUS_INVALID;
 done:
   cJSON_Delete(root);
@@ -840,34 +863,28 @@ static void append_value(sc_strbuf *sb, const sc_arch *a, const field *f) {
   char num[32];
   switch (f->kind) {
   case K_FORMAT:
-    append_json_string(sb, SC_ARCH_FORMAT);
+    arch_append_json_string(sb, SC_ARCH_FORMAT, SIZE_MAX);
     break;
   case K_VERSION:
     sc_strbuf_printf(sb, "%d", SC_ARCH_VERSION);
     break;
-  case K_STR: {
-    char tmp[512];
-    const char *nul = memchr(base, '\0', f->size);
-    size_t n = nul ? (size_t)(nul - base) : f->size;
-    if (n >= sizeof tmp) n = sizeof tmp - 1;
-    memcpy(tmp, base, n);
-    tmp[n] = '\0';
-    append_json_string(sb, tmp);
+  case K_STR: /* bounded by the array, and by 511 bytes */
+    arch_append_json_string(sb, base, f->size < 512 ? f->size : 511);
     break;
-  }
   case K_U32:
   case K_U64:
     sc_strbuf_printf(sb, "%.0f", num_at(a, f));
     break;
   case K_F64:
-    fmt_num(num, sizeof num, num_at(a, f));
+    arch_fmt_num(num, sizeof num, num_at(a, f));
     sc_strbuf_printf(sb, "%s", num);
     break;
   case K_ENUM: {
     int v;
     memcpy(&v, base, sizeof v);
-    append_json_string(sb, f->names == dataflow_names ? sc_arch_dataflow_name(v)
-                                                      : sc_arch_topology_name(v));
+    arch_append_json_string(
+        sb, f->names == dataflow_names ? sc_arch_dataflow_name(v) : sc_arch_topology_name(v),
+        SIZE_MAX);
     break;
   }
   case K_MESH: {
@@ -883,7 +900,7 @@ static void append_value(sc_strbuf *sb, const sc_arch *a, const field *f) {
     sc_strbuf_append(sb, "{", 1);
     for (int t = 0; t < SC_DTYPE_COUNT; t++) {
       if (m[t] == 0) continue;
-      fmt_num(num, sizeof num, m[t]);
+      arch_fmt_num(num, sizeof num, m[t]);
       sc_strbuf_printf(sb, "%s\"%s\": %s", first ? "" : ", ", sc_dtype_name((sc_dtype)t), num);
       first = false;
     }
@@ -944,8 +961,8 @@ size_t sc_arch_diff(const sc_arch *a, const sc_arch *b, sc_strbuf *out) {
         n++;
         if (!out) continue;
         char x[32] = "(absent)", y[32] = "(absent)";
-        if (ma[t] != 0) fmt_num(x, sizeof x, ma[t]);
-        if (mb[t] != 0) fmt_num(y, sizeof y, mb[t]);
+        if (ma[t] != 0) arch_fmt_num(x, sizeof x, ma[t]);
+        if (mb[t] != 0) arch_fmt_num(y, sizeof y, mb[t]);
         sc_strbuf_printf(out, "%s.%s: %s -> %s\n", f->path, sc_dtype_name((sc_dtype)t), x, y);
       }
       continue;

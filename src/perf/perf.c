@@ -40,8 +40,8 @@ const char *sc_reason_doc(sc_reason r) {
   return (unsigned)r < SC_REASON_COUNT ? reason_docs[r] : "?";
 }
 
-static const char *const energy_names[] = {"mxu",    "vpu", "sram",   "acc",
-                                           "memory", "noc", "static", "host"};
+static const char *const energy_names[] = {"mxu", "vpu",    "sram", "acc", "memory",
+                                           "noc", "static", "host", "link"};
 _Static_assert(SC_ARRAY_LEN(energy_names) == SC_ENERGY_COUNT, "a name for every sc_energy");
 
 const char *sc_energy_name(sc_energy e) {
@@ -131,13 +131,14 @@ void sc_perf_summarize(const sc_profile *p, const sc_arch *a, sc_prof_summary *o
   /* The mix's peak: the time the MACs of each dtype take at that dtype's peak,
    * summed; a dtype without a peak makes the mix unattainable (0). */
   double flops = 0, peak_seconds = 0;
+  const double chips = p->chips > 1 ? p->chips : 1; /* a system's peaks add up */
   bool attainable = true;
   for (int d = 0; d < SC_DTYPE_COUNT; d++) {
     double ops = 2.0 * (double)p->actions.macs[d];
     if (ops == 0) continue;
     flops += ops;
     if (f.peak_ops_per_s[d] > 0)
-      peak_seconds += ops / f.peak_ops_per_s[d];
+      peak_seconds += ops / (f.peak_ops_per_s[d] * chips);
     else
       attainable = false;
   }
@@ -148,8 +149,8 @@ void sc_perf_summarize(const sc_profile *p, const sc_arch *a, sc_prof_summary *o
 
   out->mem_bytes = (double)p->actions.mem_rd_bytes + (double)p->actions.mem_wr_bytes;
   out->achieved_mem_b_s = ratio(out->mem_bytes, out->seconds);
-  out->mem_peak_b_s = f.mem_peak_gb_s * 1e9;
-  out->mem_effective_b_s = f.mem_effective_gb_s * 1e9;
+  out->mem_peak_b_s = f.mem_peak_gb_s * 1e9 * chips;
+  out->mem_effective_b_s = f.mem_effective_gb_s * 1e9 * chips;
   out->mem_utilization = ratio(out->achieved_mem_b_s, out->mem_peak_b_s);
   out->arithmetic_intensity = ratio(flops, out->mem_bytes);
 }

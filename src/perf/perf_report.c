@@ -54,8 +54,9 @@ static const char css_page[] =
 /* Colors: units, energy components, roofs. */
 static const char *const unit_color[SC_UNIT_COUNT] = {"#8a94a6", "#3b75af", "#3b75af", "#3b75af",
                                                       "#3b75af", "#c8553d", "#4f9d69"};
-static const char *const energy_color[SC_ENERGY_COUNT] = {
-    "#c8553d", "#4f9d69", "#e0a030", "#d4c04a", "#7b5ea7", "#3b75af", "#9aa3b2"};
+static const char *const energy_color[SC_ENERGY_COUNT] = {"#c8553d", "#4f9d69", "#e0a030",
+                                                          "#d4c04a", "#7b5ea7", "#3b75af",
+                                                          "#9aa3b2", "#8a6d3b", "#2a9d9f"};
 static const char *const roof_color[] = {"#c8553d", "#3b75af", "#4f9d69", "#e0a030",
                                          "#7b5ea7", "#8a6d3b", "#2a9d9f", "#b5487f"};
 static const char mem_color[] = "#7b5ea7";

@@ -61,14 +61,20 @@ static sc_status from_sim(sc_device *dev, sc_status st) {
 }
 
 sc_status sc_rt_open(const sc_arch *arch, sc_device **out, char *err, size_t err_size) {
+  sc_system one;
+  sc_system_single(arch, &one);
+  return sc_rt_open_system(&one, out, err, err_size);
+}
+
+sc_status sc_rt_open_system(const sc_system *sys, sc_device **out, char *err, size_t err_size) {
   *out = NULL;
   sc_device *dev = calloc(1, sizeof *dev);
   if (!dev) return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "out of memory");
-  sc_status st = sc_sim_create(arch, NULL, &dev->sim);
+  sc_status st = sc_sim_create_system(sys, NULL, &dev->sim);
   if (st != SC_STATUS_OK) {
     free(dev);
-    return sc_errf(err, err_size, st, "%s: cannot create the simulated chip: %s", arch->name,
-                   sc_status_str(st));
+    return sc_errf(err, err_size, st, "%s: cannot create the simulated %s: %s", sys->name,
+                   sys->chips > 1 ? "system" : "chip", sc_status_str(st));
   }
   *out = dev;
   return SC_STATUS_OK;
@@ -239,9 +245,10 @@ sc_status sc_rt_load(sc_device *dev, const sc_program *prog, const char *base_di
                   "is '%s' (%016llx)",
                   sc_prog_arch_name(prog), (unsigned long long)sc_prog_fingerprint(prog),
                   arch->name, (unsigned long long)fp);
-  if (sc_prog_core_count(prog) > arch->cores.count)
-    return seterr(dev, SC_STATUS_MISMATCH, "the program has code for %u cores, the chip has %u",
-                  sc_prog_core_count(prog), arch->cores.count);
+  uint32_t chips = sc_sim_chips(dev->sim), cores = arch->cores.count * chips;
+  if (sc_prog_core_count(prog) > cores)
+    return seterr(dev, SC_STATUS_MISMATCH, "the program has code for %u cores, the %s has %u",
+                  sc_prog_core_count(prog), chips > 1 ? "system" : "chip", cores);
   sc_rt_program *p = calloc(1, sizeof *p);
   size_t n = sc_prog_buffer_count(prog);
   if (!p || !(p->bind = calloc(n ? n : 1, sizeof *p->bind))) {
@@ -340,7 +347,8 @@ sc_status sc_rt_launch(sc_device *dev, sc_rt_program *p) {
   sc_sim_set_host_traffic(dev->sim, to_dev, from_dev);
   if (dev->code_of != p) { /* the cores keep the last launched program's code */
     dev->code_of = NULL;
-    for (uint32_t c = 0; c < sc_rt_arch(dev)->cores.count; c++) {
+    uint32_t cores = sc_rt_arch(dev)->cores.count * sc_sim_chips(dev->sim);
+    for (uint32_t c = 0; c < cores; c++) {
       size_t n_words = 0;
       const uint64_t *code = sc_prog_code(prog, c, &n_words);
       sc_status st = sc_sim_set_code(dev->sim, c, code, n_words);

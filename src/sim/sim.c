@@ -49,10 +49,24 @@ static sc_status seterr(sc_sim *sim, sc_status st, const char *fmt, ...) {
 sc_status sc_sim_create(const sc_arch *arch, const sc_sim_options *options, sc_sim **out) {
   *out = NULL;
   if (sc_arch_validate(arch, arch->name, NULL) != SC_STATUS_OK) return SC_STATUS_INVALID;
+  sc_system *one = malloc(sizeof *one);
+  if (!one) return SC_STATUS_NO_MEMORY;
+  sc_system_single(arch, one);
+  sc_status st = sc_sim_create_system(one, options, out);
+  free(one);
+  return st;
+}
+
+sc_status sc_sim_create_system(const sc_system *sys, const sc_sim_options *options, sc_sim **out) {
+  *out = NULL;
+  if (sc_system_validate(sys, sys->name, NULL) != SC_STATUS_OK) return SC_STATUS_INVALID;
   sc_sim *sim = calloc(1, sizeof *sim);
   if (!sim) return SC_STATUS_NO_MEMORY;
-  sim->arch = *arch;
-  sim->n_cores = arch->cores.count;
+  sim->sys = *sys;
+  sim->arch = sys->chip;
+  sim->chips = sys->chips;
+  sim->chip_cores = sys->chip.cores.count;
+  sim->n_cores = sim->chips * sim->chip_cores;
   sc_sim_set_watchdog(sim, options ? options->watchdog_insns : 0);
   sc_sim_set_threads(sim, options ? options->threads : 1);
   sc_sim_set_mode(sim, options ? options->mode : SC_SIM_FUNCTIONAL);
@@ -62,8 +76,11 @@ sc_status sc_sim_create(const sc_arch *arch, const sc_sim_options *options, sc_s
     free(sim);
     return SC_STATUS_NO_MEMORY;
   }
-  for (uint32_t c = 0; c < sim->n_cores; c++) sim->cores[c].id = c;
-  sim_mem_init(&sim->mem, arch->memory.capacity_bytes);
+  for (uint32_t c = 0; c < sim->n_cores; c++) {
+    sim->cores[c].id = c;
+    sim->cores[c].chip = c / sim->chip_cores;
+  }
+  sim_mem_init(&sim->mem, sys->chip.memory.capacity_bytes, sim->chips);
   *out = sim;
   return SC_STATUS_OK;
 }
@@ -92,6 +109,12 @@ const char *sc_sim_errmsg(const sc_sim *sim) {
 }
 const sc_arch *sc_sim_arch(const sc_sim *sim) {
   return &sim->arch;
+}
+const sc_system *sc_sim_system(const sc_sim *sim) {
+  return &sim->sys;
+}
+uint32_t sc_sim_chips(const sc_sim *sim) {
+  return sim->chips;
 }
 const sc_trap *sc_sim_trap(const sc_sim *sim) {
   return &sim->trap;
@@ -199,7 +222,8 @@ static uint8_t *core_space(sc_sim *sim, sim_core *core, bool acc, uint64_t *size
 
 static sc_status sram_range(sc_sim *sim, uint32_t core, uint64_t addr, size_t n, uint8_t **p) {
   if (core >= sim->n_cores)
-    return seterr(sim, SC_STATUS_INVALID, "core %u: the chip has %u cores", core, sim->n_cores);
+    return seterr(sim, SC_STATUS_INVALID, "core %u: the %s has %u cores", core, sim_what(sim),
+                  sim->n_cores);
   uint64_t size;
   uint8_t *base = core_space(sim, &sim->cores[core], false, &size);
   if (!base) return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core %u SRAM", core);
@@ -226,7 +250,8 @@ sc_status sc_sim_write_sram(sc_sim *sim, uint32_t core, uint64_t addr, const voi
 
 sc_status sc_sim_set_code(sc_sim *sim, uint32_t core, const uint64_t *words, size_t n_words) {
   if (core >= sim->n_cores)
-    return seterr(sim, SC_STATUS_INVALID, "core %u: the chip has %u cores", core, sim->n_cores);
+    return seterr(sim, SC_STATUS_INVALID, "core %u: the %s has %u cores", core, sim_what(sim),
+                  sim->n_cores);
   uint64_t *copy = NULL;
   if (n_words) {
     size_t bytes;
@@ -334,8 +359,8 @@ bool sim_view_resolve(sc_sim *sim, sim_core *core, const sim_op *op, const char 
     sim_core *owner = core;
     if (space == SC_ISA_SPACE_REMOTE) {
       if (remote_core >= sim->n_cores)
-        return sim_trap(sim, core, op, SC_TRAP_BAD_CORE, "%s: core %llu, the chip has %u", what,
-                        (unsigned long long)remote_core, sim->n_cores);
+        return sim_trap(sim, core, op, SC_TRAP_BAD_CORE, "%s: core %llu, the %s has %u", what,
+                        (unsigned long long)remote_core, sim_what(sim), sim->n_cores);
       owner = &sim->cores[remote_core];
     }
     if (space == SC_ISA_SPACE_ACC && elem != 4)
@@ -635,25 +660,31 @@ bool sim_core_done(const sim_core *core) {
   return true;
 }
 
-/* Releases a barrier when every core still issuing is waiting at one. */
+/* Releases the barrier of each chip whose cores still issuing all wait at one
+ * (a barrier spans one chip). */
 static bool release_barrier(sc_sim *sim) {
-  bool any = false;
-  for (uint32_t c = 0; c < sim->n_cores; c++) {
-    const sim_core *core = &sim->cores[c];
-    if (core->issuing && !core->at_barrier) return false;
-    any |= core->at_barrier;
+  bool released = false;
+  for (uint32_t chip = 0; chip < sim->chips; chip++) {
+    uint32_t lo = chip * sim->chip_cores, hi = lo + sim->chip_cores;
+    bool any = false, all = true;
+    for (uint32_t c = lo; c < hi && all; c++) {
+      const sim_core *core = &sim->cores[c];
+      if (core->issuing && !core->at_barrier) all = false;
+      any |= core->at_barrier;
+    }
+    if (!any || !all) continue;
+    released = true;
+    for (uint32_t c = lo; c < hi; c++) {
+      sim_core *core = &sim->cores[c];
+      if (!core->at_barrier) continue;
+      core->at_barrier = false;
+      sc_insn in; /* decoded fine when the core arrived */
+      if (sc_isa_decode(core->code[core->pc], &in, NULL, 0) == SC_STATUS_OK) do_signal(core, &in);
+      core->pc++;
+      sim_count(core, SC_ISA_EVENT_ISSUED, 1);
+    }
   }
-  if (!any) return false;
-  for (uint32_t c = 0; c < sim->n_cores; c++) {
-    sim_core *core = &sim->cores[c];
-    if (!core->at_barrier) continue;
-    core->at_barrier = false;
-    sc_insn in; /* decoded fine when the core arrived */
-    if (sc_isa_decode(core->code[core->pc], &in, NULL, 0) == SC_STATUS_OK) do_signal(core, &in);
-    core->pc++;
-    sim_count(core, SC_ISA_EVENT_ISSUED, 1);
-  }
-  return true;
+  return released;
 }
 
 bool sim_reset(sc_sim *sim) {

@@ -302,6 +302,7 @@ static void cost_mxu(const sc_sim *sim, const sim_op *op, const sim_tile *tile, 
 
 uint32_t sim_mesh_hops(const sc_arch *a, uint32_t from, uint32_t to) {
   uint32_t cols = a->cores.mesh_cols;
+  from %= a->cores.count, to %= a->cores.count;
   int64_t dr = (int64_t)(from / cols) - (int64_t)(to / cols);
   int64_t dc = (int64_t)(from % cols) - (int64_t)(to % cols);
   return (uint32_t)((dr < 0 ? -dr : dr) + (dc < 0 ? -dc : dc));
@@ -341,6 +342,18 @@ static sim_end end_of(unsigned space) {
                                         : END_LOCAL;
 }
 
+/* The chip of one end of a DMA: a device-memory address's (the issuing
+ * core's when the address is outside the system: the functional mode traps
+ * it, the timing-only mode does not look), or the core's that owns the SRAM. */
+static uint32_t end_chip(const sc_sim *sim, const sim_core *core, sim_end end, uint32_t remote,
+                         uint64_t addr) {
+  if (end == END_MEM) {
+    uint32_t chip = sc_sys_chip_of(addr);
+    return chip < sim->chips ? chip : core->chip;
+  }
+  return end == END_REMOTE ? sim->cores[remote].chip : core->chip;
+}
+
 static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, sim_cost *c,
                      double *chan) {
   const sc_arch *a = &sim->arch;
@@ -361,6 +374,8 @@ static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, 
   c->remote = (uint32_t)(op->xc < sim->n_cores ? op->xc : core->id);
   if (c->src_end == END_REMOTE && c->remote == core->id) c->src_end = END_LOCAL;
   if (c->dst_end == END_REMOTE && c->remote == core->id) c->dst_end = END_LOCAL;
+  c->src_chip = end_chip(sim, core, c->src_end, c->remote, op->xs1);
+  c->dst_chip = end_chip(sim, core, c->dst_end, c->remote, op->xd);
   uint64_t big = sbytes > dbytes ? sbytes : dbytes;
   c->bytes = (double)big;
   c->setup = a->core.dma.descriptor_overhead_cycles;
@@ -376,16 +391,26 @@ static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, 
   if (n && (c->src_end == END_MEM || c->dst_end == END_MEM)) {
     c->mem_lat = ceil_d(lat);
     c->uses_mem = true;
+    double *dchan = chan ? chan + a->memory.channels : NULL;
     for (uint64_t p = 0; p < n2 && chan; p++) {
       if (c->src_end == END_MEM) channel_tile(a, chan, op->xs1 + p * ss2, n1, srow, ss1);
-      if (c->dst_end == END_MEM) channel_tile(a, chan, op->xd + p * ds2, n1, drow, ds1);
+      if (c->dst_end == END_MEM) channel_tile(a, dchan, op->xd + p * ds2, n1, drow, ds1);
     }
   }
   uint32_t hops = 0;
-  if (n && (c->src_end == END_REMOTE || c->dst_end == END_REMOTE) &&
+  bool xchip = c->src_chip != c->dst_chip;
+  if (n && !xchip && (c->src_end == END_REMOTE || c->dst_end == END_REMOTE) &&
       !(c->src_end == END_MEM || c->dst_end == END_MEM))
     hops = sim_mesh_hops(a, core->id, c->remote);
   c->noc_lat = (uint64_t)hops * a->noc.hop_latency_cycles;
+  if (n && xchip) {
+    /* docs/SYSTEM.md "In the simulator": the links' latency, their bytes */
+    const sc_system *sys = &sim->sys;
+    c->link_lat = ceil_d(sc_system_latency_ns(sys, c->src_chip, c->dst_chip) * a->clock_ghz);
+    c->noc_lat += c->link_lat;
+    c->link_bytes = big;
+    c->link_byte_hops = big * sc_system_hops(sys, c->src_chip, c->dst_chip);
+  }
   /* Actions. */
   if (c->src_end == END_MEM) c->mem_rd = sbytes;
   if (c->dst_end == END_MEM) c->mem_wr = dbytes;

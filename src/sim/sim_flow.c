@@ -12,42 +12,61 @@
 
 #include "sim_time.h"
 
-/* Resource layout: channels, then ports (in, out) per core, then 4 links per core. */
+/* Resource layout: per chip a block of its channels, then ports (in, out) per
+ * core, then 4 mesh links per core, then its device memory as a whole; after
+ * the chips' blocks, the system's directed link resources (system.h). Cores
+ * are global ids (chip * cores + core). */
+static uint32_t block(const sc_arch *a) {
+  return a->memory.channels + 6 * a->cores.count + 1;
+}
+static uint32_t chip_base(const sc_arch *a, uint32_t core) {
+  return core / a->cores.count * block(a);
+}
+uint32_t sim_net_chan(const sc_arch *a, uint32_t chip, uint32_t ch) {
+  return chip * block(a) + ch;
+}
 uint32_t sim_net_port_in(const sc_arch *a, uint32_t core) {
-  return a->memory.channels + 2 * core;
+  return chip_base(a, core) + a->memory.channels + 2 * (core % a->cores.count);
 }
 uint32_t sim_net_port_out(const sc_arch *a, uint32_t core) {
-  return a->memory.channels + 2 * core + 1;
+  return sim_net_port_in(a, core) + 1;
 }
-uint32_t sim_net_mem(const sc_arch *a) {
-  return a->memory.channels + 6 * a->cores.count;
+uint32_t sim_net_mem(const sc_arch *a, uint32_t chip) {
+  return chip * block(a) + a->memory.channels + 6 * a->cores.count;
 }
 static uint32_t link_id(const sc_arch *a, uint32_t core, unsigned dir) {
-  return a->memory.channels + 2 * a->cores.count + 4 * core + dir;
+  return chip_base(a, core) + a->memory.channels + 2 * a->cores.count +
+         4 * (core % a->cores.count) + dir;
+}
+uint32_t sim_net_syslink(const sim_net *net, uint32_t id) {
+  return net->link_base + id;
 }
 
 enum { DIR_E, DIR_W, DIR_N, DIR_S };
 
 uint32_t sim_net_route(const sc_arch *a, uint32_t from, uint32_t to, uint32_t *res, double *coef,
                        uint32_t max) {
-  uint32_t cols = a->cores.mesh_cols, n = 0;
+  uint32_t cols = a->cores.mesh_cols, n = 0, base = from - from % a->cores.count;
+  from %= a->cores.count, to %= a->cores.count;
   uint32_t r = from / cols, c = from % cols, tr = to / cols, tc = to % cols;
   while (c != tc && n < max) { /* X first */
     unsigned dir = tc > c ? DIR_E : DIR_W;
-    res[n] = link_id(a, r * cols + c, dir), coef[n++] = 1;
+    res[n] = link_id(a, base + r * cols + c, dir), coef[n++] = 1;
     c = tc > c ? c + 1 : c - 1;
   }
   while (r != tr && n < max) {
     unsigned dir = tr > r ? DIR_S : DIR_N;
-    res[n] = link_id(a, r * cols + c, dir), coef[n++] = 1;
+    res[n] = link_id(a, base + r * cols + c, dir), coef[n++] = 1;
     r = tr > r ? r + 1 : r - 1;
   }
   return n;
 }
 
-bool sim_net_init(sim_net *net, const sc_arch *a) {
+bool sim_net_init(sim_net *net, const sc_system *sys) {
+  const sc_arch *a = &sys->chip;
   memset(net, 0, sizeof *net);
-  net->n_res = a->memory.channels + 6 * a->cores.count + 1;
+  net->link_base = sys->chips * block(a);
+  net->n_res = net->link_base + sc_system_links(sys);
   net->cap = calloc(net->n_res, sizeof *net->cap);
   net->residual = calloc(net->n_res, sizeof *net->residual);
   net->load = calloc(net->n_res, sizeof *net->load);
@@ -58,11 +77,17 @@ bool sim_net_init(sim_net *net, const sc_arch *a) {
     return false;
   }
   /* Bytes per cycle: a channel's share of the effective bandwidth; ports and links
-   * move a link width per cycle. */
+   * move a link width per cycle; chip-to-chip links their bundle's bandwidth. */
   double per_chan = a->memory.effective_gb_s / a->clock_ghz / a->memory.channels;
-  for (uint32_t i = 0; i < a->memory.channels; i++) net->cap[i] = per_chan;
-  for (uint32_t i = a->memory.channels; i < net->n_res; i++) net->cap[i] = a->noc.link_width_bytes;
-  net->cap[sim_net_mem(a)] = a->memory.effective_gb_s / a->clock_ghz;
+  for (uint32_t chip = 0; chip < sys->chips; chip++) {
+    uint32_t b = chip * block(a);
+    for (uint32_t i = 0; i < a->memory.channels; i++) net->cap[b + i] = per_chan;
+    for (uint32_t i = a->memory.channels; i < block(a); i++)
+      net->cap[b + i] = a->noc.link_width_bytes;
+    net->cap[sim_net_mem(a, chip)] = a->memory.effective_gb_s / a->clock_ghz;
+  }
+  for (uint32_t i = net->link_base; i < net->n_res; i++)
+    net->cap[i] = sc_system_link_gb_s(sys, i - net->link_base) / a->clock_ghz;
   return true;
 }
 

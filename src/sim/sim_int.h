@@ -19,6 +19,7 @@
 #include "seedchip/isa.h"
 #include "seedchip/profile.h"
 #include "seedchip/sim.h"
+#include "seedchip/system.h"
 #include "sim_mem.h"
 
 enum {
@@ -62,7 +63,8 @@ typedef struct sim_signal {
 } sim_signal;
 
 typedef struct sim_core {
-  uint32_t id;
+  uint32_t id; /* global: chip * cores per chip + the core's index on its chip */
+  uint32_t chip;
   uint64_t x[SC_ISA_N_REGS];
   uint32_t pc;
   bool issuing; /* false after halt (or when the core has no code) */
@@ -87,10 +89,12 @@ typedef struct sim_core {
 } sim_core;
 
 struct sc_sim {
-  sc_arch arch;
-  sim_mem mem;
+  sc_system sys; /* the chips (one for a plain chip) */
+  sc_arch arch;  /* each chip's (sys.chip) */
+  sim_mem mem;   /* every chip's device memory (sc_sys_chip_base) */
   sim_core *cores;
-  uint32_t n_cores;
+  uint32_t n_cores; /* chips * chip_cores */
+  uint32_t chips, chip_cores;
   uint64_t watchdog; /* instructions per core per run before WATCHDOG */
   unsigned threads;  /* host threads that step cores (1 = the caller only) */
   sc_trap trap;      /* the run's trap: the lowest-numbered core's */
@@ -177,6 +181,11 @@ void sim_report_deadlock(sc_sim *sim);
  * memory. Fills sim->profile. */
 int sim_run_timed(sc_sim *sim);
 void sim_profile_free(sc_profile *p);
+
+/* "chip" or "system", for messages about core ids. */
+static inline const char *sim_what(const sc_sim *sim) {
+  return sim->chips > 1 ? "system" : "chip";
+}
 
 /* Counter bumps, so executors need not know the layout. */
 static inline void sim_count(sim_core *core, sc_sim_event c, uint64_t n) {

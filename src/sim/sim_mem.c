@@ -7,14 +7,14 @@
 
 #include "seedchip/util.h"
 
-void sim_mem_init(sim_mem *mem, uint64_t capacity) {
-  *mem = (sim_mem){.capacity = capacity};
+void sim_mem_init(sim_mem *mem, uint64_t capacity, uint32_t chips) {
+  *mem = (sim_mem){.capacity = capacity, .chips = chips ? chips : 1};
 }
 
 void sim_mem_free(sim_mem *mem) {
   for (size_t i = 0; i < mem->n; i++) free(mem->regions[i].bytes);
   free(mem->regions);
-  *mem = (sim_mem){.capacity = mem->capacity};
+  *mem = (sim_mem){.capacity = mem->capacity, .chips = mem->chips};
 }
 
 /* Index of the first region whose base is > addr. */
@@ -42,10 +42,18 @@ uint8_t *sim_mem_ptr(const sim_mem *mem, uint64_t addr, uint64_t n) {
 static sc_status map_region(sim_mem *mem, uint64_t base, uint64_t size, bool backed, char *err,
                             size_t err_size) {
   if (size == 0) return sc_errf(err, err_size, SC_STATUS_INVALID, "cannot map 0 bytes");
-  if (base >= mem->capacity || size > mem->capacity - base)
-    return sc_errf(
-        err, err_size, SC_STATUS_INVALID, "[0x%llx, +%llu) is outside device memory (%llu bytes)",
-        (unsigned long long)base, (unsigned long long)size, (unsigned long long)mem->capacity);
+  uint64_t chip = base >> SIM_MEM_CHIP_SHIFT, local = base & SIM_MEM_CHIP_MASK;
+  if (chip >= mem->chips || local >= mem->capacity || size > mem->capacity - local) {
+    if (mem->chips == 1)
+      return sc_errf(
+          err, err_size, SC_STATUS_INVALID, "[0x%llx, +%llu) is outside device memory (%llu bytes)",
+          (unsigned long long)base, (unsigned long long)size, (unsigned long long)mem->capacity);
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "[0x%llx, +%llu) is outside the device memory of every chip (%u chips of "
+                   "%llu bytes, chip c at c << %d)",
+                   (unsigned long long)base, (unsigned long long)size, mem->chips,
+                   (unsigned long long)mem->capacity, SIM_MEM_CHIP_SHIFT);
+  }
   size_t i = upper_bound(mem, base);
   if (i > 0) {
     const sim_region *prev = &mem->regions[i - 1];
@@ -107,7 +115,9 @@ sc_status sim_mem_alloc(sim_mem *mem, uint64_t size, uint64_t align, uint64_t *b
     return sc_errf(err, err_size, SC_STATUS_INVALID_ARGUMENT, "cannot allocate 0 bytes");
   uint64_t at = 0;
   for (size_t i = 0; i <= mem->n; i++) {
+    /* chip 0's memory only */
     uint64_t gap_end = i < mem->n ? mem->regions[i].base : mem->capacity;
+    if (gap_end > mem->capacity) gap_end = mem->capacity;
     bool overflow;
     uint64_t start = align_up(at, align, &overflow);
     if (!overflow && start <= gap_end && size <= gap_end - start) {

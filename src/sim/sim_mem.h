@@ -1,5 +1,5 @@
 /* sim_mem.h: the simulated device memory (HBM / DRAM) as a sparse set of mapped
- * regions inside [0, capacity).
+ * regions inside [0, capacity) of each chip.
  *
  * A 216 GB device cannot be backed by host memory, and it need not be: only
  * ranges a program declares or the runtime allocates are mapped (zero-filled host
@@ -19,14 +19,19 @@ typedef struct sim_region {
   uint8_t *bytes; /* size bytes of host memory; NULL for an unbacked region */
 } sim_region;
 
+/* A system's chip c owns [c << SIM_MEM_CHIP_SHIFT, + capacity) (system.h). */
+#define SIM_MEM_CHIP_SHIFT 40
+#define SIM_MEM_CHIP_MASK ((UINT64_C(1) << SIM_MEM_CHIP_SHIFT) - 1)
+
 typedef struct sim_mem {
-  uint64_t capacity; /* bytes of device memory the architecture has */
+  uint64_t capacity; /* bytes of device memory each chip has */
+  uint32_t chips;
   sim_region *regions;
   size_t n, cap;
   uint64_t mapped_bytes; /* sum of region sizes */
 } sim_mem;
 
-void sim_mem_init(sim_mem *mem, uint64_t capacity);
+void sim_mem_init(sim_mem *mem, uint64_t capacity, uint32_t chips);
 void sim_mem_free(sim_mem *mem);
 
 /* Maps [base, base + size), zero-filled. INVALID with a message when the range is
@@ -40,7 +45,7 @@ SC_MUST_USE sc_status sim_mem_map(sim_mem *mem, uint64_t base, uint64_t size, ch
 SC_MUST_USE sc_status sim_mem_map_unbacked(sim_mem *mem, uint64_t base, uint64_t size, char *err,
                                            size_t err_size);
 
-/* Maps size bytes at the lowest address aligned to align (a power of two) that
+/* Maps size bytes (in chip 0's memory) at the lowest address aligned to align (a power of two) that
  * fits; *base receives it. NO_MEMORY when no gap is large enough. */
 SC_MUST_USE sc_status sim_mem_alloc(sim_mem *mem, uint64_t size, uint64_t align, uint64_t *base,
                                     char *err, size_t err_size);

@@ -86,17 +86,17 @@ bool sim_exec_LIH(sc_sim *sim, sim_core *core, const sim_op *op) {
 bool sim_exec_CSRR(sc_sim *sim, sim_core *core, const sim_op *op) {
   uint64_t v = 0;
   switch (op->in.sel) {
-  case SC_ISA_CSR_CORE_ID:
-    v = core->id;
+  case SC_ISA_CSR_CORE_ID: /* on its chip; the global id is chip_id * core_count + core_id */
+    v = core->id % sim->chip_cores;
     break;
   case SC_ISA_CSR_CORE_COUNT:
-    v = sim->n_cores;
+    v = sim->chip_cores;
     break;
   case SC_ISA_CSR_CHIP_ID:
-    v = 0;
+    v = core->chip;
     break;
   case SC_ISA_CSR_CHIP_COUNT:
-    v = 1;
+    v = sim->chips;
     break;
   default:
     break;
@@ -177,8 +177,8 @@ bool sim_exec_SYNC_WAIT(sc_sim *sim, sim_core *core, const sim_op *op) {
 
 bool sim_exec_SYNC_SIGNAL(sc_sim *sim, sim_core *core, const sim_op *op) {
   if (op->xc >= sim->n_cores)
-    return sim_trap(sim, core, op, SC_TRAP_BAD_CORE, "signal to core %llu, the chip has %u",
-                    (unsigned long long)op->xc, sim->n_cores);
+    return sim_trap(sim, core, op, SC_TRAP_BAD_CORE, "signal to core %llu, the %s has %u",
+                    (unsigned long long)op->xc, sim_what(sim), sim->n_cores);
   if (!sim_post_signal(sim, core, op, (uint32_t)op->xc, (uint32_t)op->in.sem, (uint64_t)op->in.imm))
     return false;
   return next(core);

@@ -33,11 +33,16 @@ typedef struct sim_cost {
   bool uses_mem;    /* chan[] holds its device-memory channel occupancy */
   sim_end src_end, dst_end;
   uint32_t remote; /* the core of an END_REMOTE side */
+  /* The chip of each end; a DMA between two chips crosses the system's links
+   * (link_lat: their one-way latency, in noc_lat too). */
+  uint32_t src_chip, dst_chip;
+  uint64_t link_lat;
   /* actions */
   uint64_t macs;
   sc_dtype mac_dtype;
   uint64_t vpu_ops, sfu_elems, sram_bytes, acc_bytes, mem_rd, mem_wr;
   uint64_t noc_bytes, noc_byte_hops;
+  uint64_t link_bytes, link_byte_hops;
   /* counters the functional executors would bump (timing-only mode bumps these) */
   uint64_t cnt_hbm_rd, cnt_hbm_wr, cnt_noc, cnt_macs, cnt_vpu_elems;
   /* MXU: the tile an ldw loads (K, N, dtype) */
@@ -52,19 +57,22 @@ typedef struct sim_tile {
   sc_dtype dtype;
 } sim_tile;
 
-/* Fills *c for op on core. chan (the arch's channel count, zeroed by the
- * caller; NULL when not needed) receives each channel's occupancy in bytes
- * for DMA ops. */
+/* Fills *c for op on core. chan (twice the arch's channel count, zeroed by
+ * the caller; NULL when not needed) receives each channel's occupancy in
+ * bytes for DMA ops: the source's memory in chan[0 .. C), the destination's
+ * in chan[C .. 2C). */
 void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, const sim_tile *tile,
                  sim_cost *c, double *chan);
 
-/* Mesh hops between two cores (dimension-ordered routing). */
+/* Mesh hops between two cores of one chip (dimension-ordered routing; global
+ * ids). */
 uint32_t sim_mesh_hops(const sc_arch *a, uint32_t from, uint32_t to);
 
 /* ---- the flow network (sim_flow.c) ----
- * Resources: memory channels 0..C-1, then per core an ingress and an egress
- * port, then per core four outgoing mesh links (east, west, north, south),
- * then the device memory as a whole.
+ * Resources, per chip: memory channels 0..C-1, then per core an ingress and
+ * an egress port, then per core four outgoing mesh links (east, west, north,
+ * south), then the device memory as a whole; after every chip's, the
+ * system's chip-to-chip link resources.
  * Concurrent transfers share them max-min fairly. */
 typedef struct sim_flow {
   double remaining; /* bytes left */
@@ -91,11 +99,13 @@ typedef struct sim_net {
   uint32_t n_active;
   uint32_t *free_ids;
   uint32_t n_free;
-  uint64_t epoch; /* bumps at every re-rating */
+  uint64_t epoch;     /* bumps at every re-rating */
+  uint32_t link_base; /* the first chip-to-chip link resource */
 } sim_net;
 
-/* Sets up the resources of arch. False when the host is out of memory. */
-bool sim_net_init(sim_net *net, const sc_arch *a);
+/* Sets up the resources of every chip of sys and its links. False when the
+ * host is out of memory. */
+bool sim_net_init(sim_net *net, const sc_system *sys);
 void sim_net_free(sim_net *net);
 /* A new flow of bytes at time now with its own cap and its uses (copied).
  * Returns its id, or -1 when the host is out of memory. Call sim_net_rerate. */
@@ -109,11 +119,17 @@ void sim_net_rerate(sim_net *net, uint64_t now);
 /* The cycle by which flow id finishes at its current rate. */
 uint64_t sim_net_finish(const sim_net *net, uint32_t id, uint64_t now);
 
+/* Resources by global core id and chip. */
 uint32_t sim_net_port_in(const sc_arch *a, uint32_t core);
-/* The device memory as a whole (capacity memory.effective_gb_s). */
-uint32_t sim_net_mem(const sc_arch *a);
 uint32_t sim_net_port_out(const sc_arch *a, uint32_t core);
-/* Appends the links of the route from -> to (XY) to res/coef; returns the count. */
+/* Memory channel ch of chip. */
+uint32_t sim_net_chan(const sc_arch *a, uint32_t chip, uint32_t ch);
+/* A chip's device memory as a whole (capacity memory.effective_gb_s). */
+uint32_t sim_net_mem(const sc_arch *a, uint32_t chip);
+/* System link resource id (sc_system_route's numbering). */
+uint32_t sim_net_syslink(const sim_net *net, uint32_t id);
+/* Appends the mesh links of the route from -> to (XY; two cores of one chip)
+ * to res/coef; returns the count. */
 uint32_t sim_net_route(const sc_arch *a, uint32_t from, uint32_t to, uint32_t *res, double *coef,
                        uint32_t max);
 

@@ -336,38 +336,56 @@ static void rerate(timed *T) {
   if (next != UINT64_MAX) push(T, next, 0, EV_FLOW_END, 0, 0, T->net.epoch);
 }
 
+/* Adds the channels and the memory of one chip's side of a DMA (chan: its
+ * occupancy per channel). */
+static uint32_t mem_side(timed *T, uint32_t n, uint32_t chip, const double *chan, double bytes) {
+  const sc_arch *a = &T->sim->arch;
+  uint32_t C = a->memory.channels;
+  /* A transfer spread over every channel (none carrying more than twice
+   * the mean) is limited by the memory as a whole; a concentrated one also
+   * by each channel it uses (docs/PERF_MODEL.md "Memory"). */
+  double sum = 0, max = 0;
+  uint32_t used = 0;
+  for (uint32_t ch = 0; ch < C; ch++) {
+    sum += chan[ch];
+    if (chan[ch] > max) max = chan[ch];
+    used += chan[ch] > 0;
+  }
+  if (!(sum > 0)) return n;
+  if (used < C || max > 2 * sum / C)
+    for (uint32_t ch = 0; ch < C; ch++)
+      if (chan[ch] > 0) T->res[n] = sim_net_chan(a, chip, ch), T->coef[n++] = chan[ch] / bytes;
+  T->res[n] = sim_net_mem(a, chip), T->coef[n++] = sum / bytes;
+  return n;
+}
+
 /* Builds the resources of a DMA (channels, ports, links) and starts its flow. */
 static void flow_go(timed *T, uint32_t slot, const sim_cost *c, uint32_t core) {
   const sc_arch *a = &T->sim->arch;
   inflight *f = &T->fl[slot];
   uint32_t C = a->memory.channels;
-  uint32_t need = C + 4 * (a->cores.mesh_rows + a->cores.mesh_cols) + 9;
+  uint32_t need = 2 * C + 4 * (a->cores.mesh_rows + a->cores.mesh_cols) + 12 + 2 * SC_SYS_MAX_CHIPS;
   if (!ensure_res(T, need)) {
     T->oom = true;
     return;
   }
   uint32_t n = 0;
   if (c->uses_mem) {
-    /* A transfer spread over every channel (none carrying more than twice
-     * the mean) is limited by the memory as a whole; a concentrated one also
-     * by each channel it uses (docs/PERF_MODEL.md "Memory"). */
-    double sum = 0, max = 0;
-    uint32_t used = 0;
-    for (uint32_t ch = 0; ch < C; ch++) {
-      sum += T->chan[ch];
-      if (T->chan[ch] > max) max = T->chan[ch];
-      used += T->chan[ch] > 0;
+    bool both = c->src_end == END_MEM && c->dst_end == END_MEM;
+    if (both && c->src_chip == c->dst_chip) {
+      for (uint32_t ch = 0; ch < C; ch++) T->chan[ch] += T->chan[C + ch];
+      n = mem_side(T, n, c->src_chip, T->chan, c->bytes);
+    } else {
+      if (c->src_end == END_MEM) n = mem_side(T, n, c->src_chip, T->chan, c->bytes);
+      if (c->dst_end == END_MEM) n = mem_side(T, n, c->dst_chip, T->chan + C, c->bytes);
     }
-    if (used < C || max > 2 * sum / C)
-      for (uint32_t ch = 0; ch < C; ch++)
-        if (T->chan[ch] > 0) T->res[n] = ch, T->coef[n++] = T->chan[ch] / c->bytes;
-    T->res[n] = sim_net_mem(a), T->coef[n++] = sum / c->bytes;
   }
   uint32_t self = core, rem = c->remote;
   /* Data enters or leaves the core that owns each SRAM end through its port;
    * device memory connects to every port (docs/PERF_MODEL.md "NoC"). */
   uint32_t from = c->src_end == END_REMOTE ? rem : self;
   uint32_t to = c->dst_end == END_REMOTE ? rem : self;
+  bool xchip = c->src_chip != c->dst_chip;
   if (c->src_end == END_MEM && c->dst_end == END_MEM) {
     T->res[n] = sim_net_port_in(a, self), T->coef[n++] = 1;
     T->res[n] = sim_net_port_out(a, self), T->coef[n++] = 1;
@@ -377,8 +395,14 @@ static void flow_go(timed *T, uint32_t slot, const sim_cost *c, uint32_t core) {
     T->res[n] = sim_net_port_out(a, from), T->coef[n++] = 1;
   } else if (from != to) {
     T->res[n] = sim_net_port_out(a, from), T->coef[n++] = 1;
-    n += sim_net_route(a, from, to, T->res + n, T->coef + n, need - n - 1);
+    if (!xchip) n += sim_net_route(a, from, to, T->res + n, T->coef + n, need - n - 1);
     T->res[n] = sim_net_port_in(a, to), T->coef[n++] = 1;
+  }
+  if (xchip) { /* the chip-to-chip links of the route (docs/SYSTEM.md) */
+    uint32_t ids[2 * SC_SYS_MAX_CHIPS];
+    uint32_t h = sc_system_route(&T->sim->sys, c->src_chip, c->dst_chip, ids, 2 * SC_SYS_MAX_CHIPS);
+    for (uint32_t i = 0; i < h && n < need; i++)
+      T->res[n] = sim_net_syslink(&T->net, ids[i]), T->coef[n++] = 1;
   }
   int64_t id = sim_net_add(&T->net, T->now, c->bytes, c->cap, n, T->res, T->coef);
   if (id < 0) {
@@ -443,7 +467,7 @@ static void dma_data(timed *T, uint32_t slot) {
   }
   sc_sim *sim = T->sim;
   sim_cost c; /* the cost is pure: computed again for the channel occupancy */
-  memset(T->chan, 0, sim->arch.memory.channels * sizeof *T->chan);
+  memset(T->chan, 0, 2 * sim->arch.memory.channels * sizeof *T->chan);
   sim_cost_op(sim, &sim->cores[f->core], &f->op, &T->tc[f->core].tile, &c, T->chan);
   u->data_busy = true;
   flow_go(T, slot, &c, f->core);
@@ -505,6 +529,8 @@ static void start_op(timed *T, uint32_t core_id, unsigned q, const sim_op *op) {
   ac->mem_wr_bytes += c.mem_wr;
   ac->noc_bytes += c.noc_bytes;
   ac->noc_byte_hops += c.noc_byte_hops;
+  ac->link_bytes += c.link_bytes;
+  ac->link_byte_hops += c.link_byte_hops;
   pu(T, core_id, q)->ops++;
 
   int64_t slot = fl_new(T);
@@ -633,21 +659,24 @@ static uint64_t barrier_latency(const sc_arch *a) {
   return 2ull * ((a->cores.mesh_rows - 1) + (a->cores.mesh_cols - 1)) * a->noc.hop_latency_cycles;
 }
 
-/* Releases the barrier when every core still issuing waits at one. */
-static void check_barrier(timed *T) {
+/* Releases chip's barrier when every core of it still issuing waits at one
+ * (a barrier spans one chip). */
+static void check_barrier(timed *T, uint32_t chip) {
   sc_sim *sim = T->sim;
   bool any = false;
-  for (uint32_t c = 0; c < sim->n_cores; c++) {
+  uint32_t lo = chip * sim->chip_cores, hi = lo + sim->chip_cores;
+  for (uint32_t c = lo; c < hi; c++) {
     const sim_core *core = &sim->cores[c];
     if (core->issuing && !core->at_barrier) return;
     any |= core->at_barrier;
   }
-  if (any) push(T, T->now + barrier_latency(&sim->arch), 0, EV_BARRIER, 0, 0, 0);
+  if (any) push(T, T->now + barrier_latency(&sim->arch), lo, EV_BARRIER, 0, 0, 0);
 }
 
-static void release_barrier(timed *T) {
+static void release_barrier(timed *T, uint32_t chip) {
   sc_sim *sim = T->sim;
-  for (uint32_t c = 0; c < sim->n_cores; c++) {
+  uint32_t lo = chip * sim->chip_cores, hi = lo + sim->chip_cores;
+  for (uint32_t c = lo; c < hi; c++) {
     sim_core *core = &sim->cores[c];
     if (!core->at_barrier) continue;
     core->at_barrier = false;
@@ -752,22 +781,27 @@ static void issue(timed *T, uint32_t core_id) {
       tc->arrived = t;
       block(T, core_id, U_SCALAR, SC_REASON_BARRIER, 0, core->pc, in.opcode);
       u->ops++;
-      check_barrier(T);
+      check_barrier(T, core->chip);
       return;
     }
     if (in.opcode == SC_OP_SYNC_SIGNAL) {
       if (!sim_watchdog(sim, core, &op)) return;
       if (op.xc >= sim->n_cores) {
-        sim_trap(sim, core, &op, SC_TRAP_BAD_CORE, "signal to core %llu, the chip has %u",
-                 (unsigned long long)op.xc, sim->n_cores);
+        sim_trap(sim, core, &op, SC_TRAP_BAD_CORE, "signal to core %llu, the %s has %u",
+                 (unsigned long long)op.xc, sim_what(sim), sim->n_cores);
         return;
       }
       uint32_t to = (uint32_t)op.xc;
       if (to == core_id) {
         sem_add(T, core_id, (unsigned)in.sem, (uint64_t)in.imm);
       } else {
-        uint64_t lat =
-            1 + (uint64_t)sim_mesh_hops(&sim->arch, core_id, to) * sim->arch.noc.hop_latency_cycles;
+        uint64_t lat = 1;
+        if (sim->cores[to].chip == core->chip)
+          lat +=
+              (uint64_t)sim_mesh_hops(&sim->arch, core_id, to) * sim->arch.noc.hop_latency_cycles;
+        else /* over the system's links (docs/SYSTEM.md) */
+          lat += (uint64_t)ceil(sc_system_latency_ns(&sim->sys, core->chip, sim->cores[to].chip) *
+                                sim->arch.clock_ghz);
         push(T, t + lat, to, EV_SIGNAL, 0, (uint32_t)in.sem, (uint64_t)in.imm);
       }
       core->pc++;
@@ -786,7 +820,7 @@ static void issue(timed *T, uint32_t core_id) {
     t++;
     if (!core->issuing) { /* halt */
       core_end(T, core_id, t);
-      check_barrier(T); /* a halted core no longer takes part */
+      check_barrier(T, core->chip); /* a halted core no longer takes part */
       return;
     }
   }
@@ -854,12 +888,14 @@ static bool profile_init(sc_sim *sim) {
                       .pc_cycles = pc_cycles,
                       .n_code = n_code,
                       .n_cores = sim->n_cores,
+                      .chips = sim->chips,
                       .clock_ghz = sim->arch.clock_ghz};
     return true;
   }
   sim_profile_free(p);
   p->clock_ghz = sim->arch.clock_ghz;
   p->n_cores = sim->n_cores;
+  p->chips = sim->chips;
   p->units = calloc(sim->n_cores, sizeof *p->units);
   p->core_end = calloc(sim->n_cores, sizeof *p->core_end);
   p->pc_cycles = calloc(sim->n_cores, sizeof *p->pc_cycles);
@@ -890,8 +926,10 @@ static void energy(sc_sim *sim) {
   p->energy_pj[SC_ENERGY_NOC] = (double)ac->noc_byte_hops * a->energy.noc_pj_per_byte_hop;
   p->energy_pj[SC_ENERGY_HOST] =
       (double)(p->host_to_device + p->host_from_device) * a->energy.host_link_pj_per_byte;
-  /* W * ns = nJ; * 1e3 = pJ */
-  p->energy_pj[SC_ENERGY_STATIC] = a->energy.static_w * ((double)p->cycles / a->clock_ghz) * 1e3;
+  p->energy_pj[SC_ENERGY_LINK] = (double)ac->link_byte_hops * sim->sys.links.pj_per_byte;
+  /* W * ns = nJ; * 1e3 = pJ; every chip leaks */
+  p->energy_pj[SC_ENERGY_STATIC] =
+      a->energy.static_w * sim->chips * ((double)p->cycles / a->clock_ghz) * 1e3;
 }
 
 static void finish(timed *T) {
@@ -908,7 +946,8 @@ static void finish(timed *T) {
   const sc_arch *a = &sim->arch;
   p->host_to_device = sim->host_to_device;
   p->host_from_device = sim->host_from_device;
-  double per_byte = a->clock_ghz / a->host_link.gb_s, lat = a->host_link.latency_ns * a->clock_ghz;
+  double per_byte = a->clock_ghz / sim->sys.host.gb_s,
+         lat = sim->sys.host.latency_ns * a->clock_ghz;
   double hc = 0;
   if (p->host_to_device) hc += lat + (double)p->host_to_device * per_byte;
   if (p->host_from_device) hc += lat + (double)p->host_from_device * per_byte;
@@ -968,8 +1007,8 @@ static void timed_free(timed *T) {
 int sim_run_timed(sc_sim *sim) {
   timed T = {.sim = sim};
   if (!profile_init(sim) || !(T.tc = calloc(sim->n_cores, sizeof *T.tc)) ||
-      !(T.chan = calloc(sim->arch.memory.channels, sizeof *T.chan)) ||
-      !sim_net_init(&T.net, &sim->arch)) {
+      !(T.chan = calloc(2 * (size_t)sim->arch.memory.channels, sizeof *T.chan)) ||
+      !sim_net_init(&T.net, &sim->sys)) {
     timed_free(&T);
     sim_profile_free(&sim->profile);
     return -1;
@@ -1023,7 +1062,7 @@ int sim_run_timed(sc_sim *sim) {
       sem_add(&T, e.core, e.arg, e.arg2);
       break;
     case EV_BARRIER:
-      release_barrier(&T);
+      release_barrier(&T, sim->cores[e.core].chip);
       break;
     }
     /* Only a unit acting can trap, and only on its own core. */

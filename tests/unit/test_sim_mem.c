@@ -49,7 +49,7 @@ static bool ref_free(uint64_t base, uint64_t size) {
 static void test_random_against_reference(void **state) {
   (void)state;
   sim_mem mem;
-  sim_mem_init(&mem, CAP);
+  sim_mem_init(&mem, CAP, 1);
   char err[200];
   for (int step = 0; step < STEPS; step++) {
     uint64_t r = next() % 10;
@@ -105,7 +105,7 @@ static void test_random_against_reference(void **state) {
 static void test_contents_and_errors(void **state) {
   (void)state;
   sim_mem mem;
-  sim_mem_init(&mem, 1ull << 40); /* a 1 TiB device costs nothing until mapped */
+  sim_mem_init(&mem, 1ull << 40, 1); /* a 1 TiB device costs nothing until mapped */
   char err[200];
   assert_int_equal(sim_mem_map(&mem, 1ull << 39, 64, err, sizeof err), SC_STATUS_OK);
   uint8_t *p = sim_mem_ptr(&mem, 1ull << 39, 64);
