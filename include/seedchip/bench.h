@@ -83,8 +83,8 @@ typedef struct sc_bench_roof {
 } sc_bench_roof;
 
 typedef struct sc_bench_result {
-  char arch[64];   /* architecture name (preset or file) */
-  char system[80]; /* system description name */
+  char arch[64];    /* architecture name (preset or file) */
+  char system[160]; /* the system: a description name, or how chips are chosen */
   char dtype[16];
   char kv_dtype[16]; /* the KV cache's dtype */
   double wall_s;     /* whole run */

@@ -35,6 +35,13 @@ typedef struct sc_llama_step {
    * (t * k + l + j) mod E, j < k); s > 0: k distinct experts drawn with
    * probability proportional to (e + 1)^-s, from a fixed seed. */
   double moe_skew;
+  /* Tensor parallelism (docs/COMPILER.md, "Tensor parallelism"): tp > 1
+   * builds chip tp_chip's share of a step over tp chips: its query and kv
+   * heads, its slice of the feed-forward's hidden units and of the
+   * vocabulary, with an all_reduce after the attention's output projection
+   * and after the feed-forward, and an all_gather of the logits. 0 or 1: one
+   * chip. */
+  uint32_t tp, tp_chip;
 } sc_llama_step;
 
 /* The experts token t of layer l uses (n_experts_used of them, distinct) under
@@ -122,6 +129,22 @@ SC_MUST_USE sc_status sc_cc_compile(const sc_graph *g, const sc_model *m, const 
 SC_MUST_USE sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch *arch,
                                          const sc_cc_options *opt, sc_program **out,
                                          sc_strbuf *listing, char *err, size_t err_size);
+
+/* Links the programs of chips 0 .. n-1 (each compiled for its chip: its
+ * buffers in its own memory) into one program of a system of n chips of
+ * `cores` cores each: chip c's code runs on cores c * cores + k, its buffers
+ * keep their addresses and, past chip 0, are named "chip<c>/<name>". */
+SC_MUST_USE sc_status sc_cc_link_system(const sc_program *const *progs, uint32_t n, uint32_t cores,
+                                        sc_program **out, char *err, size_t err_size);
+
+/* Builds, compiles and links a step of cfg over tp chips (tensor
+ * parallelism, docs/COMPILER.md): tp graphs (sc_llama_step.tp_chip 0 ..
+ * tp-1), each compiled with opt, linked. tp 1 is sc_cc_compile_opts of the
+ * one graph. listing (may be NULL) gets every chip's assembly. */
+SC_MUST_USE sc_status sc_cc_compile_tp(const sc_model_config *cfg, const sc_llama_step *step,
+                                       const sc_model *m, const sc_arch *arch,
+                                       const sc_cc_options *opt, uint32_t tp, sc_program **out,
+                                       sc_strbuf *listing, char *err, size_t err_size);
 
 #ifdef __cplusplus
 }

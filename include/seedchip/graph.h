@@ -69,6 +69,7 @@ typedef struct sc_gattrs {
   sc_dtype dtype;                   /* quantize / dequantize: the result's dtype */
   sc_ggran gran;                    /* quantize / dequantize */
   uint32_t group;                   /* quantize / dequantize with GROUP granularity */
+  uint32_t chips, chip;             /* all_reduce, all_gather: the group's size, this chip */
 } sc_gattrs;
 
 typedef struct sc_gvalue {
@@ -79,6 +80,12 @@ typedef struct sc_gvalue {
   int64_t shape[SC_GRAPH_MAX_RANK]; /* outermost first; -1 before inference */
   bool is_output;
   char source[SC_GRAPH_NAME_MAX]; /* CONST: the model tensor */
+  /* CONST: a slice of it (a chip's share under tensor parallelism): the
+   * model tensor's elements [slice_start, slice_start + shape[slice_axis])
+   * along slice_axis, the other axes whole (slice_full: that axis's length in
+   * the model tensor). slice_full 0: the whole tensor. */
+  uint32_t slice_axis;
+  int64_t slice_start, slice_full;
   /* OP: */
   sc_gop op;
   uint32_t n_in;
@@ -101,6 +108,12 @@ int64_t sc_graph_input(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank
                        const int64_t *shape);
 int64_t sc_graph_const(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
                        const int64_t *shape, const char *source);
+/* A const that is a slice of the model tensor source: along axis, elements
+ * [start, start + shape[axis]) of full (docs/COMPILER.md, "Tensor
+ * parallelism"). */
+int64_t sc_graph_const_slice(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
+                             const int64_t *shape, const char *source, uint32_t axis, int64_t start,
+                             int64_t full);
 int64_t sc_graph_state(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
                        const int64_t *shape);
 /* An op on n_in existing values; its result's dtype and shape are inferred by

@@ -24,7 +24,9 @@
 
 #include "seedchip/asm.h"
 #include "seedchip/cc.h"
+#include "seedchip/isa.h"
 #include "seedchip/num.h"
+#include "seedchip/system.h"
 
 enum { ALIGN = 256 };
 
@@ -73,6 +75,11 @@ typedef struct gen {
   uint32_t *line_op;
   size_t n_lines, cap_lines;
   uint32_t cur_op;
+  /* tensor parallelism: this chip of a group of chips (1: none); its
+   * buffers lie in its own memory (sc_sys_chip_base); the collectives'
+   * receive buffers (alternating) and how many collectives came before */
+  uint32_t chip, chips;
+  uint64_t coll_recv[2], n_coll;
   char *err;
   size_t err_size;
   bool oom;
@@ -167,6 +174,17 @@ static void only_core0_begin(gen *G, uint32_t k) {
 }
 static void only_core0_end(gen *G, uint32_t k) {
   label(G, "skip", k);
+}
+
+/* Adds n to this core's semaphore sem. A core signals itself by its id (x3)
+ * on one chip; in a system that id is not its system-wide one, so a nop's
+ * own signal does it, once per count. */
+static void self_signal(gen *G, unsigned sem, unsigned n) {
+  if (G->chips <= 1) {
+    line(G, "sync.signal x3, s%u, %u", sem, n);
+    return;
+  }
+  for (unsigned i = 0; i < n; i++) line(G, "nop @signal(s%u)", sem);
 }
 
 /* The end of every op: engines drained, every core past it. */
@@ -719,8 +737,8 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "add x20, x20, x4");
   li(G, 4, cores);
   line(G, "divu x20, x20, x4"); /* m = the core's tiles */
-  line(G, "sync.signal x3, s1, %u", GEMV_BUFS / 2);
-  line(G, "sync.signal x3, s5, %u", GEMV_BUFS / 2);
+  self_signal(G, 1, GEMV_BUFS / 2);
+  self_signal(G, 5, GEMV_BUFS / 2);
   /* DMAs run GEMV_LEAD ahead of the matmuls: the prologue issues the first */
   uint64_t S = (chunks + per - 1) / per; /* DMAs */
   line(G, "li x15, 0");
@@ -923,7 +941,7 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     return;
   }
   matmul_x(G, y, f, T, K);
-  line(G, "sync.signal x3, s1, 2"); /* both weight buffers are free */
+  self_signal(G, 1, 2); /* both weight buffers are free */
   li(G, 29, G->s.w);
   li(G, 30, G->s.w2);
   li(G, 31, G->s.scale);
@@ -1097,7 +1115,7 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * G->kvb;
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, CS = G->cstride;
   uint64_t cores = G->a->cores.count;
-  line(G, "sync.signal x3, s1, 1");
+  self_signal(G, 1, 1);
   li(G, 21, T);
   line(G, "add x21, x21, x2"); /* npos = pos0 + T */
   line(G, "mv x20, x3");       /* h = core */
@@ -1352,8 +1370,8 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   uint64_t PS = G->attn_parts;                 /* parts of each unit's positions */
   uint64_t P = G->s.gbuf / (hd * 4) / TC * TC; /* positions per DMA */
   uint64_t out_acc = grp * CS;                 /* the output's accumulators */
-  line(G, "sync.signal x3, s1, %u", GEMV_BUFS / 2);
-  line(G, "sync.signal x3, s5, %u", GEMV_BUFS / 2);
+  self_signal(G, 1, GEMV_BUFS / 2);
+  self_signal(G, 5, GEMV_BUFS / 2);
   /* work item w = u * PS + p: unit u's positions [p len, (p + 1) len) of npos,
    * len = ceil(npos / PS) in whole tiles (x31 = first, x21 = end) */
   line(G, "mv x20, x3");
@@ -1590,6 +1608,123 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   if (PS > 1) attention_combine(G, k, id, units, PS, grp, hd);
 }
 
+/* ---- collectives (tensor parallelism; docs/COMPILER.md) ----
+ * Core k of every chip handles the same columns of [R, D]: the most cores
+ * (at most the chip's) that divide D, w columns each. Data goes to the
+ * peers' device memory by DMA over the chip-to-chip links; when a core's
+ * DMAs are done it signals core k of each peer on semaphore s(8 + its chip),
+ * so each peer's signals are counted apart and arrive in the order they were
+ * sent. */
+
+enum { SEM_PEER = 8 };
+
+static uint64_t coll_cores(const gen *G, uint64_t D) {
+  uint64_t u = G->a->cores.count;
+  while (u > 1 && D % u) u--;
+  return u;
+}
+
+/* Signals core k of every peer, then waits for each peer's signal. */
+static void coll_handshake(gen *G) {
+  for (uint32_t p = 0; p < G->chips; p++) {
+    if (p == G->chip) continue;
+    li(G, 26, (uint64_t)p * G->a->cores.count);
+    line(G, "add x26, x26, x3");
+    line(G, "sync.signal x26, s%u, 1", SEM_PEER + G->chip);
+  }
+  for (uint32_t p = 0; p < G->chips; p++)
+    if (p != G->chip) line(G, "sync.wait s%u, 1", SEM_PEER + p);
+}
+
+/* y = the sum of x over the chips: each chip sends its columns to every
+ * peer's receive buffer (slot = its chip), then sums the chips' blocks in
+ * chip order 0, 1, ... (the same bits on every chip). The receive buffers
+ * alternate between collectives: a peer can be at most one collective ahead
+ * (it cannot finish one without this chip's data of it). */
+static void gen_all_reduce(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  uint32_t N = G->chips, r = G->chip;
+  uint64_t D = last(y), R = elems(y) / D, U = coll_cores(G, D), w = D / U;
+  uint64_t X = G->addr[y->in[0]], Y = G->addr[id];
+  uint64_t recv = G->coll_recv[G->n_coll++ % 2];
+  uint64_t local = recv - sc_sys_chip_base(r), blk = R * w * 4;
+  li(G, 21, U);
+  line(G, "bgeu x3, x21, L%u_skip", k);
+  li(G, 22, w * 4);
+  line(G, "mul x22, x22, x3"); /* this core's columns, in bytes */
+  li(G, 8, w);
+  li(G, 9, R);
+  li(G, 10, D * 4);
+  li(G, 11, D * 4);
+  li(G, 25, X);
+  line(G, "add x25, x25, x22");
+  unsigned q = 0;
+  for (uint32_t p = 0; p < N; p++) {
+    if (p == r) continue;
+    li(G, 24, sc_sys_chip_base(p) + local + (uint64_t)r * R * D * 4);
+    line(G, "add x24, x24, x22");
+    line(G, "dma.2d hbm[x24]:fp32, hbm[x25]:fp32, x8..x11, x0, q%u @signal(s3)", q);
+    q ^= 1;
+  }
+  line(G, "sync.wait s3, %u", N - 1);
+  coll_handshake(G);
+  /* every chip's block of these columns, side by side in SRAM */
+  li(G, 10, w * 4);
+  for (uint32_t p = 0; p < N; p++) {
+    li(G, 5, G->s.a + p * blk);
+    if (p == r) {
+      line(G, "mv x24, x25");
+    } else {
+      li(G, 24, recv + (uint64_t)p * R * D * 4);
+      line(G, "add x24, x24, x22");
+    }
+    line(G, "dma.2d sram[x5]:fp32, hbm[x24]:fp32, x8..x11, x0, q%u @signal(s3)", p & 1);
+  }
+  line(G, "sync.wait s3, %u", N);
+  vgroup(G, 1, R * w);
+  li(G, 5, G->s.a);
+  for (uint32_t p = 1; p < N; p++) {
+    li(G, 6, G->s.a + p * blk);
+    line(G, "vpu.add sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full");
+  }
+  line(G, "sync.fence vpu");
+  li(G, 8, w);
+  li(G, 9, R);
+  li(G, 10, D * 4);
+  li(G, 11, w * 4);
+  li(G, 24, Y);
+  line(G, "add x24, x24, x22");
+  line(G, "dma.2d hbm[x24]:fp32, sram[x5]:fp32, x8..x11, x0, q0 @signal(s3)");
+  line(G, "sync.wait s3, 1");
+  label(G, "skip", k);
+}
+
+/* y = every chip's x side by side: each chip writes its columns into every
+ * chip's y (its own included). */
+static void gen_all_gather(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  uint32_t N = G->chips, r = G->chip;
+  const sc_gvalue *x = val(G, y->in[0]);
+  uint64_t n = last(x), R = elems(x) / n, U = coll_cores(G, n), w = n / U;
+  uint64_t local = G->addr[id] - sc_sys_chip_base(r);
+  li(G, 21, U);
+  line(G, "bgeu x3, x21, L%u_skip", k);
+  li(G, 22, w * 4);
+  line(G, "mul x22, x22, x3");
+  li(G, 8, w);
+  li(G, 9, R);
+  li(G, 10, N * n * 4);
+  li(G, 11, n * 4);
+  li(G, 25, G->addr[y->in[0]]);
+  line(G, "add x25, x25, x22");
+  for (uint32_t p = 0; p < N; p++) {
+    li(G, 24, sc_sys_chip_base(p) + local + (uint64_t)r * n * 4);
+    line(G, "add x24, x24, x22");
+    line(G, "dma.2d hbm[x24]:fp32, hbm[x25]:fp32, x8..x11, x0, q%u @signal(s3)", p & 1);
+  }
+  line(G, "sync.wait s3, %u", N);
+  coll_handshake(G);
+  label(G, "skip", k);
+}
+
 /* ---- buffers ---- */
 
 static uint64_t alloc(gen *G, uint64_t bytes) {
@@ -1641,6 +1776,8 @@ static bool plan(gen *G, sc_status *st) {
   /* What the step is: T tokens, the cache's positions, the heads' width. */
   G->T = 1;
   G->B = 1;
+  G->chips = 1;
+  G->chip = 0;
   if (G->opt.kv_dtype != SC_DTYPE_FP32 && G->opt.kv_dtype != SC_DTYPE_BF16 && G->opt.kv_dtype != 0)
     return fail(G, st, SC_STATUS_UNSUPPORTED, "the KV cache is fp32 or bf16, not %s",
                 sc_dtype_name(G->opt.kv_dtype));
@@ -1673,6 +1810,18 @@ static bool plan(gen *G, sc_status *st) {
     case SC_GOP_MUL:
     case SC_GOP_SWIGLU:
       break;
+    case SC_GOP_ALL_REDUCE:
+    case SC_GOP_ALL_GATHER:
+      if (G->chips > 1 && (v->attrs.chips != G->chips || v->attrs.chip != G->chip))
+        return fail(G, st, SC_STATUS_INVALID,
+                    "%%%s: chip %u of %u, an earlier collective has %u of %u", v->name,
+                    v->attrs.chip, v->attrs.chips, G->chip, G->chips);
+      if (v->attrs.chips > SC_SYS_MAX_CHIPS || v->attrs.chips + SEM_PEER > SC_ISA_N_SEMS)
+        return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: %u chips exceed the %d semaphores",
+                    v->name, v->attrs.chips, SC_ISA_N_SEMS - SEM_PEER);
+      G->chips = v->attrs.chips;
+      G->chip = v->attrs.chip;
+      break;
     case SC_GOP_ROPE:
     case SC_GOP_ATTENTION:
       G->head_dim = (uint32_t)last(v);
@@ -1702,6 +1851,8 @@ static bool plan(gen *G, sc_status *st) {
    * tables), so that the programs of one model for different T (prefill and
    * decode) place them at the same addresses and share them when loaded
    * together; then the %tokens buffer and the intermediates. */
+  const uint64_t base = sc_sys_chip_base(G->chip); /* this chip's memory */
+  G->next = base;
   G->in_memory = calloc(n, sizeof *G->in_memory);
   if (!G->in_memory) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
   for (uint32_t i = 0; i < n; i++) { /* consts read other than as matmul weights */
@@ -1766,11 +1917,11 @@ static bool plan(gen *G, sc_status *st) {
   for (uint32_t i = 0; i < n; i++)
     if (G->ms_addr[i]) G->ms_addr[i] = alloc(G, G->ms_addr[i]);
   if (G->opt.scratch_base) { /* the per-step buffers above another program's */
-    if (G->opt.scratch_base < G->next)
+    if (base + G->opt.scratch_base < G->next)
       return fail(G, st, SC_STATUS_INVALID,
                   "scratch_base 0x%llx is below the shared buffers' end 0x%llx",
-                  (unsigned long long)G->opt.scratch_base, (unsigned long long)G->next);
-    G->next = align_up(G->opt.scratch_base);
+                  (unsigned long long)G->opt.scratch_base, (unsigned long long)(G->next - base));
+    G->next = align_up(base + G->opt.scratch_base);
   }
   if (G->T > 1) G->tokens_addr = alloc(G, (uint64_t)G->T * 4);
   uint64_t widest = 1; /* the largest intermediate, for the SRAM rows */
@@ -1801,15 +1952,27 @@ static bool plan(gen *G, sc_status *st) {
     G->bytes[i] = elems(v) * 4;
     G->addr[i] = alloc(G, G->bytes[i]);
   }
+  /* the collectives' receive buffers: a block of the largest all_reduce per chip */
+  uint64_t coll = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind == SC_GV_OP && v->op == SC_GOP_ALL_REDUCE && elems(v) * 4 > coll)
+      coll = elems(v) * 4;
+  }
+  if (coll) {
+    G->coll_recv[0] = alloc(G, coll * G->chips);
+    G->coll_recv[1] = alloc(G, coll * G->chips);
+  }
   /* attention scores: T rows of every cached position */
   G->cstride = align_up((uint64_t)G->max_seq * 4);
   bool one = G->T == 1 || G->B > 1; /* one token per sequence: decode */
   if (!one && G->cstride / 4 * G->T > widest) widest = G->cstride / 4 * G->T;
   if (one && G->cstride / 4 * G->grp > widest) widest = G->cstride / 4 * G->grp;
-  if (G->next > G->a->memory.capacity_bytes)
-    return fail(
-        G, st, SC_STATUS_INVALID, "the model needs %llu bytes of device memory, %s has %llu",
-        (unsigned long long)G->next, G->a->name, (unsigned long long)G->a->memory.capacity_bytes);
+  if (G->next - base > G->a->memory.capacity_bytes)
+    return fail(G, st, SC_STATUS_INVALID,
+                "the model needs %llu bytes of device memory, %s has %llu",
+                (unsigned long long)(G->next - base), G->a->name,
+                (unsigned long long)G->a->memory.capacity_bytes);
   /* SRAM: constants, three rows, a scalar, a weight tile */
   uint64_t rowb = align_up(widest * 4);
   uint64_t tile = (uint64_t)G->a->core.mxu.rows * G->a->core.mxu.cols * 4;
@@ -1819,6 +1982,17 @@ static bool plan(gen *G, sc_status *st) {
   G->s.c = G->s.b + rowb;
   G->s.s = G->s.c + rowb;
   G->s.q = G->s.s + align_up((uint64_t)G->T * 4); /* a column of T scalars */
+  for (uint32_t i = 0; i < n; i++) { /* an all_reduce's blocks of every chip in A, B and C */
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_ALL_REDUCE) continue;
+    uint64_t D = last(v);
+    if (elems(v) / coll_cores(G, D) * 4 * G->chips > 3 * rowb)
+      return fail(G, st, SC_STATUS_UNSUPPORTED,
+                  "%%%s: the blocks of %u chips need %llu bytes of SRAM rows, there are %llu",
+                  v->name, G->chips,
+                  (unsigned long long)(elems(v) / coll_cores(G, D) * 4 * G->chips),
+                  (unsigned long long)(3 * rowb));
+  }
   G->s.scale = G->s.q + rowb;
   uint64_t scales = align_up((uint64_t)G->a->core.mxu.rows / 2 * G->a->core.mxu.cols * 4);
   G->s.scale2 = G->s.scale + scales;
@@ -2085,6 +2259,31 @@ static sc_status quantize_weights(const gen *G, uint32_t i, const float *w, uint
   return st;
 }
 
+/* The FP32 values of const v, its slice of the model tensor when it is one,
+ * into out (elems(v) values). NOT_FOUND when the model lacks the tensor or
+ * its size differs. */
+static sc_status const_f32(gen *G, const sc_gvalue *v, float *out, sc_status *st) {
+  const sc_tensor *t = G->m ? sc_model_tensor(G->m, v->source) : NULL;
+  uint64_t part = v->slice_full ? (uint64_t)v->shape[v->slice_axis] : 1;
+  uint64_t want = v->slice_full ? elems(v) / part * (uint64_t)v->slice_full : elems(v);
+  if (!t || t->n_elems != want) {
+    fail(G, st, SC_STATUS_NOT_FOUND, "%%%s: the model has no tensor '%s' of %llu elements", v->name,
+         v->source, (unsigned long long)want);
+    return *st;
+  }
+  if (!v->slice_full) {
+    sc_tensor_to_f32(t, 0, want, out);
+    return SC_STATUS_OK;
+  }
+  uint64_t outer = 1, inner = 1;
+  for (uint32_t d = 0; d < v->slice_axis; d++) outer *= (uint64_t)v->shape[d];
+  for (uint32_t d = v->slice_axis + 1; d < v->rank; d++) inner *= (uint64_t)v->shape[d];
+  for (uint64_t o = 0; o < outer; o++)
+    sc_tensor_to_f32(t, (o * (uint64_t)v->slice_full + (uint64_t)v->slice_start) * inner,
+                     part * inner, out + o * part * inner);
+  return SC_STATUS_OK;
+}
+
 uint64_t sc_cc_program_end(const sc_program *p) {
   uint64_t end = 0;
   for (size_t i = 0; i < sc_prog_buffer_count(p); i++) {
@@ -2181,6 +2380,12 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     case SC_GOP_SWIGLU:
       gen_binary(&G, v, k, i, "vpu.mul", "vpu.silu");
       break;
+    case SC_GOP_ALL_REDUCE:
+      gen_all_reduce(&G, v, k, i);
+      break;
+    case SC_GOP_ALL_GATHER:
+      gen_all_gather(&G, v, k, i);
+      break;
     default:
       break;
     }
@@ -2218,6 +2423,9 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   consts[K_SQRT_HD] = G.head_dim ? sqrtf((float)G.head_dim) : 1.0f;
   if (st == SC_STATUS_OK)
     st = add_buffer(prog, "cc.consts", SC_PROG_ROLE_CONST, G.consts, K_COUNT * 4, consts);
+  for (int j = 0; j < 2 && st == SC_STATUS_OK && G.coll_recv[0]; j++)
+    st = add_buffer(prog, j ? "cc.coll1" : "cc.coll0", SC_PROG_ROLE_SCRATCH, G.coll_recv[j],
+                    G.coll_recv[1] - G.coll_recv[0], NULL);
   if (st == SC_STATUS_OK && G.T > 1) {
     sc_prog_buffer b = {0};
     b.name = "tokens";
@@ -2256,18 +2464,12 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     if (v->kind == SC_GV_CONST && G.opt.no_weights) {
       st = add_buffer(prog, v->name, SC_PROG_ROLE_SCRATCH, G.addr[i], G.bytes[i], NULL);
     } else if (v->kind == SC_GV_CONST) {
-      const sc_tensor *t = m ? sc_model_tensor(m, v->source) : NULL;
-      if (!t || t->n_elems != elems(v)) {
-        fail(&G, &st, SC_STATUS_NOT_FOUND, "%%%s: the model has no tensor '%s' of %llu elements",
-             v->name, v->source, (unsigned long long)elems(v));
-        break;
-      }
       free(wbuf);
       if (!(wbuf = malloc(G.bytes[i]))) {
         fail(&G, &st, SC_STATUS_NO_MEMORY, "out of memory");
         break;
       }
-      sc_tensor_to_f32(t, 0, t->n_elems, wbuf);
+      if (const_f32(&G, v, wbuf, &st) != SC_STATUS_OK) break;
       st = add_buffer(prog, v->name, SC_PROG_ROLE_CONST, G.addr[i], G.bytes[i], wbuf);
     } else {
       sc_prog_role role = v->kind == SC_GV_STATE ? SC_PROG_ROLE_STATE
@@ -2316,13 +2518,12 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
       }
       continue;
     }
-    const sc_tensor *t = sc_model_tensor(m, w->source);
     free(wbuf);
     if (!(wbuf = malloc(N * K * 4))) {
       st = SC_STATUS_NO_MEMORY;
       break;
     }
-    sc_tensor_to_f32(t, 0, N * K, wbuf);
+    if (const_f32(&G, w, wbuf, &st) != SC_STATUS_OK) break;
     void *wq;
     float *sc;
     size_t wq_bytes, n_sc;

@@ -127,6 +127,22 @@ int64_t sc_graph_const(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank
                        const int64_t *shape, const char *source) {
   return leaf(g, name, SC_GV_CONST, dt, rank, shape, source ? source : name);
 }
+int64_t sc_graph_const_slice(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
+                             const int64_t *shape, const char *source, uint32_t axis, int64_t start,
+                             int64_t full) {
+  if (axis >= rank || rank > SC_GRAPH_MAX_RANK || start < 0 || full <= 0 ||
+      shape[axis] > full - start)
+    return fail(g, "%%%s: slice [%lld, +%lld) of axis %u outside its %lld elements", name,
+                (long long)start, rank && axis < rank ? (long long)shape[axis] : 0LL, axis,
+                (long long)full);
+  int64_t id = sc_graph_const(g, name, dt, rank, shape, source);
+  if (id < 0) return id;
+  sc_gvalue *v = &g->v[id];
+  v->slice_axis = axis;
+  v->slice_start = start;
+  v->slice_full = full;
+  return id;
+}
 int64_t sc_graph_state(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
                        const int64_t *shape) {
   return leaf(g, name, SC_GV_STATE, dt, rank, shape, NULL);
@@ -429,6 +445,17 @@ static bool infer_op(vctx *c, sc_gvalue *y) {
     set_shape(y, a->rank, a->shape);
     return true;
   }
+  case SC_GOP_ALL_REDUCE:
+  case SC_GOP_ALL_GATHER: {
+    if (!need_float(c, y, a, "x", 1)) return false;
+    if (at->chips < 1 || at->chips > 64 || at->chip >= at->chips)
+      return bad(c, y, "chip %u of %u: a group of 1..64 chips is needed", at->chip, at->chips);
+    int64_t s[SC_GRAPH_MAX_RANK];
+    memcpy(s, a->shape, sizeof s);
+    if (y->op == SC_GOP_ALL_GATHER) s[a->rank - 1] *= at->chips;
+    set_shape(y, a->rank, s);
+    return true;
+  }
   case SC_GOP_ARGMAX:
     if (!need_float(c, y, a, "x", 1)) return false;
     set_shape(y, a->rank > 1 ? a->rank - 1 : 1, a->rank > 1 ? a->shape : (int64_t[]){1});
@@ -518,6 +545,10 @@ static void dump_attrs(const sc_gvalue *v, sc_strbuf *out) {
   case SC_GOP_CONCAT:
     sc_strbuf_printf(out, " {axis=%d}", a->axis);
     break;
+  case SC_GOP_ALL_REDUCE:
+  case SC_GOP_ALL_GATHER:
+    sc_strbuf_printf(out, " {chip=%u of %u}", a->chip, a->chips);
+    break;
   case SC_GOP_QUANTIZE:
   case SC_GOP_DEQUANTIZE:
     sc_strbuf_printf(out, " {%s, %s", sc_dtype_name(a->dtype),
@@ -539,6 +570,10 @@ void sc_graph_dump(const sc_graph *g, sc_strbuf *out) {
       sc_strbuf_printf(out, "  %s %%%s: ", kinds[v->kind], v->name);
       dump_type(v, out);
       if (v->kind == SC_GV_CONST) sc_strbuf_printf(out, " = \"%s\"", v->source);
+      if (v->kind == SC_GV_CONST && v->slice_full)
+        sc_strbuf_printf(
+            out, " [axis %u: %lld..%lld of %lld]", v->slice_axis, (long long)v->slice_start,
+            (long long)(v->slice_start + v->shape[v->slice_axis]), (long long)v->slice_full);
       sc_strbuf_printf(out, "\n");
       continue;
     }

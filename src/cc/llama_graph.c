@@ -13,6 +13,7 @@ typedef struct builder {
   sc_graph *g;
   sc_dtype dt;
   bool ok;
+  uint32_t tp, chip; /* tensor parallelism: the group's chips, this one */
 } builder;
 
 static uint32_t id_of(builder *b, int64_t id) {
@@ -28,6 +29,27 @@ static uint32_t weight(builder *b, const char *name, uint32_t rank, int64_t d0, 
 static uint32_t op(builder *b, const char *name, sc_gop o, uint32_t n, const uint32_t *in,
                    const sc_gattrs *at) {
   return id_of(b, sc_graph_op(b->g, name, o, in, n, at));
+}
+
+/* This chip's share of a weight of shape [d0, d1] split along axis (its
+ * d_axis / tp rows or columns); the whole weight without tensor parallelism. */
+static uint32_t shard(builder *b, const char *name, const char *source, uint32_t rank, int64_t d0,
+                      int64_t d1, uint32_t axis) {
+  if (b->tp <= 1) {
+    int64_t shape[2] = {d0, d1};
+    return id_of(b, sc_graph_const(b->g, name, b->dt, rank, shape, source));
+  }
+  int64_t shape[2] = {d0, d1}, full = shape[axis];
+  shape[axis] /= b->tp;
+  return id_of(b, sc_graph_const_slice(b->g, name, b->dt, rank, shape, source, axis,
+                                       shape[axis] * b->chip, full));
+}
+
+/* The sum of a row-parallel matmul's partial results over the group. */
+static uint32_t all_reduce(builder *b, const char *name, uint32_t x) {
+  if (b->tp <= 1) return x;
+  sc_gattrs at = {.chips = b->tp, .chip = b->chip};
+  return op(b, name, SC_GOP_ALL_REDUCE, 1, (uint32_t[]){x}, &at);
 }
 
 static uint32_t reshape(builder *b, const char *name, uint32_t x, uint32_t rank, int64_t d0,
@@ -78,9 +100,9 @@ static uint32_t ffn(builder *b, const sc_model_config *cfg, uint32_t l, uint32_t
   sc_gattrs proj = {.trans_b = 1};
   uint32_t wt[3];
   static const char *const part[3] = {"gate", "up", "down"};
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 3; i++) { /* gate and up by rows, down by columns */
     snprintf(w, sizeof w, "blk.%u.ffn_%s%s.weight", l, part[i], ex);
-    wt[i] = weight(b, w, 2, i == 2 ? D : F, i == 2 ? F : D);
+    wt[i] = shard(b, w, w, 2, i == 2 ? D : F, i == 2 ? F : D, i == 2 ? 1 : 0);
   }
   const char *pre = e == UINT32_MAX ? "" : "e";
   char es[16] = "";
@@ -110,10 +132,20 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
   if (H % KV)
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "llama graph: %u query heads do not divide into %u kv heads", H, KV);
-  if (T > S)
+  const uint32_t TP = step->tp > 1 ? step->tp : 1;
+  if (TP > 64 || step->tp_chip >= TP)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "llama graph: chip %u of a tensor-parallel group of %u (1..64 chips)",
+                   step->tp_chip, TP);
+  if (KV % TP || F % TP || V % TP)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "llama graph: %u chips do not divide the %u kv heads, %u hidden units and %u "
+                   "vocabulary entries evenly",
+                   TP, KV, F, V);
+  const uint32_t B = step->batch > 1 ? step->batch : 1;
+  if (T > S && B == 1) /* one sequence's tokens at consecutive positions */
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "llama graph: %u tokens per step exceed the cache's %u positions", T, S);
-  const uint32_t B = step->batch > 1 ? step->batch : 1;
   if (B > 1 && T != B)
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "llama graph: a batch of %u sequences takes one token each, not %u tokens", B,
@@ -127,7 +159,12 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
     snprintf(name, sizeof name, "%s_b%u", cfg->arch[0] ? cfg->arch : "llama", B);
   else
     snprintf(name, sizeof name, "%s_t%u", cfg->arch[0] ? cfg->arch : "llama", T);
-  builder b = {sc_graph_create(name), step->act_dtype, true};
+  if (TP > 1) {
+    size_t len = strlen(name);
+    snprintf(name + len, sizeof name - len, "_tp%uc%u", TP, step->tp_chip);
+  }
+  builder b = {sc_graph_create(name), step->act_dtype, true, TP, step->tp_chip};
+  const uint32_t Hs = H / TP, KVs = KV / TP; /* this chip's heads */
   if (!b.g) return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "out of memory");
   sc_graph *g = b.g;
   uint32_t tokens = id_of(&b, sc_graph_input(g, "tokens", SC_DTYPE_INT32, 1, (int64_t[]){T}));
@@ -148,20 +185,20 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
     const uint32_t heads[3] = {H, KV, KV};
     for (int j = 0; j < 3; j++) {
       snprintf(w, sizeof w, "blk.%u.attn_%s.weight", l, which[j]);
-      uint32_t wt = weight(&b, w, 2, (int64_t)heads[j] * HD, D), in[3] = {h, wt, 0};
+      uint32_t wt = shard(&b, w, w, 2, (int64_t)heads[j] * HD, D, 0), in[3] = {h, wt, 0};
       uint32_t n_in = 2;
       if (cfg->qkv_bias) {
         snprintf(w, sizeof w, "blk.%u.attn_%s.bias", l, which[j]);
-        in[n_in++] = weight(&b, w, 1, (int64_t)heads[j] * HD, 0);
+        in[n_in++] = shard(&b, w, w, 1, (int64_t)heads[j] * HD, 0, 0);
       }
       snprintf(n, sizeof n, "l%u.%s", l, which[j]);
       uint32_t p = op(&b, n, SC_GOP_MATMUL, n_in, in, &proj);
       snprintf(n, sizeof n, "l%u.%s_heads", l, which[j]);
-      qkv[j] = reshape(&b, n, p, 3, T, heads[j], HD);
+      qkv[j] = reshape(&b, n, p, 3, T, heads[j] / TP, HD);
     }
     uint32_t q = op(&b, NAME("l%u.q_rope"), SC_GOP_ROPE, 2, (uint32_t[]){qkv[0], pos}, &rope);
     uint32_t k = op(&b, NAME("l%u.k_rope"), SC_GOP_ROPE, 2, (uint32_t[]){qkv[1], pos}, &rope);
-    int64_t cache_shape[4] = {S, KV, HD}, batch_shape[4] = {B, S, KV, HD};
+    int64_t cache_shape[4] = {S, KVs, HD}, batch_shape[4] = {B, S, KVs, HD};
     uint32_t cr = B > 1 ? 4 : 3;
     const int64_t *cs = B > 1 ? batch_shape : cache_shape;
     snprintf(n, sizeof n, "k_cache.%u", l);
@@ -173,9 +210,11 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
     uint32_t vc =
         op(&b, NAME("l%u.v_cache"), SC_GOP_CACHE_WRITE, 3, (uint32_t[]){vc0, qkv[2], pos}, NULL);
     uint32_t a = op(&b, NAME("l%u.attn"), SC_GOP_ATTENTION, 4, (uint32_t[]){q, kc, vc, pos}, &attn);
-    uint32_t af = reshape(&b, NAME("l%u.attn_flat"), a, 2, T, (int64_t)H * HD, 0);
-    uint32_t wo = weight(&b, W("blk.%u.attn_output.weight"), 2, D, (int64_t)H * HD);
+    uint32_t af = reshape(&b, NAME("l%u.attn_flat"), a, 2, T, (int64_t)Hs * HD, 0);
+    W("blk.%u.attn_output.weight");
+    uint32_t wo = shard(&b, w, w, 2, D, (int64_t)H * HD, 1);
     uint32_t o = op(&b, NAME("l%u.attn_out"), SC_GOP_MATMUL, 2, (uint32_t[]){af, wo}, &proj);
+    o = all_reduce(&b, NAME("l%u.attn_sum"), o);
     x = op(&b, NAME("l%u.x_attn"), SC_GOP_ADD, 2, (uint32_t[]){x, o}, NULL);
     uint32_t fn = weight(&b, W("blk.%u.ffn_norm.weight"), 1, D, 0);
     uint32_t h2 = op(&b, NAME("l%u.ffn_in"), SC_GOP_RMSNORM, 2, (uint32_t[]){x, fn}, &norm);
@@ -202,9 +241,11 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
         sum = first ? we : op(&b, n, SC_GOP_ADD, 2, (uint32_t[]){sum, we}, NULL);
         first = false;
       }
+      sum = all_reduce(&b, NAME("l%u.ffn_sum"), sum);
       x = op(&b, NAME("l%u.x_ffn"), SC_GOP_ADD, 2, (uint32_t[]){x, sum}, NULL);
     } else {
       uint32_t dn = ffn(&b, cfg, l, UINT32_MAX, h2);
+      dn = all_reduce(&b, NAME("l%u.ffn_sum"), dn);
       x = op(&b, NAME("l%u.x_ffn"), SC_GOP_ADD, 2, (uint32_t[]){x, dn}, NULL);
     }
   }
@@ -212,8 +253,20 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
 #undef W
   uint32_t on = weight(&b, "output_norm.weight", 1, D, 0);
   uint32_t xf = op(&b, "x_final", SC_GOP_RMSNORM, 2, (uint32_t[]){x, on}, &norm);
-  uint32_t cls = cfg->tied_embeddings ? embd : weight(&b, "output.weight", 2, V, D);
-  uint32_t logits = op(&b, "logits", SC_GOP_MATMUL, 2, (uint32_t[]){xf, cls}, &proj);
+  uint32_t cls;
+  if (TP > 1) /* this chip's slice of the vocabulary */
+    cls = shard(&b, "output.weight", cfg->tied_embeddings ? "token_embd.weight" : "output.weight",
+                2, V, D, 0);
+  else
+    cls = cfg->tied_embeddings ? embd : weight(&b, "output.weight", 2, V, D);
+  uint32_t logits;
+  if (TP > 1) {
+    uint32_t part = op(&b, "logits_part", SC_GOP_MATMUL, 2, (uint32_t[]){xf, cls}, &proj);
+    sc_gattrs at = {.chips = TP, .chip = step->tp_chip};
+    logits = op(&b, "logits", SC_GOP_ALL_GATHER, 1, (uint32_t[]){part}, &at);
+  } else {
+    logits = op(&b, "logits", SC_GOP_MATMUL, 2, (uint32_t[]){xf, cls}, &proj);
+  }
   if (b.ok) sc_graph_output(g, logits);
   sc_strbuf errors = {0};
   sc_status st = b.ok ? sc_graph_verify(g, &errors) : SC_STATUS_NO_MEMORY;

@@ -6,8 +6,10 @@
 # essential bytes and FLOPs of the step, and the simulated decode rows are no
 # faster than SC1's memory floor. The HTML report has no scripts and the JSON
 # parses. Bad usage exits 2 naming the problem; an unknown model and a model
-# too large for one chip (Llama-3.1-405B) are rows "not run" that say why; an
-# unwritable report path exits 1 naming it. Only one invocation runs a model.
+# too large for one chip under --system 1 (Llama-3.1-405B) are rows "not run"
+# that say why; an unwritable report path exits 1 naming it. A small model
+# from a config.json runs on two chips (--system 2): its rows say 2 chips, the
+# H200 floor is that of two GPUs, and SC1 stays above its own floor.
 set -u
 bin=$1
 tmp=$(mktemp -d)
@@ -126,13 +128,15 @@ expect() {
 }
 expect 2 "--dtype: unknown dtype 'bogus'" -- --dtype bogus
 expect 2 "unknown .*option '--frobnicate'" -- --frobnicate
-expect 2 "--system '4'.*one chip" -- --system 4
+expect 2 "--system 'sc1x0'" -- --system sc1x0
+expect 2 "--system '$tmp/none.json'" -- --system "$tmp/none.json"
 expect 2 "--models.*''" -- --models ''
 expect 2 "--models.*'a,,b'" -- --models a,,b
 expect 1 "/nonexistent/dir/x\.html" -- --models no-such-model --html /nonexistent/dir/x.html
 
-# an unknown model and one too large for a chip: rows "not run" saying why
-expect 0 - -- --models no-such-model,llama-3.1-405b
+# an unknown model and one too large for the one chip --system gives: rows
+# "not run" saying why
+expect 0 - -- --models no-such-model,llama-3.1-405b --system 1
 [ -s "$tmp/err" ] && fail "bench no-such-model,llama-3.1-405b wrote to stderr: $(head -3 "$tmp/err")"
 grep -Eq "^sc1 +no-such-model .*not run: .*'no-such-model'" "$tmp/out" ||
   fail "no 'not run' row for no-such-model: $(grep no-such-model "$tmp/out")"
@@ -143,12 +147,52 @@ cap=$(sed -n 's/^ *capacity *\([0-9.]*\) GB.*/\1/p' <<<"$arch")
 read -r need chips <<<"$(awk -v p="$p405" -v k="$kv405" -v c="$cap" 'BEGIN {
   n = (p + k * 4096) / 1e9; x = n / c; printf "%.0f %d\n", n, (x == int(x) ? x : int(x) + 1) }')"
 line=$(grep -E "^sc1 +llama-3\.1-405b " "$tmp/out")
-got_chips=$(sed -n 's/.*not run: needs \([0-9]*\) chips (\([0-9]*\) GB.*/\1/p' <<<"$line")
-got_need=$(sed -n 's/.*not run: needs \([0-9]*\) chips (\([0-9]*\) GB.*/\2/p' <<<"$line")
+got_chips=$(sed -n 's/.*not run: needs \([0-9]*\) chips or more (\([0-9]*\) GB.*/\1/p' <<<"$line")
+got_need=$(sed -n 's/.*not run: needs \([0-9]*\) chips or more (\([0-9]*\) GB.*/\2/p' <<<"$line")
 [ "$got_chips" = "$chips" ] || fail "llama-3.1-405b: '$line', expected needs $chips chips"
 near "$got_need" "$need" 0.005 || fail "llama-3.1-405b: '$line', expected $need GB"
-tr -s ' \n' ' ' <"$tmp/out" | grep -q "multi-chip systems are not simulated" ||
-  fail "llama-3.1-405b note does not say multi-chip systems are not simulated"
+tr -s ' \n' ' ' <"$tmp/out" | grep -q "system has fewer" ||
+  fail "llama-3.1-405b note does not say --system has fewer chips"
+
+# ---- two chips, tensor parallel: a small Llama from a config.json ----
+# dim 1024, hidden 2816, 2 layers, 8 heads of 128 over 4 KV heads, vocabulary 32000
+cat >"$tmp/small.json" <<'JSON'
+{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 1024,
+ "intermediate_size": 2816, "num_hidden_layers": 2, "num_attention_heads": 8,
+ "num_key_value_heads": 4, "vocab_size": 32000, "max_position_embeddings": 4096,
+ "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "tie_word_embeddings": false}
+JSON
+"$bin" bench --models "$tmp/small.json" --system 2 --quiet --html "$tmp/s.html" \
+  --json "$tmp/s.json" >"$tmp/out" 2>"$tmp/err" || fail "bench --system 2 exited $?: $(tail -3 "$tmp/err")"
+read -r sp skv _ <<<"$(llama_ref 1024 2816 2 8 4 128 32000)"
+sbytes=$(awk -v p="$sp" -v k="$skv" 'BEGIN { printf "%.0f", p + k * 4096 }')
+sflops=$(awk -v p="$sp" -v k="$skv" -v a="$(llama_ref 1024 2816 2 8 4 128 32000 | cut -d' ' -f3)" \
+  'BEGIN { printf "%.0f", 2 * (p + a * 4096) }')
+# the H200 floor of two GPUs, and SC1's two chips no faster than their floor
+want=$(awk -v b="$sbytes" -v f="$sflops" 'BEGIN { s = b / 9.6e12; if (f / 3958e12 > s) s = f / 3958e12
+                                                 printf "%.9f\n", s * 1e3 }')
+sname=$(awk '$1 == "sc1" && $3 == "decode" && $4 == "b1" { print $2; exit }' "$tmp/out")
+[ -n "$sname" ] || fail "no sc1 decode b1 row for the small model: $(head -5 "$tmp/out")"
+grep -Eq "^sc1 +$sname +decode b1 ctx4096 +2 +$n " "$tmp/out" ||
+  fail "the small model's decode b1 row is not on 2 chips: $(grep "$sname" "$tmp/out" | head -2)"
+if command -v python3 >/dev/null; then
+  python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+b1 = [r for r in d["rows"] if r["phase"] == "decode" and r["batch"] == 1 and r["chips"] == 2]
+h = [r for r in b1 if r["chip"] == "H200"]
+s = [r for r in b1 if r["chip"] == "sc1"]
+assert len(h) == 1 and len(s) == 1, "decode b1 rows on 2 chips: %d H200, %d sc1" % (len(h), len(s))
+h, s = h[0], s[0]
+assert h["bytes"] == int(sys.argv[2]), "bytes %s, expected %s" % (h["bytes"], sys.argv[2])
+assert h["flops"] == int(sys.argv[3]), "flops %s, expected %s" % (h["flops"], sys.argv[3])
+want = float(sys.argv[4])
+assert abs(h["ms_per_token"] - want) <= 1e-6 * want, "H200 x2 floor %s ms, expected %s" % (h["ms_per_token"], want)
+floor = h["bytes"] / (2 * float(sys.argv[5]) * 1e9) * 1e3
+assert s["ms_per_token"] >= floor * 0.9995, "sc1 x2 %s ms below the floor %s ms" % (s["ms_per_token"], floor)
+' "$tmp/s.json" "$sbytes" "$sflops" "$want" "$bw" 2>"$tmp/py" || fail "JSON, 2 chips: $(tail -1 "$tmp/py")"
+fi
+grep -q "all-reduce" "$tmp/s.html" || fail "the report's breakdown has no all-reduce part"
 
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all bench CLI checks passed"

@@ -21,6 +21,7 @@
 #include "seedchip/perf.h"
 #include "seedchip/program.h"
 #include "seedchip/runtime.h"
+#include "seedchip/system.h"
 #include "seedchip/util.h"
 
 static const char usage[] =
@@ -41,7 +42,8 @@ static const char usage[] =
     "             llama-3.1-8b,llama-3.1-70b,mixtral-8x7b,deepseek-v3)\n"
     "  --dtype    weight dtype (default fp8; see seedchip compile)\n"
     "  --kv       the KV cache's dtype: bf16 (default) or fp32\n"
-    "  --system   the system: \"1\" or \"<arch>x1\" (one chip; the default)\n"
+    "  --system   every model on this many chips, tensor parallel on a switch:\n"
+    "             \"<N>\" or \"<arch>x<N>\" (default: the fewest each model fits on)\n"
     "  --quiet    no progress bar\n";
 
 enum { PROMPT = 2048, CONTEXT = 4096, ROWS_PER_MODEL = 5 };
@@ -94,7 +96,8 @@ static model_cost cost_of(const sc_model_config *c, sc_cc_wdtype t, double kv_by
 
 typedef struct step_run {
   sc_arch *arch;
-  sc_graph *graph;
+  uint32_t chips;  /* tensor parallel over this many chips (a switch) */
+  sc_graph *graph; /* chip 0's */
   sc_program *prog;
   sc_device *dev;
   sc_rt_program *p;
@@ -106,29 +109,41 @@ static void step_free(step_run *s) {
   sc_rt_close(s->dev);
   sc_prog_destroy(s->prog);
   sc_graph_destroy(s->graph);
-  *s = (step_run){.arch = s->arch};
+  *s = (step_run){.arch = s->arch, .chips = s->chips};
 }
 
-/* Compiles cfg's step of `tokens` tokens with a cache of CONTEXT positions
- * and loads it for timing-only runs. */
+/* Compiles cfg's step of `tokens` tokens with a cache of CONTEXT positions,
+ * over s->chips chips (tensor parallelism on a switch), and loads it for
+ * timing-only runs. */
 static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, sc_dtype kv,
                       uint32_t tokens, uint32_t batch, bool parts, char *err, size_t err_size) {
-  sc_llama_step st = {
-      .tokens = tokens, .max_seq = CONTEXT, .act_dtype = SC_DTYPE_FP32, .batch = batch};
+  uint32_t chips = s->chips ? s->chips : 1;
+  sc_llama_step st = {.tokens = tokens,
+                      .max_seq = CONTEXT,
+                      .act_dtype = SC_DTYPE_FP32,
+                      .batch = batch,
+                      .tp = chips};
   sc_cc_options opt = {.wdtype = t, .no_weights = true, .kv_dtype = kv};
   s->tokens = tokens;
   if (sc_cc_llama_graph(cfg, &st, &s->graph, err, err_size) != SC_STATUS_OK ||
-      sc_cc_compile_opts(s->graph, NULL, s->arch, &opt, &s->prog, NULL, err, err_size) !=
+      sc_cc_compile_tp(cfg, &st, NULL, s->arch, &opt, chips, &s->prog, NULL, err, err_size) !=
           SC_STATUS_OK)
     return false;
-  s->weight_elems = 0;
+  s->weight_elems = 0; /* every chip's: chip 0's times the chips */
   for (size_t i = 0; i < sc_graph_count(s->graph); i++) {
     const sc_gvalue *v = sc_graph_value(s->graph, (uint32_t)i);
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
     const sc_gvalue *w = sc_graph_value(s->graph, v->in[1]);
-    s->weight_elems += (double)w->shape[0] * (double)w->shape[1];
+    s->weight_elems += (double)w->shape[0] * (double)w->shape[1] * chips;
   }
-  if (sc_rt_open(s->arch, &s->dev, err, err_size) != SC_STATUS_OK) return false;
+  sc_system sys;
+  sc_strbuf e = {0};
+  if (sc_system_of(s->arch, chips, SC_SYS_SWITCH, &sys, &e) != SC_STATUS_OK) {
+    snprintf(err, err_size, "%s", sc_strbuf_str(&e));
+    sc_strbuf_free(&e);
+    return false;
+  }
+  if (sc_rt_open_system(&sys, &s->dev, err, err_size) != SC_STATUS_OK) return false;
   /* the per-part breakdown needs every op recorded: only where the report shows it */
   if (sc_rt_set_mode(s->dev, SC_SIM_TIMING_ONLY, parts) != SC_STATUS_OK ||
       sc_rt_load(s->dev, s->prog, NULL, &s->p) != SC_STATUS_OK) {
@@ -139,9 +154,9 @@ static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, s
 }
 
 /* The part of the step a graph op belongs to, by its name (lN.<op>). */
-static const char *const part_names[] = {"attention", "ffn", "norm+residual", "classifier",
-                                         "other"};
-enum { P_ATTN, P_FFN, P_NORM, P_CLS, P_OTHER, P_COUNT };
+static const char *const part_names[] = {"attention",  "ffn",        "norm+residual",
+                                         "classifier", "all-reduce", "other"};
+enum { P_ATTN, P_FFN, P_NORM, P_CLS, P_COMM, P_OTHER, P_COUNT };
 
 static int part_of(const char *where) {
   const char *op = where;
@@ -158,7 +173,8 @@ static int part_of(const char *where) {
     if (strcmp(op, attn[i]) == 0) return P_ATTN;
   for (size_t i = 0; i < SC_ARRAY_LEN(ffn); i++)
     if (strcmp(op, ffn[i]) == 0) return P_FFN;
-  if (strcmp(op, "logits") == 0) return P_CLS;
+  if (strcmp(op, "logits") == 0 || strcmp(op, "logits_part") == 0) return P_CLS;
+  if (strcmp(op, "attn_sum") == 0 || strcmp(op, "ffn_sum") == 0) return P_COMM;
   if (strstr(op, "_in") || strncmp(op, "x_", 2) == 0 || strcmp(op, "x") == 0) return P_NORM;
   return P_OTHER;
 }
@@ -216,7 +232,8 @@ typedef struct bench {
   size_t cap;
   const sc_arch *arch;
   sc_cc_wdtype wdtype;
-  sc_dtype kv; /* the KV cache's dtype */
+  sc_dtype kv;    /* the KV cache's dtype */
+  uint32_t chips; /* --system: chips for every model; 0: the fewest each model fits on */
   double peak_flop_s, mem_b_s;
   struct progress_state *ps; /* shared by the workers */
 } bench;
@@ -321,18 +338,20 @@ static void peer_floor(bench *b, const sc_bench_row *sim) {
   snprintf(row->source, sizeof row->source,
            "%s; floor = max(bytes / 4.8 TB/s, FLOPs / 1979 TFLOP/s)", H200_SRC);
   row->note[0] = 0;
-  row->floor_mem_s = row->bytes / H200_MEM_B_S;
-  row->floor_flop_s = row->flops / H200_FLOP_S;
+  /* as many H200s as the row has chips */
+  double n = row->chips ? row->chips : 1;
+  row->floor_mem_s = row->bytes / (H200_MEM_B_S * n);
+  row->floor_flop_s = row->flops / (H200_FLOP_S * n);
   row->step_s = fmax(row->floor_mem_s, row->floor_flop_s);
   double tokens = row->phase == SC_BENCH_PREFILL ? row->prompt : row->batch;
   row->ttft_ms = row->phase == SC_BENCH_PREFILL ? row->step_s * 1e3 : 0;
   row->ms_per_token = row->phase == SC_BENCH_DECODE ? row->step_s * 1e3 : 0;
-  row->tok_s_chip = tokens / row->step_s;
-  row->energy_j = H200_TDP_W * row->step_s;
-  row->power_w = H200_TDP_W;
+  row->tok_s_chip = tokens / row->step_s / n;
+  row->energy_j = H200_TDP_W * n * row->step_s;
+  row->power_w = H200_TDP_W * n;
   row->tok_per_j = tokens / row->energy_j;
-  row->mxu_util = row->flops / row->step_s / H200_FLOP_S;
-  row->bw_util = row->bytes / row->step_s / H200_MEM_B_S;
+  row->mxu_util = row->flops / row->step_s / (H200_FLOP_S * n);
+  row->bw_util = row->bytes / row->step_s / (H200_MEM_B_S * n);
   row->floor_ratio = 1;
   row->n_parts = 0;
   row->sim_wall_s = 0;
@@ -370,6 +389,12 @@ static void not_run(bench *b, const char *model, sc_bench_phase phase, uint32_t 
   va_end(ap);
 }
 
+/* Whether tensor parallelism over chips splits cfg evenly (sc_cc_llama_graph). */
+static bool tp_divides(const sc_model_config *cfg, uint32_t chips) {
+  return chips == 1 || (cfg->n_kv_heads % chips == 0 && cfg->hidden_dim % chips == 0 &&
+                        cfg->vocab_size % chips == 0);
+}
+
 /* Decode rows of one model at batch 1 (and the batches the compiler cannot
  * generate yet, as rows not run). */
 static void bench_model(bench *b, const char *name) {
@@ -389,18 +414,30 @@ static void bench_model(bench *b, const char *name) {
   double kv_seq = mc.kv_bytes_per_pos * CONTEXT;
   double need = mc.weight_bytes + kv_seq;
   double cap = (double)b->arch->memory.capacity_bytes;
-  if (need > cap) {
-    uint32_t chips = (uint32_t)ceil(need / cap);
-    not_run(b, name, SC_BENCH_DECODE, 1, chips,
-            "needs %u chips (%.0f GB of weights in %s and one 4k cache, %.0f GB per chip); "
-            "multi-chip systems are not simulated yet",
-            chips, need / 1e9, dt, cap / 1e9);
+  /* the chips: --system's, or the fewest whose memory holds the weights and
+   * one cache and that split the model evenly (tensor parallelism) */
+  uint32_t chips = b->chips ? b->chips : (uint32_t)ceil(need / cap);
+  if (!b->chips)
+    while (chips <= SC_SYS_MAX_CHIPS && !tp_divides(&cfg, chips)) chips++;
+  if (chips > SC_SYS_MAX_CHIPS || need > cap * chips || !tp_divides(&cfg, chips)) {
+    uint32_t least = (uint32_t)ceil(need / cap);
+    if (b->chips && need <= cap * chips)
+      not_run(b, name, SC_BENCH_DECODE, 1, chips,
+              "%u chips do not divide its %u kv heads, %u hidden units and %u vocabulary entries "
+              "evenly (tensor parallelism)",
+              chips, cfg.n_kv_heads, cfg.hidden_dim, cfg.vocab_size);
+    else
+      not_run(b, name, SC_BENCH_DECODE, 1, least,
+              "needs %u chips or more (%.0f GB of weights in %s and one 4k cache, %.0f GB per "
+              "chip)%s",
+              least, need / 1e9, dt, cap / 1e9, b->chips ? "; --system has fewer" : "");
     tick(b, ROWS_PER_MODEL);
     progress(b, name);
     return;
   }
+  cap *= chips;
   uint32_t max_batch = (uint32_t)((cap - mc.weight_bytes) / kv_seq);
-  step_run s = {.arch = (sc_arch *)b->arch};
+  step_run s = {.arch = (sc_arch *)b->arch, .chips = chips};
   /* decode at batch 1, 8, 64 and the largest that fits, at the context's last position */
   uint32_t batches[] = {1, 8, 64, max_batch};
   size_t ticked = 0;
@@ -420,15 +457,21 @@ static void bench_model(bench *b, const char *name) {
       made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, false, err, sizeof err);
     }
     if (!made || !step_time(&s, CONTEXT - 1, &r, err, sizeof err)) {
-      not_run(b, name, SC_BENCH_DECODE, B, 1, "%s", err);
+      not_run(b, name, SC_BENCH_DECODE, B, chips, "%s", err);
     } else if ((row = row_add(b)) != NULL) {
       row_head(row, b->arch->name, name, dt, SC_BENCH_DECODE, B);
+      row->chips = chips;
       double flops = 2 * B * (mc.matmul_params + mc.attn_macs_per_pos * CONTEXT);
       double bytes =
           s.weight_elems * wbytes_per_param(b->wdtype) + B * mc.kv_bytes_per_pos * CONTEXT;
       row_fill(b, row, &r, B, flops, bytes);
       row->sim_wall_s = now_s() - t0;
       if (i == 3) snprintf(row->note, sizeof row->note, "the largest batch whose 4k caches fit");
+      if (chips > 1) {
+        size_t len = strlen(row->note);
+        snprintf(row->note + len, sizeof row->note - len, "%stensor parallel over %u chips",
+                 len ? "; " : "", chips);
+      }
       peer_floor(b, row);
     }
     step_free(&s);
@@ -457,7 +500,7 @@ static void bench_model(bench *b, const char *name) {
   step_result first = {0}, last = {0};
   ok = ok && step_time(&s, 0, &first, err, sizeof err);
   if (ok && chunk > 1) {
-    step_run h = {.arch = s.arch};
+    step_run h = {.arch = s.arch, .chips = chips};
     step_result hf = {0};
     if (step_make(&h, &cfg, b->wdtype, b->kv, chunk / 2, 1, true, err, sizeof err) &&
         step_time(&h, 0, &hf, err, sizeof err) && 2 * hf.cycles < first.cycles) {
@@ -481,9 +524,10 @@ static void bench_model(bench *b, const char *name) {
     for (int i = 0; i < P_COUNT; i++) r.parts[i] = w * (first.parts[i] + last.parts[i]);
   }
   if (!ok) {
-    not_run(b, name, SC_BENCH_PREFILL, 1, 1, "%s", err);
+    not_run(b, name, SC_BENCH_PREFILL, 1, chips, "%s", err);
   } else if ((row = row_add(b)) != NULL) {
     row_head(row, b->arch->name, name, dt, SC_BENCH_PREFILL, 1);
+    row->chips = chips;
     double n = PROMPT;
     double flops = 2 * (mc.matmul_params * n + mc.attn_macs_per_pos * n * (n + 1) / 2);
     double bytes = s.weight_elems * wbytes_per_param(b->wdtype) + mc.kv_bytes_per_pos * n;
@@ -491,11 +535,12 @@ static void bench_model(bench *b, const char *name) {
     row->sim_wall_s = now_s() - t0;
     snprintf(row->note, sizeof row->note,
              "%u launches of %u tokens (the largest chunk that fits); the first and last "
-             "simulated, the rest interpolated%s",
+             "simulated, the rest interpolated%s%s",
              n_chunks, chunk,
              cfg.n_experts ? "; each used expert runs on every token of a chunk (up to "
                              "experts/k times the expert FLOPs)"
-                           : "");
+                           : "",
+             chips > 1 ? "; tensor parallel" : "");
     peer_floor(b, row);
   }
   step_free(&s);
@@ -610,15 +655,12 @@ static void *model_worker(void *arg) {
 }
 
 int cmd_bench(int argc, char **argv) {
-  static const struct option opts[] = {{"arch", required_argument, NULL, 'a'},
-                                       {"models", required_argument, NULL, 'm'},
-                                       {"dtype", required_argument, NULL, 'd'},
-                                       {"system", required_argument, NULL, 's'},
-                                       {"html", required_argument, NULL, 'H'},
-                                       {"json", required_argument, NULL, 'J'},
-                                       {"quiet", no_argument, NULL, 'q'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"arch", required_argument, NULL, 'a'},  {"models", required_argument, NULL, 'm'},
+      {"dtype", required_argument, NULL, 'd'}, {"system", required_argument, NULL, 's'},
+      {"kv", required_argument, NULL, 'k'},    {"html", required_argument, NULL, 'H'},
+      {"json", required_argument, NULL, 'J'},  {"quiet", no_argument, NULL, 'q'},
+      {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
   const char *arch_name = "sc1", *models = "llama-3.1-8b,llama-3.1-70b,mixtral-8x7b,deepseek-v3";
   const char *html = "bench-report.html", *json = "bench-report.json", *system = NULL;
   bench b = {0};
@@ -685,15 +727,18 @@ int cmd_bench(int argc, char **argv) {
     cli_fail("cannot load architecture '%s':\n%s", arch_name, sc_strbuf_str(&errors));
     goto done;
   }
+  snprintf(b.r.system, sizeof b.r.system, "fewest %.20s chips per model", arch->name);
   if (system) {
-    char one[80];
-    snprintf(one, sizeof one, "%sx1", arch->name);
-    if (strcmp(system, "1") != 0 && strcmp(system, one) != 0) {
-      rc = cli_usage_error("bench", usage,
-                           "--system '%s': only one chip (\"1\" or \"%s\") is simulated yet",
-                           system, one);
+    sc_system sys;
+    if (sc_system_load(system, arch, &sys, &errors) != SC_STATUS_OK) {
+      rc = cli_usage_error("bench", usage, "--system '%s': %s", system, sc_strbuf_str(&errors));
       goto done;
     }
+    if (sys.topology != SC_SYS_SWITCH && sys.chips > 1)
+      fprintf(stderr, "seedchip bench: --system '%s': the suite runs on a switch of %u chips\n",
+              system, sys.chips);
+    b.chips = sys.chips;
+    snprintf(b.r.system, sizeof b.r.system, "%s", sys.name);
   }
   b.arch = arch;
   sc_dtype pk = b.wdtype == SC_CC_FP8 || b.wdtype == SC_CC_FP8_CHANNEL ? SC_DTYPE_FP8_E4M3
@@ -704,7 +749,6 @@ int cmd_bench(int argc, char **argv) {
   b.peak_flop_s = fig.peak_ops_per_s[pk];
   b.mem_b_s = fig.mem_effective_gb_s * 1e9;
   snprintf(b.r.arch, sizeof b.r.arch, "%s", arch->name);
-  snprintf(b.r.system, sizeof b.r.system, "%sx1", arch->name);
   snprintf(b.r.dtype, sizeof b.r.dtype, "%s", sc_cc_wdtype_name(b.wdtype));
   snprintf(b.r.kv_dtype, sizeof b.r.kv_dtype, "%s", sc_dtype_name(b.kv));
   b.r.n_roofs = 2;

@@ -12,7 +12,8 @@
 
 static const char usage[] =
     "usage: seedchip profile (--model FILE | --config NAME) [--dtype D] [--arch <preset|file>]\n"
-    "                        [--max-seq N] [--pos P] [--trace OUT.json] [--report OUT.html]\n"
+    "                        [--system SPEC] [--max-seq N] [--pos P] [--trace OUT.json]\n"
+    "                        [--report OUT.html]\n"
     "\n"
     "Compiles one decode step of the model for the chip and runs it in the\n"
     "timing-only mode at position P (default 128, within the context): the attention\n"
@@ -21,7 +22,9 @@ static const char usage[] =
     "the Perfetto trace and the HTML report. --config times a built-in model\n"
     "configuration without its weights (llama-2-70b, llama-3.1-8b, llama-3.1-70b,\n"
     "llama-3.1-405b, mixtral-8x7b, qwen2.5-72b; or a Hugging Face config.json or a GGUF\n"
-    "file, of which only the configuration is read; context 4096 unless --max-seq).\n";
+    "file, of which only the configuration is read; context 4096 unless --max-seq).\n"
+    "--system (with --config) splits the step over a system of chips, tensor parallel:\n"
+    "\"<N>\", \"<arch>x<N>[-ring|-torus|-switch]\" or a system file (docs/SYSTEM.md).\n";
 
 /* The layer of a graph op's name: "l12.attn" -> 12, else -1. */
 static long layer_of(const char *name) {
@@ -32,13 +35,19 @@ static long layer_of(const char *name) {
 }
 
 int cmd_profile(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"model", required_argument, NULL, 'm'},  {"dtype", required_argument, NULL, 'd'},
-      {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
-      {"pos", required_argument, NULL, 'p'},    {"trace", required_argument, NULL, 't'},
-      {"report", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-      {"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"dtype", required_argument, NULL, 'd'},
+                                       {"arch", required_argument, NULL, 'a'},
+                                       {"max-seq", required_argument, NULL, 'S'},
+                                       {"pos", required_argument, NULL, 'p'},
+                                       {"trace", required_argument, NULL, 't'},
+                                       {"report", required_argument, NULL, 'r'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"config", required_argument, NULL, 'c'},
+                                       {"system", required_argument, NULL, 's'},
+                                       {NULL, 0, NULL, 0}};
   const char *model = NULL, *config = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
+  const char *system = NULL;
   sc_cc_wdtype wdtype = SC_CC_F32;
   unsigned long seq = 0, pos = 128;
   optind = 0;
@@ -51,6 +60,9 @@ int cmd_profile(int argc, char **argv) {
       break;
     case 'c':
       config = optarg;
+      break;
+    case 's':
+      system = optarg;
       break;
     case 'a':
       arch = optarg;
@@ -87,12 +99,14 @@ int cmd_profile(int argc, char **argv) {
     return cli_usage_error("profile", usage, "unexpected argument '%s'", argv[optind]);
   if (!model == !config)
     return cli_usage_error("profile", usage, "one of --model and --config is required");
+  if (system && !config)
+    return cli_usage_error("profile", usage, "--system needs --config (a timing-only run)");
   int rc = CLI_EXIT_FAIL;
   model_build mb;
   sc_device *dev = NULL;
   sc_strbuf out = {0};
   char err[512];
-  if (config ? !model_build_config(&mb, config, arch, wdtype, (uint32_t)seq, NULL)
+  if (config ? !model_build_config(&mb, config, arch, system, wdtype, (uint32_t)seq, NULL)
              : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL))
     goto done;
   if (pos >= mb.max_seq) {
@@ -100,7 +114,7 @@ int cmd_profile(int argc, char **argv) {
     goto done;
   }
   sc_rt_program *p;
-  if (sc_rt_open(mb.arch, &dev, err, sizeof err) != SC_STATUS_OK) {
+  if (sc_rt_open_system(&mb.sys, &dev, err, sizeof err) != SC_STATUS_OK) {
     cli_fail("%s", err);
     goto done;
   }
@@ -117,7 +131,7 @@ int cmd_profile(int argc, char **argv) {
   }
   const sc_profile *prof = sc_rt_profile(dev);
   printf("%s (%s) on %s: one decode step at position %lu\n", config ? config : model,
-         sc_cc_wdtype_name(wdtype), mb.arch->name, pos);
+         sc_cc_wdtype_name(wdtype), mb.sys.chips > 1 ? mb.sys.name : mb.arch->name, pos);
   if (sc_perf_text(prof, mb.arch, mb.prog, &out) != SC_STATUS_OK) {
     cli_fail("out of memory");
     goto done;

@@ -17,6 +17,7 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
     sc_strbuf_free(&errors);
     return false;
   }
+  sc_system_single(b->arch, &b->sys);
   const sc_model_config *cfg = sc_model_config_of(b->model);
   b->cfg = *cfg;
   b->max_seq = max_seq                                       ? max_seq
@@ -34,7 +35,8 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
 }
 
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
-                        sc_cc_wdtype wdtype, uint32_t max_seq, sc_strbuf *listing) {
+                        const char *system, sc_cc_wdtype wdtype, uint32_t max_seq,
+                        sc_strbuf *listing) {
   char err[1024];
   sc_strbuf errors = {0};
   *b = (model_build){0};
@@ -52,12 +54,20 @@ bool model_build_config(model_build *b, const char *config, const char *arch_nam
     sc_strbuf_free(&errors);
     return false;
   }
+  if (!system) {
+    sc_system_single(b->arch, &b->sys);
+  } else if (sc_system_load(system, b->arch, &b->sys, &errors) != SC_STATUS_OK) {
+    cli_fail("--system %s:\n%s", system, sc_strbuf_str(&errors));
+    sc_strbuf_free(&errors);
+    return false;
+  }
   b->max_seq = max_seq ? max_seq : b->cfg.max_seq_len < 4096 ? b->cfg.max_seq_len : 4096;
-  sc_llama_step step = {.tokens = 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32};
+  sc_llama_step step = {
+      .tokens = 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32, .tp = b->sys.chips};
   sc_cc_options opt = {.wdtype = wdtype, .no_weights = true};
   if (sc_cc_llama_graph(&b->cfg, &step, &b->graph, err, sizeof err) != SC_STATUS_OK ||
-      sc_cc_compile_opts(b->graph, NULL, b->arch, &opt, &b->prog, listing, err, sizeof err) !=
-          SC_STATUS_OK) {
+      sc_cc_compile_tp(&b->cfg, &step, NULL, b->arch, &opt, b->sys.chips, &b->prog, listing, err,
+                       sizeof err) != SC_STATUS_OK) {
     cli_fail("%s: %s", config, err);
     return false;
   }

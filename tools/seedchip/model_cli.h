@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "seedchip/cc.h"
+#include "seedchip/system.h"
 
 typedef struct model_build {
   sc_model *model; /* NULL when built from a configuration alone */
@@ -14,6 +15,7 @@ typedef struct model_build {
   sc_graph *graph;
   sc_program *prog;
   uint32_t max_seq;
+  sc_system sys; /* the chips the program is for (one unless built for a system) */
 } model_build;
 
 /* Loads the model at path and the architecture, builds the one-token step
@@ -25,9 +27,12 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
                       uint32_t max_seq, sc_strbuf *listing);
 /* The same from a configuration alone (a built-in name such as
  * "llama-3.1-8b"): the program has no weight data and runs only in the
- * timing-only mode. listing (may be NULL) gets the assembly. */
+ * timing-only mode. system (may be NULL: one chip) is a system spec
+ * (sc_system_load): the step is split over its chips (tensor parallelism).
+ * listing (may be NULL) gets the assembly. */
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
-                        sc_cc_wdtype wdtype, uint32_t max_seq, sc_strbuf *listing);
+                        const char *system, sc_cc_wdtype wdtype, uint32_t max_seq,
+                        sc_strbuf *listing);
 void model_build_free(model_build *b);
 
 #endif
