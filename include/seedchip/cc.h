@@ -42,6 +42,18 @@ typedef struct sc_llama_step {
    * and after the feed-forward, and an all_gather of the logits. 0 or 1: one
    * chip. */
   uint32_t tp, tp_chip;
+  /* Expert parallelism (with tp > 1, for a mixture of experts): each expert
+   * whole on one chip (expert e on chip e mod tp) instead of every expert
+   * sliced over all of them; the attention stays tensor parallel and the
+   * feed-forward's all_reduce adds the chips' experts. */
+  bool ep;
+  /* Pipeline parallelism (docs/COMPILER.md, "Pipeline parallelism"): pp > 1
+   * builds stage pp_stage of pp, on chip pp_stage: its share of the layers
+   * (the first stages one more when pp does not divide them), receiving the
+   * residual from the stage before (a `recv` of the state %pp_in) and
+   * sending it to the next (`send`); the first stage embeds the tokens, the
+   * last computes the logits. Not with tp. */
+  uint32_t pp, pp_stage;
 } sc_llama_step;
 
 /* The experts token t of layer l uses (n_experts_used of them, distinct) under
@@ -140,7 +152,8 @@ SC_MUST_USE sc_status sc_cc_link_system(const sc_program *const *progs, uint32_t
 /* Builds, compiles and links a step of cfg over tp chips (tensor
  * parallelism, docs/COMPILER.md): tp graphs (sc_llama_step.tp_chip 0 ..
  * tp-1), each compiled with opt, linked. tp 1 is sc_cc_compile_opts of the
- * one graph. listing (may be NULL) gets every chip's assembly. */
+ * one graph. step->pp > 1 (with tp 1) builds its pp pipeline stages instead,
+ * one per chip. listing (may be NULL) gets every chip's assembly. */
 SC_MUST_USE sc_status sc_cc_compile_tp(const sc_model_config *cfg, const sc_llama_step *step,
                                        const sc_model *m, const sc_arch *arch,
                                        const sc_cc_options *opt, uint32_t tp, sc_program **out,

@@ -69,7 +69,8 @@ typedef struct sc_gattrs {
   sc_dtype dtype;                   /* quantize / dequantize: the result's dtype */
   sc_ggran gran;                    /* quantize / dequantize */
   uint32_t group;                   /* quantize / dequantize with GROUP granularity */
-  uint32_t chips, chip;             /* all_reduce, all_gather: the group's size, this chip */
+  uint32_t chips, chip;             /* collectives, send, recv: the group's size, this chip */
+  uint32_t peer;                    /* send: the chip sent to; recv: the chip received from */
 } sc_gattrs;
 
 typedef struct sc_gvalue {

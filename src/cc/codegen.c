@@ -1725,6 +1725,42 @@ static void gen_all_gather(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) 
   label(G, "skip", k);
 }
 
+/* Pipeline parallelism: x goes to the receive buffer at the start of chip
+ * peer's memory, each core its columns, then core k signals core k there. */
+static void gen_send(gen *G, const sc_gvalue *y, uint32_t k) {
+  const sc_gvalue *x = val(G, y->in[0]);
+  uint64_t D = last(x), R = elems(x) / D, U = coll_cores(G, D), w = D / U;
+  uint32_t peer = y->attrs.peer;
+  li(G, 21, U);
+  line(G, "bgeu x3, x21, L%u_skip", k);
+  li(G, 22, w * 4);
+  line(G, "mul x22, x22, x3");
+  li(G, 8, w);
+  li(G, 9, R);
+  li(G, 10, D * 4);
+  li(G, 11, D * 4);
+  li(G, 25, G->addr[y->in[0]]);
+  line(G, "add x25, x25, x22");
+  li(G, 24, sc_sys_chip_base(peer));
+  line(G, "add x24, x24, x22");
+  line(G, "dma.2d hbm[x24]:fp32, hbm[x25]:fp32, x8..x11, x0, q0 @signal(s3)");
+  line(G, "sync.wait s3, 1");
+  li(G, 26, (uint64_t)peer * G->a->cores.count);
+  line(G, "add x26, x26, x3");
+  line(G, "sync.signal x26, s%u, 1", SEM_PEER + G->chip);
+  label(G, "skip", k);
+}
+
+/* The receive buffer is whole once core k of the sender has signalled core
+ * k (for every core k of the split). */
+static void gen_recv(gen *G, const sc_gvalue *y, uint32_t k) {
+  uint64_t D = last(y), U = coll_cores(G, D);
+  li(G, 21, U);
+  line(G, "bgeu x3, x21, L%u_skip", k);
+  line(G, "sync.wait s%u, 1", SEM_PEER + y->attrs.peer);
+  label(G, "skip", k);
+}
+
 /* ---- buffers ---- */
 
 static uint64_t alloc(gen *G, uint64_t bytes) {
@@ -1795,7 +1831,7 @@ static bool plan(gen *G, sc_status *st) {
       if (strcmp(v->name, "tokens") == 0) G->T = (uint32_t)elems(v);
       continue;
     }
-    if (v->kind == SC_GV_STATE) { /* [S, KVH, hd], or [B, S, KVH, hd] for a batch */
+    if (v->kind == SC_GV_STATE && v->rank >= 3) { /* [S, KVH, hd], or [B, S, KVH, hd] */
       G->max_seq = (uint32_t)v->shape[v->rank - 3];
       if (v->rank == 4) G->B = (uint32_t)v->shape[0];
     }
@@ -1812,6 +1848,8 @@ static bool plan(gen *G, sc_status *st) {
       break;
     case SC_GOP_ALL_REDUCE:
     case SC_GOP_ALL_GATHER:
+    case SC_GOP_SEND:
+    case SC_GOP_RECV:
       if (G->chips > 1 && (v->attrs.chips != G->chips || v->attrs.chip != G->chip))
         return fail(G, st, SC_STATUS_INVALID,
                     "%%%s: chip %u of %u, an earlier collective has %u of %u", v->name,
@@ -1861,9 +1899,20 @@ static bool plan(gen *G, sc_status *st) {
     for (uint32_t k = 0; k < v->n_in; k++)
       if (!(v->op == SC_GOP_MATMUL && k == 1)) G->in_memory[v->in[k]] = true;
   }
+  /* a pipeline stage's receive buffer (a state of fewer than 3 dimensions)
+   * first, at the start of the chip's memory: the stage before writes there */
+  for (uint32_t i = 0; i < n; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_STATE || v->rank >= 3) continue;
+    if (G->next != base)
+      return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: one receive buffer per stage", v->name);
+    G->bytes[i] = elems(v) * 4;
+    G->addr[i] = alloc(G, G->bytes[i]);
+  }
   for (uint32_t i = 0; i < n; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_STATE && !(v->kind == SC_GV_CONST && G->in_memory[i])) continue;
+    if (v->kind == SC_GV_STATE && v->rank < 3) continue;
     G->bytes[i] = elems(v) * (v->kind == SC_GV_STATE ? G->kvb : 4);
     G->addr[i] = alloc(G, G->bytes[i]);
   }
@@ -1928,7 +1977,8 @@ static bool plan(gen *G, sc_status *st) {
   for (uint32_t i = 0; i < n; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_OP) continue;
-    if (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE) { /* views */
+    if (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE || v->op == SC_GOP_SEND ||
+        v->op == SC_GOP_RECV) { /* views */
       G->addr[i] = G->addr[v->in[0]];
       G->bytes[i] = G->bytes[v->in[0]];
       continue;
@@ -2386,6 +2436,12 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     case SC_GOP_ALL_GATHER:
       gen_all_gather(&G, v, k, i);
       break;
+    case SC_GOP_SEND:
+      gen_send(&G, v, k);
+      break;
+    case SC_GOP_RECV:
+      gen_recv(&G, v, k);
+      break;
     default:
       break;
     }
@@ -2458,7 +2514,8 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   for (uint32_t i = 0; i < sc_graph_count(g) && st == SC_STATUS_OK; i++) {
     const sc_gvalue *v = val(&G, i);
     if (v->kind == SC_GV_INPUT ||
-        (v->kind == SC_GV_OP && (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE)))
+        (v->kind == SC_GV_OP && (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE ||
+                                 v->op == SC_GOP_SEND || v->op == SC_GOP_RECV)))
       continue;
     if (v->kind == SC_GV_CONST && !G.in_memory[i]) continue; /* only its matmul storage */
     if (v->kind == SC_GV_CONST && G.opt.no_weights) {
@@ -2475,7 +2532,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
       sc_prog_role role = v->kind == SC_GV_STATE ? SC_PROG_ROLE_STATE
                           : v->is_output         ? SC_PROG_ROLE_OUTPUT
                                                  : SC_PROG_ROLE_SCRATCH;
-      if (v->kind == SC_GV_STATE && G.kvb == 2) { /* a bf16 cache */
+      if (v->kind == SC_GV_STATE && v->rank >= 3 && G.kvb == 2) { /* a bf16 cache */
         sc_prog_buffer b = {.name = v->name,
                             .dtype = SC_DTYPE_BF16,
                             .role = role,

@@ -445,6 +445,17 @@ static bool infer_op(vctx *c, sc_gvalue *y) {
     set_shape(y, a->rank, a->shape);
     return true;
   }
+  case SC_GOP_SEND:
+  case SC_GOP_RECV:
+    if (!need_float(c, y, a, "x", 1)) return false;
+    if (at->chips < 2 || at->chips > 64 || at->chip >= at->chips || at->peer >= at->chips ||
+        at->peer == at->chip)
+      return bad(c, y, "chip %u of %u, peer %u: two different chips of 2..64 are needed", at->chip,
+                 at->chips, at->peer);
+    if (y->op == SC_GOP_RECV && a->kind != SC_GV_STATE)
+      return bad(c, y, "%%%s is not a state (the receive buffer)", a->name);
+    set_shape(y, a->rank, a->shape);
+    return true;
   case SC_GOP_ALL_REDUCE:
   case SC_GOP_ALL_GATHER: {
     if (!need_float(c, y, a, "x", 1)) return false;
@@ -548,6 +559,11 @@ static void dump_attrs(const sc_gvalue *v, sc_strbuf *out) {
   case SC_GOP_ALL_REDUCE:
   case SC_GOP_ALL_GATHER:
     sc_strbuf_printf(out, " {chip=%u of %u}", a->chip, a->chips);
+    break;
+  case SC_GOP_SEND:
+  case SC_GOP_RECV:
+    sc_strbuf_printf(out, " {chip=%u of %u, %s %u}", a->chip, a->chips,
+                     v->op == SC_GOP_SEND ? "to" : "from", a->peer);
     break;
   case SC_GOP_QUANTIZE:
   case SC_GOP_DEQUANTIZE:

@@ -14,6 +14,7 @@ typedef struct builder {
   sc_dtype dt;
   bool ok;
   uint32_t tp, chip; /* tensor parallelism: the group's chips, this one */
+  bool whole;        /* weights whole on this chip (an expert under expert parallelism) */
 } builder;
 
 static uint32_t id_of(builder *b, int64_t id) {
@@ -35,7 +36,7 @@ static uint32_t op(builder *b, const char *name, sc_gop o, uint32_t n, const uin
  * d_axis / tp rows or columns); the whole weight without tensor parallelism. */
 static uint32_t shard(builder *b, const char *name, const char *source, uint32_t rank, int64_t d0,
                       int64_t d1, uint32_t axis) {
-  if (b->tp <= 1) {
+  if (b->tp <= 1 || b->whole) {
     int64_t shape[2] = {d0, d1};
     return id_of(b, sc_graph_const(b->g, name, b->dt, rank, shape, source));
   }
@@ -117,6 +118,25 @@ static uint32_t ffn(builder *b, const sc_model_config *cfg, uint32_t l, uint32_t
   return op(b, n, SC_GOP_MATMUL, 2, (uint32_t[]){sw, wt[2]}, &proj);
 }
 
+/* Marks the output, verifies the graph and hands it over (or frees it). */
+static sc_status finish_graph(builder *bd, uint32_t output, sc_graph **out, char *err,
+                              size_t err_size) {
+  sc_graph *g = bd->g;
+  if (bd->ok) sc_graph_output(g, output);
+  sc_strbuf errors = {0};
+  sc_status st = bd->ok ? sc_graph_verify(g, &errors) : SC_STATUS_NO_MEMORY;
+  if (st != SC_STATUS_OK) {
+    sc_errf(err, err_size, st, "llama graph: %s",
+            bd->ok ? sc_strbuf_str(&errors) : sc_graph_error(g));
+    sc_strbuf_free(&errors);
+    sc_graph_destroy(g);
+    return st;
+  }
+  sc_strbuf_free(&errors);
+  *out = g;
+  return SC_STATUS_OK;
+}
+
 sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *step, sc_graph **out,
                             char *err, size_t err_size) {
   *out = NULL;
@@ -137,11 +157,20 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "llama graph: chip %u of a tensor-parallel group of %u (1..64 chips)",
                    step->tp_chip, TP);
-  if (KV % TP || F % TP || V % TP)
+  if (KV % TP || (F % TP && !(E && step->ep)) || V % TP)
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "llama graph: %u chips do not divide the %u kv heads, %u hidden units and %u "
                    "vocabulary entries evenly",
                    TP, KV, F, V);
+  const uint32_t PP = step->pp > 1 ? step->pp : 1, stage = step->pp_stage;
+  if (PP > 64 || PP > L || stage >= PP || (PP > 1 && TP > 1))
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "llama graph: stage %u of a pipeline of %u over %u layers (1..min(64, layers) "
+                   "stages, without tensor parallelism)",
+                   stage, PP, L);
+  /* this stage's layers: the first L % PP stages take one more */
+  const uint32_t l0 = stage * (L / PP) + (stage < L % PP ? stage : L % PP);
+  const uint32_t l1 = l0 + L / PP + (stage < L % PP);
   const uint32_t B = step->batch > 1 ? step->batch : 1;
   if (T > S && B == 1) /* one sequence's tokens at consecutive positions */
     return sc_errf(err, err_size, SC_STATUS_INVALID,
@@ -163,21 +192,32 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
     size_t len = strlen(name);
     snprintf(name + len, sizeof name - len, "_tp%uc%u", TP, step->tp_chip);
   }
-  builder b = {sc_graph_create(name), step->act_dtype, true, TP, step->tp_chip};
+  if (PP > 1) {
+    size_t len = strlen(name);
+    snprintf(name + len, sizeof name - len, "_pp%us%u", PP, stage);
+  }
+  builder b = {sc_graph_create(name), step->act_dtype, true, TP, step->tp_chip, false};
   const uint32_t Hs = H / TP, KVs = KV / TP; /* this chip's heads */
   if (!b.g) return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "out of memory");
   sc_graph *g = b.g;
   uint32_t tokens = id_of(&b, sc_graph_input(g, "tokens", SC_DTYPE_INT32, 1, (int64_t[]){T}));
   uint32_t pos = id_of(&b, sc_graph_input(g, "pos", SC_DTYPE_INT32, 1, (int64_t[]){T}));
-  uint32_t embd = weight(&b, "token_embd.weight", 2, V, D);
-  uint32_t x = op(&b, "x", SC_GOP_EMBEDDING, 2, (uint32_t[]){embd, tokens}, NULL);
+  uint32_t embd = 0, x;
+  if (stage == 0) {
+    embd = weight(&b, "token_embd.weight", 2, V, D);
+    x = op(&b, "x", SC_GOP_EMBEDDING, 2, (uint32_t[]){embd, tokens}, NULL);
+  } else { /* the residual from the stage before: the first buffer of this chip */
+    uint32_t in = id_of(&b, sc_graph_state(g, "pp_in", step->act_dtype, 2, (int64_t[]){T, D}));
+    sc_gattrs at = {.chips = PP, .chip = stage, .peer = stage - 1};
+    x = op(&b, "x", SC_GOP_RECV, 1, (uint32_t[]){in}, &at);
+  }
   sc_gattrs norm = {.eps = cfg->norm_eps}, proj = {.trans_b = 1};
   sc_gattrs rope = {.theta = cfg->rope_theta, .rope_halves = cfg->rope_style == SC_ROPE_HALVES};
   sc_gattrs attn = {.causal = 1};
   char n[SC_GRAPH_NAME_MAX], w[SC_GRAPH_NAME_MAX];
 #define NAME(fmt) (snprintf(n, sizeof n, fmt, l), n)
 #define W(fmt) (snprintf(w, sizeof w, fmt, l), w)
-  for (uint32_t l = 0; l < L && b.ok; l++) {
+  for (uint32_t l = l0; l < l1 && b.ok; l++) {
     uint32_t an = weight(&b, W("blk.%u.attn_norm.weight"), 1, D, 0);
     uint32_t h = op(&b, NAME("l%u.attn_in"), SC_GOP_RMSNORM, 2, (uint32_t[]){x, an}, &norm);
     uint32_t qkv[3];
@@ -229,9 +269,12 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
       }
       uint32_t sum = 0;
       bool first = true;
+      bool ep = step->ep && TP > 1; /* expert e whole on chip e mod TP */
       for (uint32_t e = 0; e < E; e++) {
-        if (!used[e]) continue;
+        if (!used[e] || (ep && e % TP != step->tp_chip)) continue;
+        b.whole = ep;
         uint32_t dn = ffn(&b, cfg, l, e, h2);
+        b.whole = false;
         /* its tokens' routing weights (0 for the others) */
         snprintf(w, sizeof w, "blk.%u.ffn_route.%u", l, e);
         uint32_t rw = weight(&b, w, 2, T, D);
@@ -240,6 +283,10 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
         snprintf(n, sizeof n, "l%u.e%u.sum", l, e);
         sum = first ? we : op(&b, n, SC_GOP_ADD, 2, (uint32_t[]){sum, we}, NULL);
         first = false;
+      }
+      if (first) { /* no expert of this chip is used: it adds zeros */
+        uint32_t none = weight(&b, W("blk.%u.ffn_none"), 2, T, D);
+        sum = op(&b, NAME("l%u.ffn_none"), SC_GOP_MUL, 2, (uint32_t[]){h2, none}, NULL);
       }
       sum = all_reduce(&b, NAME("l%u.ffn_sum"), sum);
       x = op(&b, NAME("l%u.x_ffn"), SC_GOP_ADD, 2, (uint32_t[]){x, sum}, NULL);
@@ -251,6 +298,12 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
   }
 #undef NAME
 #undef W
+  if (stage + 1 < PP) { /* on to the next stage */
+    sc_gattrs at = {.chips = PP, .chip = stage, .peer = stage + 1};
+    uint32_t sent = op(&b, "x_send", SC_GOP_SEND, 1, (uint32_t[]){x}, &at);
+    return finish_graph(&b, sent, out, err, err_size);
+  }
+  if (cfg->tied_embeddings && stage > 0) embd = weight(&b, "token_embd.weight", 2, V, D);
   uint32_t on = weight(&b, "output_norm.weight", 1, D, 0);
   uint32_t xf = op(&b, "x_final", SC_GOP_RMSNORM, 2, (uint32_t[]){x, on}, &norm);
   uint32_t cls;
@@ -267,17 +320,5 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
   } else {
     logits = op(&b, "logits", SC_GOP_MATMUL, 2, (uint32_t[]){xf, cls}, &proj);
   }
-  if (b.ok) sc_graph_output(g, logits);
-  sc_strbuf errors = {0};
-  sc_status st = b.ok ? sc_graph_verify(g, &errors) : SC_STATUS_NO_MEMORY;
-  if (st != SC_STATUS_OK) {
-    sc_errf(err, err_size, st, "llama graph: %s",
-            b.ok ? sc_strbuf_str(&errors) : sc_graph_error(g));
-    sc_strbuf_free(&errors);
-    sc_graph_destroy(g);
-    return st;
-  }
-  sc_strbuf_free(&errors);
-  *out = g;
-  return SC_STATUS_OK;
+  return finish_graph(&b, logits, out, err, err_size);
 }

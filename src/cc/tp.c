@@ -62,16 +62,22 @@ sc_status sc_cc_compile_tp(const sc_model_config *cfg, const sc_llama_step *step
                            const sc_arch *arch, const sc_cc_options *opt, uint32_t tp,
                            sc_program **out, sc_strbuf *listing, char *err, size_t err_size) {
   *out = NULL;
-  if (tp < 1 || tp > SC_SYS_MAX_CHIPS)
-    return sc_errf(err, err_size, SC_STATUS_INVALID_ARGUMENT, "tensor parallelism over %u chips",
-                   tp);
+  bool pp = step->pp > 1;
+  if (pp && tp <= 1) tp = step->pp; /* one chip per stage */
+  if (tp < 1 || tp > SC_SYS_MAX_CHIPS || (pp && tp != step->pp))
+    return sc_errf(err, err_size, SC_STATUS_INVALID_ARGUMENT,
+                   "parallelism over %u chips (a pipeline of %u stages)", tp, step->pp);
   sc_program **progs = calloc(tp, sizeof *progs);
   if (!progs) return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "out of memory");
   sc_status st = SC_STATUS_OK;
   for (uint32_t c = 0; c < tp && st == SC_STATUS_OK; c++) {
     sc_llama_step s = *step;
-    s.tp = tp;
-    s.tp_chip = c;
+    if (pp) {
+      s.pp_stage = c;
+    } else {
+      s.tp = tp;
+      s.tp_chip = c;
+    }
     sc_graph *g;
     st = sc_cc_llama_graph(cfg, &s, &g, err, err_size);
     if (st != SC_STATUS_OK) break;

@@ -1,4 +1,5 @@
-/* test_cc_tp.c: tensor parallelism (docs/COMPILER.md, "Tensor parallelism"):
+/* test_cc_tp.c: tensor and pipeline parallelism (docs/COMPILER.md, "Tensor
+ * parallelism", "Pipeline parallelism"):
  * a decode step split over 2 and 4 chips of a simulated system, against the
  * same step on one chip and against the FP32 reference forward pass.
  *
@@ -16,7 +17,9 @@
  *   differ from one chip's; the error from the reference stays within 1.5x
  *   one chip's (+0.01) and the top-1 agreement within one position of it.
  * A wrong shard, a missing all_reduce or a wrong gather breaks these by
- * orders of magnitude. */
+ * orders of magnitude.
+ * Pipelines of 2 and 3 stages (2, 3 and 5 layers; f32, fp8, int4) give one
+ * chip's logits bit for bit, functional and timed. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,10 +47,10 @@ typedef struct run {
   uint32_t chips;
 } run;
 
-static void open_run(run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
-                     uint32_t chips) {
+static void open_run_pp(run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
+                        uint32_t chips, uint32_t pp) {
   char err[1024];
-  sc_llama_step st = {.tokens = 1, .max_seq = SEQ, .act_dtype = SC_DTYPE_FP32};
+  sc_llama_step st = {.tokens = 1, .max_seq = SEQ, .act_dtype = SC_DTYPE_FP32, .pp = pp};
   sc_cc_options opt = {.wdtype = t};
   if (sc_cc_compile_tp(sc_model_config_of(m), &st, m, arch, &opt, chips, &r->prog, NULL, err,
                        sizeof err) != SC_STATUS_OK)
@@ -63,8 +66,15 @@ static void open_run(run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtyp
   uint32_t V = sc_model_config_of(m)->vocab_size;
   r->logits = malloc(V * sizeof *r->logits);
   assert_non_null(r->logits);
-  assert_int_equal(sc_rt_bind(r->p, "logits", r->logits, V * sizeof *r->logits), SC_STATUS_OK);
-  r->chips = chips;
+  char name[32] = "logits"; /* a pipeline's logits are on its last chip */
+  if (pp > 1) snprintf(name, sizeof name, "chip%u/logits", pp - 1);
+  assert_int_equal(sc_rt_bind(r->p, name, r->logits, V * sizeof *r->logits), SC_STATUS_OK);
+  r->chips = pp > 1 ? 1 : chips; /* chips whose logits agree */
+}
+
+static void open_run(run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
+                     uint32_t chips) {
+  open_run_pp(r, m, arch, t, chips, 0);
 }
 
 static void step(run *r, sc_sim_mode mode, int32_t tok, uint32_t pos) {
@@ -97,10 +107,10 @@ static void close_run(run *r) {
   sc_prog_destroy(r->prog);
 }
 
-static sc_model *model(bool tied) {
+static sc_model *model_layers(bool tied, uint32_t layers) {
   sc_model_config cfg = {.dim = 256,
                          .hidden_dim = 1024,
-                         .n_layers = 2,
+                         .n_layers = layers,
                          .n_heads = 8,
                          .n_kv_heads = 4,
                          .head_dim = 32,
@@ -113,6 +123,10 @@ static sc_model *model(bool tied) {
   if (sc_model_synthetic(&cfg, tied ? 7 : 8, &m, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s", err);
   return m;
+}
+
+static sc_model *model(bool tied) {
+  return model_layers(tied, 2);
 }
 
 static int32_t argmax(const float *x, uint32_t n) {
@@ -224,6 +238,46 @@ static void test_fp8(void **state) {
   check(false, SC_CC_FP8, 4, 0);
 }
 
+/* A pipeline of pp stages, one per chip, each its share of the layers:
+ * the same ops in the same order as one chip, so the same bits, in every
+ * dtype; the timed mode too. */
+static void check_pp(sc_cc_wdtype t, uint32_t layers, uint32_t pp) {
+  sc_model *m = model_layers(false, layers);
+  const uint32_t V = sc_model_config_of(m)->vocab_size;
+  sc_arch *arch;
+  assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
+  run one = {0}, pl = {0};
+  open_run(&one, m, arch, t, 1);
+  open_run_pp(&pl, m, arch, t, pp, pp);
+  int32_t tok = 3;
+  for (uint32_t pos = 0; pos < STEPS; pos++) {
+    step(&one, SC_SIM_FUNCTIONAL, tok, pos);
+    step(&pl, pos == STEPS - 1 ? SC_SIM_TIMED : SC_SIM_FUNCTIONAL, tok, pos);
+    if (memcmp(pl.logits, one.logits, V * sizeof *one.logits) != 0)
+      fail_msg("%s, %u layers in %u stages, position %u: the logits differ from one chip's",
+               sc_cc_wdtype_name(t), layers, pp, pos);
+    tok = argmax(one.logits, V);
+  }
+  const sc_profile *p = sc_rt_profile(pl.dev);
+  assert_non_null(p);
+  assert_int_equal(p->chips, pp);
+  /* the residual crossed pp - 1 times: T x D fp32 each */
+  assert_int_equal(p->actions.link_bytes, (uint64_t)(pp - 1) * 256 * 4);
+  print_message("  %-5s %u layers in %u stages: %d positions bit-identical to one chip\n",
+                sc_cc_wdtype_name(t), layers, pp, STEPS);
+  close_run(&pl);
+  close_run(&one);
+  sc_arch_destroy(arch);
+  sc_model_free(m);
+}
+
+static void test_pipeline(void **state) {
+  (void)state;
+  check_pp(SC_CC_F32, 2, 2);
+  check_pp(SC_CC_FP8, 3, 3);
+  check_pp(SC_CC_INT4, 5, 2);
+}
+
 /* Shapes tensor parallelism refuses: kv heads, hidden units or vocabulary
  * that the chips do not divide. */
 static void test_refused(void **state) {
@@ -269,10 +323,8 @@ static void test_refused(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_refused),
-      cmocka_unit_test(test_f32),
-      cmocka_unit_test(test_bf16),
-      cmocka_unit_test(test_fp8),
+      cmocka_unit_test(test_refused), cmocka_unit_test(test_f32),      cmocka_unit_test(test_bf16),
+      cmocka_unit_test(test_fp8),     cmocka_unit_test(test_pipeline),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,8 @@
 # compiles without weights, loads without host memory behind its 8 GB of
 # weights (timing-only mode) and runs one decode step; its device-memory
 # traffic is at least the weights' bytes. Unknown names are refused with the list.
+# A small model from a config.json runs on 2 chips (tensor parallel) and 4
+# (a pipeline) with link traffic; bad --system specs are refused.
 set -u
 bin=$1
 tmp=$(mktemp -d)
@@ -23,6 +25,34 @@ awk -v b="$bytes" 'BEGIN { exit !(b >= 7.5 && b < 12) }' || fail "device-memory 
 "$bin" profile --config llama-9 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "llama-3.1-70b" "$tmp/err" || fail "unknown config: $(cat "$tmp/err")"
 "$bin" profile --config llama-3.1-8b --model x 2>/dev/null; [ $? -eq 2 ] || fail "both --config and --model"
+
+# on systems of chips: a small Llama (dim 1024, 4 layers, 8 heads over 4 KV
+# heads) tensor parallel over 2 chips and in a pipeline of 4 stages moves
+# bytes over the links (link energy), one chip none; bad specs are refused
+cat >"$tmp/small.json" <<'JSON'
+{"architectures": ["LlamaForCausalLM"], "hidden_size": 1024, "intermediate_size": 2816,
+ "num_hidden_layers": 4, "num_attention_heads": 8, "num_key_value_heads": 4,
+ "vocab_size": 32000, "max_position_embeddings": 4096, "rms_norm_eps": 1e-5}
+JSON
+for sys in "1" "2" "4 --pipeline"; do
+  # shellcheck disable=SC2086
+  "$bin" profile --config "$tmp/small.json" --dtype fp8 --system $sys >"$tmp/s" 2>&1 ||
+    fail "profile --system $sys: $(tail -3 "$tmp/s")"
+  chips=${sys%% *}
+  want="on sc1x$chips: one decode step"
+  [ "$chips" = 1 ] && want="on sc1: one decode step"
+  grep -q "$want" "$tmp/s" || fail "profile --system $sys: not '$want': $(head -1 "$tmp/s")"
+  link=$(awk '$1 == "link" { print $2, $3 }' "$tmp/s")
+  if [ "$chips" = 1 ]; then
+    [ "$link" = "0 J" ] || fail "one chip has link energy '$link'"
+  else
+    [ -n "$link" ] && [ "$link" != "0 J" ] || fail "profile --system $sys: no link energy ('$link')"
+  fi
+done
+"$bin" profile --config llama-3.1-8b --system sc1x0 >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "sc1x0" "$tmp/err" || fail "--system sc1x0: $(head -2 "$tmp/err")"
+"$bin" profile --config llama-3.1-8b --pipeline >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "--pipeline without --system accepted"
 
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all profile --config checks passed"

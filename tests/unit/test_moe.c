@@ -22,6 +22,8 @@
 #include <cmocka.h>
 
 #include "seedchip/cc.h"
+#include "seedchip/runtime.h"
+#include "seedchip/system.h"
 
 static sc_model_config moe(uint32_t E, uint32_t k) {
   sc_model_config c = {.dim = 128,
@@ -127,6 +129,105 @@ static void test_graph_has_used_experts(void **state) {
   }
 }
 
+/* Expert parallelism over 2 and 4 chips: chip c's graph holds, whole, the
+ * used experts e with e mod chips == c (a chip with none adds zeros), its
+ * share of the attention's heads, and one all_reduce after each of attention
+ * and the experts; the chips' experts together are the used ones. A skewed
+ * routing loads the chips unevenly: the system's timing-only run shows it. */
+static void test_expert_parallel(void **state) {
+  (void)state;
+  sc_model_config c = moe(8, 2);
+  c.n_kv_heads = 2; /* heads for 2 chips */
+  c.n_heads = 4;
+  for (uint32_t chips = 2; chips <= 4; chips *= 2) {
+    if (c.n_kv_heads % chips) c.n_kv_heads = c.n_heads = chips;
+    for (double skew = 0; skew < 3; skew += 2) {
+      sc_llama_step st = {
+          .tokens = 4, .max_seq = 64, .batch = 4, .moe_skew = skew, .tp = chips, .ep = true};
+      int seen[2][8] = {{0}};
+      for (uint32_t chip = 0; chip < chips; chip++) {
+        st.tp_chip = chip;
+        sc_graph *g;
+        char err[512];
+        if (sc_cc_llama_graph(&c, &st, &g, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+        int reduce = 0;
+        for (size_t i = 0; i < sc_graph_count(g); i++) {
+          const sc_gvalue *v = sc_graph_value(g, (uint32_t)i);
+          reduce += v->kind == SC_GV_OP && v->op == SC_GOP_ALL_REDUCE;
+          unsigned l, e;
+          char part[16];
+          if (v->kind == SC_GV_CONST &&
+              sscanf(v->name, "blk.%u.ffn_%15[a-z].%u.weight", &l, part, &e) == 3 &&
+              strcmp(part, "gate") == 0) {
+            assert_int_equal(e % chips, chip);
+            assert_int_equal(v->shape[0], c.hidden_dim); /* whole */
+            assert_int_equal(v->slice_full, 0);
+            seen[l][e]++;
+          }
+        }
+        assert_int_equal(reduce, 2 * (int)c.n_layers);
+        sc_graph_destroy(g);
+      }
+      for (uint32_t l = 0; l < c.n_layers; l++) {
+        bool used[8] = {0};
+        for (uint32_t t = 0; t < 4; t++) {
+          uint32_t ex[2];
+          sc_cc_moe_route(&c, &st, l, t, ex);
+          used[ex[0]] = used[ex[1]] = true;
+        }
+        for (int e = 0; e < 8; e++) assert_int_equal(seen[l][e], used[e] ? 1 : 0);
+      }
+    }
+  }
+  /* a timing-only run on 2 chips, skewed: the chip holding more of the used
+   * experts (each runs every token of the step) keeps its MXU busier */
+  c = moe(8, 2);
+  c.n_kv_heads = 2;
+  c.n_heads = 4;
+  sc_llama_step st = {.tokens = 8, .max_seq = 64, .batch = 8, .moe_skew = 1.0, .tp = 2, .ep = true};
+  sc_arch *arch;
+  assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
+  sc_cc_options opt = {.wdtype = SC_CC_FP8, .no_weights = true};
+  sc_program *p;
+  char err[512];
+  if (sc_cc_compile_tp(&c, &st, NULL, arch, &opt, 2, &p, NULL, err, sizeof err) != SC_STATUS_OK)
+    fail_msg("%s", err);
+  sc_system sys;
+  assert_int_equal(sc_system_of(arch, 2, SC_SYS_SWITCH, &sys, NULL), SC_STATUS_OK);
+  sc_device *dev;
+  sc_rt_program *rp;
+  assert_int_equal(sc_rt_open_system(&sys, &dev, err, sizeof err), SC_STATUS_OK);
+  assert_int_equal(sc_rt_set_mode(dev, SC_SIM_TIMING_ONLY, false), SC_STATUS_OK);
+  if (sc_rt_load(dev, p, NULL, &rp) != SC_STATUS_OK) fail_msg("%s", sc_rt_errmsg(dev));
+  sc_rt_set_args(dev, (const uint64_t[]){1, 63}, 2);
+  assert_int_equal(sc_rt_launch(dev, rp), SC_STATUS_OK);
+  if (sc_rt_wait(dev) != SC_STATUS_OK) fail_msg("%s", sc_rt_errmsg(dev));
+  const sc_profile *prof = sc_rt_profile(dev);
+  assert_int_equal(prof->chips, 2);
+  assert_true(prof->actions.link_bytes > 0);
+  uint64_t busy[2] = {0, 0};
+  for (uint32_t core = 0; core < prof->n_cores; core++)
+    busy[core / 16] += prof->units[core][SC_UNIT_MXU].busy;
+  int held[2] = {0, 0};
+  for (uint32_t l = 0; l < c.n_layers; l++) {
+    bool used[8] = {0};
+    for (uint32_t t = 0; t < 8; t++) {
+      uint32_t ex[2];
+      sc_cc_moe_route(&c, &st, l, t, ex);
+      used[ex[0]] = used[ex[1]] = true;
+    }
+    for (int e = 0; e < 8; e++) held[e % 2] += used[e];
+  }
+  print_message("  expert parallel, skewed routing: chip 0 holds %d used experts, MXU busy %llu "
+                "cycles; chip 1 %d, %llu\n",
+                held[0], (unsigned long long)busy[0], held[1], (unsigned long long)busy[1]);
+  assert_true(held[0] != held[1]);
+  assert_true((busy[0] > busy[1]) == (held[0] > held[1]));
+  sc_rt_close(dev);
+  sc_prog_destroy(p);
+  sc_arch_destroy(arch);
+}
+
 static void test_mixtral_compiles(void **state) {
   (void)state;
   sc_model_config c;
@@ -155,6 +256,7 @@ int main(void) {
       cmocka_unit_test(test_skewed),
       cmocka_unit_test(test_graph_has_used_experts),
       cmocka_unit_test(test_mixtral_compiles),
+      cmocka_unit_test(test_expert_parallel),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

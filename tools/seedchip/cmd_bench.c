@@ -122,7 +122,8 @@ static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, s
                       .max_seq = CONTEXT,
                       .act_dtype = SC_DTYPE_FP32,
                       .batch = batch,
-                      .tp = chips};
+                      .tp = chips,
+                      .ep = cfg->n_experts > 0}; /* experts whole, one chip each */
   sc_cc_options opt = {.wdtype = t, .no_weights = true, .kv_dtype = kv};
   s->tokens = tokens;
   if (sc_cc_llama_graph(cfg, &st, &s->graph, err, err_size) != SC_STATUS_OK ||
@@ -389,10 +390,12 @@ static void not_run(bench *b, const char *model, sc_bench_phase phase, uint32_t 
   va_end(ap);
 }
 
-/* Whether tensor parallelism over chips splits cfg evenly (sc_cc_llama_graph). */
+/* Whether tensor parallelism over chips splits cfg evenly (sc_cc_llama_graph;
+ * a mixture's experts go whole to the chips, expert parallelism). */
 static bool tp_divides(const sc_model_config *cfg, uint32_t chips) {
-  return chips == 1 || (cfg->n_kv_heads % chips == 0 && cfg->hidden_dim % chips == 0 &&
-                        cfg->vocab_size % chips == 0);
+  return chips == 1 ||
+         (cfg->n_kv_heads % chips == 0 && (cfg->n_experts || cfg->hidden_dim % chips == 0) &&
+          cfg->vocab_size % chips == 0);
 }
 
 /* Decode rows of one model at batch 1 (and the batches the compiler cannot

@@ -93,7 +93,8 @@ int cmd_compile(int argc, char **argv) {
   model_build mb;
   sc_strbuf asm_text = {0}, g_text = {0};
   char err[512];
-  if (config ? !model_build_config(&mb, config, arch, NULL, wdtype, seq, listing ? &asm_text : NULL)
+  if (config ? !model_build_config(&mb, config, arch, NULL, false, wdtype, seq,
+                                   listing ? &asm_text : NULL)
              : !model_build_make(&mb, model, arch, wdtype, seq, listing ? &asm_text : NULL))
     goto done;
   sc_status st = sc_prog_write(mb.prog, out);

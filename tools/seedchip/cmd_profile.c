@@ -12,8 +12,8 @@
 
 static const char usage[] =
     "usage: seedchip profile (--model FILE | --config NAME) [--dtype D] [--arch <preset|file>]\n"
-    "                        [--system SPEC] [--max-seq N] [--pos P] [--trace OUT.json]\n"
-    "                        [--report OUT.html]\n"
+    "                        [--system SPEC [--pipeline]] [--max-seq N] [--pos P]\n"
+    "                        [--trace OUT.json] [--report OUT.html]\n"
     "\n"
     "Compiles one decode step of the model for the chip and runs it in the\n"
     "timing-only mode at position P (default 128, within the context): the attention\n"
@@ -23,8 +23,10 @@ static const char usage[] =
     "configuration without its weights (llama-2-70b, llama-3.1-8b, llama-3.1-70b,\n"
     "llama-3.1-405b, mixtral-8x7b, qwen2.5-72b; or a Hugging Face config.json or a GGUF\n"
     "file, of which only the configuration is read; context 4096 unless --max-seq).\n"
-    "--system (with --config) splits the step over a system of chips, tensor parallel:\n"
-    "\"<N>\", \"<arch>x<N>[-ring|-torus|-switch]\" or a system file (docs/SYSTEM.md).\n";
+    "--system (with --config) splits the step over a system of chips, tensor parallel\n"
+    "(a mixture's experts whole on the chips), or with --pipeline one stage of layers\n"
+    "per chip: \"<N>\", \"<arch>x<N>[-ring|-torus|-switch]\" or a system file\n"
+    "(docs/SYSTEM.md).\n";
 
 /* The layer of a graph op's name: "l12.attn" -> 12, else -1. */
 static long layer_of(const char *name) {
@@ -45,9 +47,11 @@ int cmd_profile(int argc, char **argv) {
                                        {"help", no_argument, NULL, 'h'},
                                        {"config", required_argument, NULL, 'c'},
                                        {"system", required_argument, NULL, 's'},
+                                       {"pipeline", no_argument, NULL, 'P'},
                                        {NULL, 0, NULL, 0}};
   const char *model = NULL, *config = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
   const char *system = NULL;
+  bool pipeline = false;
   sc_cc_wdtype wdtype = SC_CC_F32;
   unsigned long seq = 0, pos = 128;
   optind = 0;
@@ -63,6 +67,9 @@ int cmd_profile(int argc, char **argv) {
       break;
     case 's':
       system = optarg;
+      break;
+    case 'P':
+      pipeline = true;
       break;
     case 'a':
       arch = optarg;
@@ -101,12 +108,13 @@ int cmd_profile(int argc, char **argv) {
     return cli_usage_error("profile", usage, "one of --model and --config is required");
   if (system && !config)
     return cli_usage_error("profile", usage, "--system needs --config (a timing-only run)");
+  if (pipeline && !system) return cli_usage_error("profile", usage, "--pipeline needs --system");
   int rc = CLI_EXIT_FAIL;
   model_build mb;
   sc_device *dev = NULL;
   sc_strbuf out = {0};
   char err[512];
-  if (config ? !model_build_config(&mb, config, arch, system, wdtype, (uint32_t)seq, NULL)
+  if (config ? !model_build_config(&mb, config, arch, system, pipeline, wdtype, (uint32_t)seq, NULL)
              : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL))
     goto done;
   if (pos >= mb.max_seq) {

@@ -35,7 +35,7 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
 }
 
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
-                        const char *system, sc_cc_wdtype wdtype, uint32_t max_seq,
+                        const char *system, bool pipeline, sc_cc_wdtype wdtype, uint32_t max_seq,
                         sc_strbuf *listing) {
   char err[1024];
   sc_strbuf errors = {0};
@@ -62,8 +62,13 @@ bool model_build_config(model_build *b, const char *config, const char *arch_nam
     return false;
   }
   b->max_seq = max_seq ? max_seq : b->cfg.max_seq_len < 4096 ? b->cfg.max_seq_len : 4096;
-  sc_llama_step step = {
-      .tokens = 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32, .tp = b->sys.chips};
+  sc_llama_step step = {.tokens = 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32};
+  if (pipeline && b->sys.chips > 1) {
+    step.pp = b->sys.chips;
+  } else {
+    step.tp = b->sys.chips;
+    step.ep = b->cfg.n_experts > 0;
+  }
   sc_cc_options opt = {.wdtype = wdtype, .no_weights = true};
   if (sc_cc_llama_graph(&b->cfg, &step, &b->graph, err, sizeof err) != SC_STATUS_OK ||
       sc_cc_compile_tp(&b->cfg, &step, NULL, b->arch, &opt, b->sys.chips, &b->prog, listing, err,

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "seedchip/cc.h"
 #include "seedchip/system.h"
 
@@ -28,10 +30,11 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
 /* The same from a configuration alone (a built-in name such as
  * "llama-3.1-8b"): the program has no weight data and runs only in the
  * timing-only mode. system (may be NULL: one chip) is a system spec
- * (sc_system_load): the step is split over its chips (tensor parallelism).
- * listing (may be NULL) gets the assembly. */
+ * (sc_system_load): the step is split over its chips, tensor parallel
+ * (experts whole on the chips for a mixture), or a pipeline of one stage per
+ * chip. listing (may be NULL) gets the assembly. */
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
-                        const char *system, sc_cc_wdtype wdtype, uint32_t max_seq,
+                        const char *system, bool pipeline, sc_cc_wdtype wdtype, uint32_t max_seq,
                         sc_strbuf *listing);
 void model_build_free(model_build *b);
 
