@@ -37,18 +37,13 @@ static long layer_of(const char *name) {
 }
 
 int cmd_profile(int argc, char **argv) {
-  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
-                                       {"dtype", required_argument, NULL, 'd'},
-                                       {"arch", required_argument, NULL, 'a'},
-                                       {"max-seq", required_argument, NULL, 'S'},
-                                       {"pos", required_argument, NULL, 'p'},
-                                       {"trace", required_argument, NULL, 't'},
-                                       {"report", required_argument, NULL, 'r'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {"config", required_argument, NULL, 'c'},
-                                       {"system", required_argument, NULL, 's'},
-                                       {"pipeline", no_argument, NULL, 'P'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"model", required_argument, NULL, 'm'},  {"dtype", required_argument, NULL, 'd'},
+      {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
+      {"pos", required_argument, NULL, 'p'},    {"trace", required_argument, NULL, 't'},
+      {"report", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+      {"config", required_argument, NULL, 'c'}, {"system", required_argument, NULL, 's'},
+      {"pipeline", no_argument, NULL, 'P'},     {NULL, 0, NULL, 0}};
   const char *model = NULL, *config = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
   const char *system = NULL;
   bool pipeline = false;
