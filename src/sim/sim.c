@@ -85,15 +85,15 @@ sc_status sc_sim_create_system(const sc_system *sys, const sc_sim_options *optio
   return SC_STATUS_OK;
 }
 
+static void code_release(sim_core *core);
+
 void sc_sim_destroy(sc_sim *sim) {
   if (!sim) return;
   for (uint32_t c = 0; c < sim->n_cores; c++) {
     sim_core *core = &sim->cores[c];
     free(core->sram);
     free(core->acc);
-    free((void *)core->code);
-    free(core->dec);
-    free(core->dec_state);
+    code_release(core);
     free(core->mxu.wf);
     free(core->mxu.wi);
     free(core->outbox);
@@ -248,24 +248,47 @@ sc_status sc_sim_write_sram(sc_sim *sim, uint32_t core, uint64_t addr, const voi
   return st;
 }
 
+/* Drops core's share of its code. */
+static void code_release(sim_core *core) {
+  sim_code *c = core->cobj;
+  core->cobj = NULL;
+  core->code = NULL;
+  core->n_code = 0;
+  if (!c || --c->refs) return;
+  free(c->words);
+  free(c->dec);
+  free(c->dec_state);
+  free(c);
+}
+
 sc_status sc_sim_set_code(sc_sim *sim, uint32_t core, const uint64_t *words, size_t n_words) {
   if (core >= sim->n_cores)
     return seterr(sim, SC_STATUS_INVALID, "core %u: the %s has %u cores", core, sim_what(sim),
                   sim->n_cores);
-  uint64_t *copy = NULL;
-  if (n_words) {
-    size_t bytes;
-    if (!sc_mul_size(n_words, sizeof *copy, &bytes) || !(copy = malloc(bytes)))
-      return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core %u code", core);
-    memcpy(copy, words, bytes);
+  sim_core *k = &sim->cores[core];
+  code_release(k);
+  if (!n_words) return SC_STATUS_OK;
+  size_t bytes;
+  if (!sc_mul_size(n_words, sizeof *words, &bytes))
+    return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core %u code", core);
+  sim_code *c = NULL;
+  for (uint32_t o = 0; o < sim->n_cores && !c; o++) { /* another core's, if the same */
+    sim_code *oc = sim->cores[o].cobj;
+    if (oc && oc->n == n_words && memcmp(oc->words, words, bytes) == 0) c = oc;
   }
-  free((void *)sim->cores[core].code);
-  free(sim->cores[core].dec);
-  free(sim->cores[core].dec_state);
-  sim->cores[core].dec = NULL;
-  sim->cores[core].dec_state = NULL;
-  sim->cores[core].code = copy;
-  sim->cores[core].n_code = n_words;
+  if (!c) {
+    c = calloc(1, sizeof *c);
+    if (!c || !(c->words = malloc(bytes))) {
+      free(c);
+      return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core %u code", core);
+    }
+    memcpy(c->words, words, bytes);
+    c->n = n_words;
+  }
+  c->refs++;
+  k->cobj = c;
+  k->code = c->words;
+  k->n_code = n_words;
   return SC_STATUS_OK;
 }
 
@@ -538,36 +561,45 @@ static bool execute(sc_sim *sim, sim_core *core, const sim_op *op) {
   return true;
 }
 
-void sim_capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op *op) {
-  const sc_isa_info *info = sc_isa_info_of(in->opcode);
-  const sc_isa_format_info *fmt = sc_isa_format_of(info->format);
-  *op = (sim_op){.in = *in, .pc = pc};
-  for (unsigned f = 0; f < fmt->n_fields; f++) {
-    const sc_isa_field *fd = &fmt->fields[f];
-    int64_t r = in->slot[fd->slot];
-    if (fd->kind == SC_ISA_KIND_GRP) {
-      for (unsigned k = 0; k < sc_isa_group_len(info->group); k++)
-        op->g[k] = core->x[r + (int64_t)k];
-    } else if (fd->kind == SC_ISA_KIND_REG) {
-      uint64_t val = core->x[r];
-      switch (fd->slot) {
-      case SC_ISA_SLOT_xd:
-        op->xd = val;
-        break;
-      case SC_ISA_SLOT_xs1:
-        op->xs1 = val;
-        break;
-      case SC_ISA_SLOT_xs2:
-        op->xs2 = val;
-        break;
-      case SC_ISA_SLOT_xc:
-        op->xc = val;
-        break;
-      default:
-        break;
+/* What sim_capture reads for each opcode, from its format (built once). */
+typedef struct cap_plan {
+  uint8_t regs;     /* bit s: slot s (xd, xs1, xs2, xc) is a register operand */
+  uint8_t grp_slot; /* the slot naming the group's first register */
+  uint8_t grp_len;  /* registers in the group (0: none) */
+} cap_plan;
+
+static cap_plan cap_plans[256];
+static pthread_once_t cap_once = PTHREAD_ONCE_INIT;
+
+static void cap_build(void) {
+  for (unsigned opc = 0; opc < 256; opc++) {
+    const sc_isa_info *info = sc_isa_info_of((uint8_t)opc);
+    if (!info) continue;
+    const sc_isa_format_info *fmt = sc_isa_format_of(info->format);
+    cap_plan *p = &cap_plans[opc];
+    for (unsigned f = 0; f < fmt->n_fields; f++) {
+      const sc_isa_field *fd = &fmt->fields[f];
+      if (fd->kind == SC_ISA_KIND_GRP) {
+        p->grp_slot = (uint8_t)fd->slot;
+        p->grp_len = (uint8_t)sc_isa_group_len(info->group);
+      } else if (fd->kind == SC_ISA_KIND_REG &&
+                 (fd->slot == SC_ISA_SLOT_xd || fd->slot == SC_ISA_SLOT_xs1 ||
+                  fd->slot == SC_ISA_SLOT_xs2 || fd->slot == SC_ISA_SLOT_xc)) {
+        p->regs |= (uint8_t)(1u << fd->slot);
       }
     }
   }
+}
+
+void sim_capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op *op) {
+  pthread_once(&cap_once, cap_build);
+  const cap_plan *p = &cap_plans[in->opcode];
+  *op = (sim_op){.in = *in, .pc = pc};
+  if (p->regs & (1u << SC_ISA_SLOT_xd)) op->xd = core->x[in->slot[SC_ISA_SLOT_xd]];
+  if (p->regs & (1u << SC_ISA_SLOT_xs1)) op->xs1 = core->x[in->slot[SC_ISA_SLOT_xs1]];
+  if (p->regs & (1u << SC_ISA_SLOT_xs2)) op->xs2 = core->x[in->slot[SC_ISA_SLOT_xs2]];
+  if (p->regs & (1u << SC_ISA_SLOT_xc)) op->xc = core->x[in->slot[SC_ISA_SLOT_xc]];
+  for (unsigned k = 0; k < p->grp_len; k++) op->g[k] = core->x[in->slot[p->grp_slot] + (int64_t)k];
 }
 
 unsigned sim_queue_of(const sc_isa_info *info, const sc_insn *in) {

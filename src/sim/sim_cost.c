@@ -308,31 +308,51 @@ uint32_t sim_mesh_hops(const sc_arch *a, uint32_t from, uint32_t to) {
   return (uint32_t)((dr < 0 ? -dr : dr) + (dc < 0 ? -dc : dc));
 }
 
+/* Adds mult times the channel occupancy of the bytes [lo, hi) of device
+ * memory: within each interleave block they occupy whole access units. */
+static void channel_range(const sc_arch *a, double *chan, uint64_t lo, uint64_t hi, double mult) {
+  const uint64_t I = a->memory.interleave_bytes, A = a->memory.access_bytes;
+  const uint64_t C = a->memory.channels;
+  uint64_t blk = lo / I, last = (hi - 1) / I;
+  /* first and last (partial) blocks, whole blocks between */
+  for (uint64_t k = blk; k <= last; k++) {
+    if (k > blk && k < last) {
+      uint64_t whole = last - blk - 1;
+      uint64_t per = whole / C, rem = whole % C;
+      if (per)
+        for (uint64_t ch = 0; ch < C; ch++) chan[ch] += mult * (double)(per * I);
+      for (uint64_t j = 0; j < rem; j++) chan[(blk + 1 + j) % C] += mult * (double)I;
+      k = last - 1;
+      continue;
+    }
+    uint64_t s = k == blk ? lo - k * I : 0, e = k == last ? hi - k * I : I;
+    uint64_t occ = (ceil_div(e, A) - s / A) * A;
+    chan[k % C] += mult * (double)occ;
+  }
+}
+
 /* Adds the channel occupancy of a device-memory tile: rows of nbytes from
- * addr, stride apart. Within each interleave block a row occupies whole
- * access units. */
+ * addr, stride apart (each row on its own: a row's partial access units are
+ * its own). Occupancies are whole bytes, so the sums are exact in any order:
+ * rows a multiple of interleave x channels apart occupy the channels alike
+ * (one row times rows), and contiguous rows that end on access units are
+ * one range. */
 static void channel_tile(const sc_arch *a, double *chan, uint64_t addr, uint64_t rows,
                          uint64_t nbytes, uint64_t stride) {
   const uint64_t I = a->memory.interleave_bytes, A = a->memory.access_bytes;
   const uint64_t C = a->memory.channels;
+  if (!rows || !nbytes) return;
+  if (rows > 1 && stride == nbytes && nbytes % A == 0) {
+    channel_range(a, chan, addr, addr + rows * nbytes, 1);
+    return;
+  }
+  if (rows > 1 && stride % (I * C) == 0) {
+    channel_range(a, chan, addr, addr + nbytes, (double)rows);
+    return;
+  }
   for (uint64_t r = 0; r < rows; r++) {
-    uint64_t lo = addr + r * stride, hi = lo + nbytes; /* [lo, hi) */
-    uint64_t blk = lo / I, last = (hi - 1) / I;
-    /* first and last (partial) blocks, whole blocks between */
-    for (uint64_t k = blk; k <= last; k++) {
-      if (k > blk && k < last) {
-        uint64_t whole = last - blk - 1;
-        uint64_t per = whole / C, rem = whole % C;
-        if (per)
-          for (uint64_t ch = 0; ch < C; ch++) chan[ch] += (double)(per * I);
-        for (uint64_t j = 0; j < rem; j++) chan[(blk + 1 + j) % C] += (double)I;
-        k = last - 1;
-        continue;
-      }
-      uint64_t s = k == blk ? lo - k * I : 0, e = k == last ? hi - k * I : I;
-      uint64_t occ = (ceil_div(e, A) - s / A) * A;
-      chan[k % C] += (double)occ;
-    }
+    uint64_t lo = addr + r * stride;
+    channel_range(a, chan, lo, lo + nbytes, 1);
   }
 }
 

@@ -62,6 +62,16 @@ typedef struct sim_signal {
   uint64_t count;
 } sim_signal;
 
+/* A core's code, shared by the cores given the same words (a program's
+ * cores usually run one code): copied once, decoded once. */
+typedef struct sim_code {
+  uint64_t *words;
+  size_t n;
+  sc_insn *dec;       /* timed modes: decoded words, filled as a pc reaches them */
+  uint8_t *dec_state; /* 0 not yet, 1 decoded, 2 illegal (kept until the code changes) */
+  uint32_t refs;
+} sim_code;
+
 typedef struct sim_core {
   uint32_t id; /* global: chip * cores per chip + the core's index on its chip */
   uint32_t chip;
@@ -70,12 +80,11 @@ typedef struct sim_core {
   bool issuing; /* false after halt (or when the core has no code) */
   bool at_barrier;
   uint64_t sem[SC_ISA_N_SEMS];
-  const uint64_t *code;
+  const uint64_t *code; /* cobj's words (NULL without code) */
   size_t n_code;
-  sc_insn *dec;       /* timed modes: decoded code, filled as the pc reaches it */
-  uint8_t *dec_state; /* 0 not yet, 1 decoded, 2 illegal (kept until the code changes) */
-  uint8_t *sram;      /* arch core.sram.size_bytes, allocated on first use */
-  uint8_t *acc;       /* arch core.acc_sram.size_bytes */
+  sim_code *cobj; /* shared by every core with the same code */
+  uint8_t *sram;  /* arch core.sram.size_bytes, allocated on first use */
+  uint8_t *acc;   /* arch core.acc_sram.size_bytes */
   sim_queue q[SIM_N_QUEUES];
   sim_mxu mxu;
   uint64_t counters[SC_SIM_N_COUNTERS];

@@ -91,7 +91,7 @@ typedef struct tcore {
   sim_tile tile;
 } tcore;
 
-enum { DEC_UNKNOWN, DEC_OK, DEC_BAD }; /* sim_core.dec_state */
+enum { DEC_UNKNOWN, DEC_OK, DEC_BAD }; /* sim_code.dec_state */
 
 typedef struct timed {
   sc_sim *sim;
@@ -680,7 +680,7 @@ static void release_barrier(timed *T, uint32_t chip) {
     sim_core *core = &sim->cores[c];
     if (!core->at_barrier) continue;
     core->at_barrier = false;
-    const sc_insn *in = &core->dec[core->pc]; /* decoded when it arrived */
+    const sc_insn *in = &core->cobj->dec[core->pc]; /* decoded when it arrived */
     core->pc++;
     sim_count(core, SC_ISA_EVENT_ISSUED, 1);
     unblock(T, c, U_SCALAR, T->now);
@@ -713,9 +713,10 @@ static void issue(timed *T, uint32_t core_id) {
       return;
     }
     /* Each word is decoded once per run. */
-    uint8_t *st = &core->dec_state[core->pc];
+    sim_code *code = core->cobj;
+    uint8_t *st = &code->dec_state[core->pc];
     if (*st == DEC_UNKNOWN) {
-      *st = sc_isa_decode(core->code[core->pc], &core->dec[core->pc], NULL, 0) == SC_STATUS_OK
+      *st = sc_isa_decode(core->code[core->pc], &code->dec[core->pc], NULL, 0) == SC_STATUS_OK
                 ? DEC_OK
                 : DEC_BAD;
     }
@@ -726,7 +727,7 @@ static void issue(timed *T, uint32_t core_id) {
       sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION, "%s", why);
       return;
     }
-    const sc_insn in = core->dec[core->pc];
+    const sc_insn in = code->dec[core->pc];
     const sc_isa_info *info = sc_isa_info_of(in.opcode);
     bool at_scalar = info->engine == SC_ISA_ENGINE_SCALAR || info->engine == SC_ISA_ENGINE_SYNC;
     if (!at_scalar) {
@@ -1015,11 +1016,10 @@ int sim_run_timed(sc_sim *sim) {
   }
   for (uint32_t c = 0; c < sim->n_cores; c++) {
     /* the decoded code, kept across runs until the code changes */
-    sim_core *core = &sim->cores[c];
-    size_t n = core->n_code ? core->n_code : 1;
-    if (!core->dec) core->dec = malloc(n * sizeof *core->dec);
-    if (!core->dec_state) core->dec_state = calloc(n, 1);
-    if (!core->dec || !core->dec_state) {
+    sim_code *code = sim->cores[c].cobj;
+    if (code && !code->dec) code->dec = malloc(code->n * sizeof *code->dec);
+    if (code && !code->dec_state) code->dec_state = calloc(code->n, 1);
+    if (code && (!code->dec || !code->dec_state)) {
       timed_free(&T);
       sim_profile_free(&sim->profile);
       return -1;
