@@ -102,6 +102,9 @@ SC_MUST_USE sc_status sc_prog_add_buffer(sc_program *prog, const sc_prog_buffer 
  * added in any order; a later entry for the same pc replaces the earlier one. */
 SC_MUST_USE sc_status sc_prog_add_debug(sc_program *prog, uint32_t core, uint32_t pc,
                                         const char *where, uint32_t line, uint32_t col);
+/* Replaces the debug entries of core `to` by a copy of core `from`'s (cores
+ * that run the same code). INVALID when from has none or to is out of range. */
+SC_MUST_USE sc_status sc_prog_copy_debug(sc_program *prog, uint32_t from, uint32_t to);
 
 /* Serialises to a malloc'd byte array (caller frees). */
 SC_MUST_USE sc_status sc_prog_serialize(sc_program *prog, uint8_t **bytes, size_t *len);

@@ -1487,13 +1487,16 @@ static sc_program *build(asm_ctx *a, const char *arch_name, uint64_t fp) {
     if (!r->has_debug || r->sect >= a->n_sects) continue;
     const section *s = &a->sects[r->sect];
     uint32_t n = r->kind == INSN_LI64 ? 2 : 1;
-    for (uint32_t core = s->first; core <= s->last; core++)
-      for (uint32_t k = 0; k < n; k++)
-        if (sc_prog_add_debug(p, core, r->pc + k, r->where ? r->where : file, r->dline, r->dcol) !=
-            SC_STATUS_OK) {
-          a->oom = true;
-          break;
-        }
+    for (uint32_t k = 0; k < n && !a->oom; k++) /* the section's first core; the rest copy it */
+      if (sc_prog_add_debug(p, s->first, r->pc + k, r->where ? r->where : file, r->dline,
+                            r->dcol) != SC_STATUS_OK)
+        a->oom = true;
+  }
+  for (size_t i = 0; i < a->n_sects && !a->oom; i++) {
+    const section *s = &a->sects[i];
+    if (s->n_words == 0) continue;
+    for (uint32_t core = s->first + 1; core <= s->last && !a->oom; core++)
+      if (sc_prog_copy_debug(p, s->first, core) != SC_STATUS_OK) a->oom = true;
   }
   return p;
 }

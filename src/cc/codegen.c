@@ -2465,8 +2465,12 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   sc_strbuf_free(&diags);
   /* the debug map: each instruction names its graph op */
   for (uint32_t c = 0; c < arch->cores.count && st == SC_STATUS_OK; c++) {
-    size_t n_words;
-    (void)sc_prog_code(prog, c, &n_words);
+    size_t n_words, n0;
+    const uint64_t *words = sc_prog_code(prog, c, &n_words), *w0 = sc_prog_code(prog, 0, &n0);
+    if (c > 0 && n_words == n0 && memcmp(words, w0, n0 * sizeof *w0) == 0) {
+      st = sc_prog_copy_debug(prog, 0, c); /* the same code: the same map */
+      continue;
+    }
     for (uint32_t pc = 0; pc < n_words && st == SC_STATUS_OK; pc++) {
       const sc_prog_debug *d = sc_prog_debug_at(prog, c, pc);
       if (!d || d->line == 0 || d->line > G.n_lines) continue;

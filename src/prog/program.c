@@ -346,6 +346,24 @@ sc_status sc_prog_add_debug(sc_program *prog, uint32_t core, uint32_t pc, const 
   return SC_STATUS_OK;
 }
 
+sc_status sc_prog_copy_debug(sc_program *prog, uint32_t from, uint32_t to) {
+  if (from >= prog->n_cores || from == to)
+    return prog_seterr(prog, SC_STATUS_INVALID, "copy of debug entries from core %u to %u", from,
+                       to);
+  sc_status st = ensure_core(prog, to);
+  if (st != SC_STATUS_OK) return st;
+  const prog_core *f = &prog->cores[from];
+  prog_core *t = &prog->cores[to];
+  size_t n = f->n_debug;
+  sc_prog_debug *d = n ? malloc(n * sizeof *d) : NULL;
+  if (n && !d) return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
+  if (n) memcpy(d, f->debug, n * sizeof *d);
+  free(t->debug);
+  t->debug = d;
+  t->n_debug = t->cap_debug = n;
+  return SC_STATUS_OK;
+}
+
 const sc_prog_debug *sc_prog_debug_at(const sc_program *prog, uint32_t core, uint32_t pc) {
   if (core >= prog->n_cores) return NULL;
   const prog_core *c = &prog->cores[core];

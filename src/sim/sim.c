@@ -624,21 +624,31 @@ static step issue(sc_sim *sim, sim_core *core) {
                       "pc %u is past the end of the core's %zu instructions (missing halt?)",
                       core->pc, core->n_code),
              STEP_TRAPPED;
-    sc_insn in;
-    char why[160];
-    if (sc_isa_decode(core->code[core->pc], &in, why, sizeof why) != SC_STATUS_OK)
+    if (core->cobj->dec_state[core->pc] != SIM_DEC_OK) {
+      char why[160];
+      sc_insn bad;
+      if (sc_isa_decode(core->code[core->pc], &bad, why, sizeof why) == SC_STATUS_OK) why[0] = 0;
       return sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION, "%s", why), STEP_TRAPPED;
-    const sc_isa_info *info = sc_isa_info_of(in.opcode);
+    }
+    const sc_insn *ip = &core->cobj->dec[core->pc];
+    const sc_isa_info *info = sc_isa_info_of(ip->opcode);
     bool at_scalar = info->engine == SC_ISA_ENGINE_SCALAR || info->engine == SC_ISA_ENGINE_SYNC;
+    if (at_scalar && !ip->has_wait && !ip->has_signal && core->executed < sim->watchdog &&
+        sim_scalar_fast(core, ip)) { /* a register or branch instruction */
+      core->executed++;
+      sim_count(core, SC_ISA_EVENT_ISSUED, 1);
+      result = STEP_MOVED;
+      continue;
+    }
     if (!at_scalar) {
-      unsigned q = sim_queue_of(info, &in);
+      unsigned q = sim_queue_of(info, ip);
       if (q < SIM_MAX_DMA && q >= sim->arch.core.dma.engines)
         return sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION,
                         "DMA engine q%u: the core has %u", q, sim->arch.core.dma.engines),
                STEP_TRAPPED;
       sim_queue *queue = &core->q[q];
       if (queue->count == SIM_QUEUE_DEPTH) return result;
-      sim_capture(core, &in, core->pc, &queue->ops[(queue->head + queue->count) % SIM_QUEUE_DEPTH]);
+      sim_capture(core, ip, core->pc, &queue->ops[(queue->head + queue->count) % SIM_QUEUE_DEPTH]);
       queue->count++;
       core->pc++;
       sim_count(core, SC_ISA_EVENT_ISSUED, 1);
@@ -646,21 +656,21 @@ static step issue(sc_sim *sim, sim_core *core) {
       continue;
     }
     /* Scalar and sync: execute now; a blocking one leaves the pc unchanged. */
-    if (in.has_wait && core->sem[in.wait] == 0) return result;
+    if (ip->has_wait && core->sem[ip->wait] == 0) return result;
     sim_op op;
-    sim_capture(core, &in, core->pc, &op);
+    sim_capture(core, ip, core->pc, &op);
     uint32_t pc_before = core->pc;
-    uint64_t wait_sem = in.has_wait ? core->sem[in.wait] : 0;
-    if (in.has_wait) core->sem[in.wait]--;
+    uint64_t wait_sem = ip->has_wait ? core->sem[ip->wait] : 0;
+    if (ip->has_wait) core->sem[ip->wait]--;
     if (!execute(sim, core, &op)) return STEP_TRAPPED;
     if (core->at_barrier) { /* arrived: the wait stays taken, the signal waits for release */
-      if (in.has_signal) core->sem[in.signal]--;
+      if (ip->has_signal) core->sem[ip->signal]--;
       return STEP_MOVED;
     }
     if (core->pc == pc_before && (info->flags & SC_ISA_F_BLOCK) && core->issuing) {
       /* It blocked: undo the wait and the count; try again next round. */
-      if (in.has_wait) core->sem[in.wait] = wait_sem;
-      if (in.has_signal) core->sem[in.signal]--;
+      if (ip->has_wait) core->sem[ip->wait] = wait_sem;
+      if (ip->has_signal) core->sem[ip->signal]--;
       core->executed--;
       return result;
     }
@@ -908,9 +918,28 @@ static int run_threaded(sc_sim *sim, unsigned want) {
   return r;
 }
 
+/* Decodes every core's code once (cores that share code share it) before
+ * any core runs: the run's threads then only read it. */
+static bool predecode(sc_sim *sim) {
+  for (uint32_t c = 0; c < sim->n_cores; c++) {
+    sim_code *code = sim->cores[c].cobj;
+    if (!code || code->decoded) continue;
+    if (!code->dec) code->dec = malloc(code->n * sizeof *code->dec);
+    if (!code->dec_state) code->dec_state = malloc(code->n);
+    if (!code->dec || !code->dec_state) return false;
+    for (size_t i = 0; i < code->n; i++)
+      code->dec_state[i] = sc_isa_decode(code->words[i], &code->dec[i], NULL, 0) == SC_STATUS_OK
+                               ? SIM_DEC_OK
+                               : SIM_DEC_BAD;
+    code->decoded = true;
+  }
+  return true;
+}
+
 sc_status sc_sim_run(sc_sim *sim) {
   sim->have_profile = false;
   if (!sim_reset(sim)) return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for core SRAM");
+  if (!predecode(sim)) return seterr(sim, SC_STATUS_NO_MEMORY, "out of host memory for the code");
   int r;
   if (sim->mode == SC_SIM_FUNCTIONAL) {
     unsigned n = sim->threads < sim->n_cores ? sim->threads : sim->n_cores;

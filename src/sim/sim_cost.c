@@ -309,7 +309,8 @@ uint32_t sim_mesh_hops(const sc_arch *a, uint32_t from, uint32_t to) {
 }
 
 /* Adds mult times the channel occupancy of the bytes [lo, hi) of device
- * memory: within each interleave block they occupy whole access units. */
+ * memory: within each interleave block they occupy whole access units.
+ * chan[C] holds what every channel carries alike (whole rounds of blocks). */
 static void channel_range(const sc_arch *a, double *chan, uint64_t lo, uint64_t hi, double mult) {
   const uint64_t I = a->memory.interleave_bytes, A = a->memory.access_bytes;
   const uint64_t C = a->memory.channels;
@@ -319,9 +320,12 @@ static void channel_range(const sc_arch *a, double *chan, uint64_t lo, uint64_t 
     if (k > blk && k < last) {
       uint64_t whole = last - blk - 1;
       uint64_t per = whole / C, rem = whole % C;
-      if (per)
-        for (uint64_t ch = 0; ch < C; ch++) chan[ch] += mult * (double)(per * I);
-      for (uint64_t j = 0; j < rem; j++) chan[(blk + 1 + j) % C] += mult * (double)I;
+      if (per) chan[C] += mult * (double)(per * I); /* on every channel alike */
+      double add = mult * (double)I;
+      for (uint64_t j = 0, ch = (blk + 1) % C; j < rem; j++) {
+        chan[ch] += add;
+        if (++ch == C) ch = 0;
+      }
       k = last - 1;
       continue;
     }
@@ -348,6 +352,23 @@ static void channel_tile(const sc_arch *a, double *chan, uint64_t addr, uint64_t
   }
   if (rows > 1 && stride % (I * C) == 0) {
     channel_range(a, chan, addr, addr + nbytes, (double)rows);
+    return;
+  }
+  if (rows > 1 && stride % I == 0 && addr % I + nbytes <= I) {
+    /* each row inside one block, the same occupancy; row r's block is
+     * stride / I blocks further on: the channels repeat every C / gcd rows */
+    uint64_t s = stride / I % C, g = C, t = s;
+    while (t) {
+      uint64_t u = g % t;
+      g = t;
+      t = u;
+    }
+    uint64_t period = C / g, full = rows / period, rem = rows % period;
+    uint64_t lo = addr % I, occ = (ceil_div(lo + nbytes, A) - lo / A) * A, ch = addr / I % C;
+    for (uint64_t j = 0; j < period && j < rows; j++) {
+      chan[ch] += (double)(occ * (full + (j < rem)));
+      ch = (ch + s) % C;
+    }
     return;
   }
   for (uint64_t r = 0; r < rows; r++) {
@@ -411,7 +432,7 @@ static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, 
   if (n && (c->src_end == END_MEM || c->dst_end == END_MEM)) {
     c->mem_lat = ceil_d(lat);
     c->uses_mem = true;
-    double *dchan = chan ? chan + a->memory.channels : NULL;
+    double *dchan = chan ? chan + a->memory.channels + 1 : NULL;
     for (uint64_t p = 0; p < n2 && chan; p++) {
       if (c->src_end == END_MEM) channel_tile(a, chan, op->xs1 + p * ss2, n1, srow, ss1);
       if (c->dst_end == END_MEM) channel_tile(a, dchan, op->xd + p * ds2, n1, drow, ds1);

@@ -67,10 +67,13 @@ typedef struct sim_signal {
 typedef struct sim_code {
   uint64_t *words;
   size_t n;
-  sc_insn *dec;       /* timed modes: decoded words, filled as a pc reaches them */
-  uint8_t *dec_state; /* 0 not yet, 1 decoded, 2 illegal (kept until the code changes) */
+  sc_insn *dec;       /* the decoded words (before the first run after the code changed) */
+  uint8_t *dec_state; /* SIM_DEC_OK, or SIM_DEC_BAD for a word that does not decode */
+  bool decoded;
   uint32_t refs;
 } sim_code;
+
+enum { SIM_DEC_OK = 1, SIM_DEC_BAD = 2 };
 
 typedef struct sim_core {
   uint32_t id; /* global: chip * cores per chip + the core's index on its chip */
@@ -169,6 +172,13 @@ typedef bool (*sim_exec_fn)(sc_sim *sim, sim_core *core, const sim_op *op);
 #include "seedchip/isa.def"
 
 /* ---- shared with the timed scheduler (sim_timed.c) ---- */
+
+/* Executes in, at core's pc, when it is a register or branch instruction
+ * that neither waits nor signals (ALU ops, li, lih, branches, jal): the same
+ * result as its executor, without capturing it. false (nothing changed) for
+ * any other instruction, and for a branch that would leave the code (the
+ * executor traps it). The caller counts it. */
+bool sim_scalar_fast(sim_core *core, const sc_insn *in);
 
 /* Counts one executed instruction against the watchdog; false (after the
  * WATCHDOG trap) when the budget is spent. */

@@ -60,6 +60,101 @@ RI(SHLI, a << (b & 63))
 RI(SHRI, a >> (b & 63))
 RI(SRAI, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
 
+bool sim_scalar_fast(sim_core *core, const sc_insn *in) {
+  const uint64_t *x = core->x;
+  uint64_t a = x[in->xs1], b = x[in->xs2], i = (uint64_t)in->imm, v;
+  switch (in->opcode) {
+#define FR(name, expr)                                                                             \
+  case SC_OP_##name:                                                                               \
+    v = (expr);                                                                                    \
+    break;
+#define FI(name, expr)                                                                             \
+  case SC_OP_##name:                                                                               \
+    b = i;                                                                                         \
+    v = (expr);                                                                                    \
+    break;
+    FR(ADD, a + b)
+    FR(SUB, a - b)
+    FR(MUL, a * b)
+    FR(DIVU, b ? a / b : UINT64_MAX)
+    FR(REMU, b ? a % b : a)
+    FR(AND, a & b)
+    FR(OR, a | b)
+    FR(XOR, a ^ b)
+    FR(SHL, a << (b & 63))
+    FR(SHR, a >> (b & 63))
+    FR(SRA, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
+    FR(SLT, S64(a) < S64(b))
+    FR(SLTU, a < b)
+    FR(MIN, S64(a) < S64(b) ? a : b)
+    FR(MAX, S64(a) > S64(b) ? a : b)
+    FR(MINU, a < b ? a : b)
+    FR(MAXU, a > b ? a : b)
+    FI(ADDI, a + b)
+    FI(MULI, a * b)
+    FI(ANDI, a & b)
+    FI(ORI, a | b)
+    FI(XORI, a ^ b)
+    FI(SLTI, S64(a) < S64(b))
+    FI(SLTIU, a < b)
+    FI(SHLI, a << (b & 63))
+    FI(SHRI, a >> (b & 63))
+    FI(SRAI, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
+#undef FR
+#undef FI
+  case SC_OP_LI:
+    v = i;
+    break;
+  case SC_OP_LIH:
+    v = (x[in->xd] & 0xffffffffu) | i << 32;
+    break;
+  case SC_OP_NOP:
+    core->pc++;
+    return true;
+#define FB(name, cond)                                                                             \
+  case SC_OP_##name:                                                                               \
+    if (!(cond)) {                                                                                 \
+      core->pc++;                                                                                  \
+      return true;                                                                                 \
+    }                                                                                              \
+    break;
+    FB(BEQ, a == b)
+    FB(BNE, a != b)
+    FB(BLT, S64(a) < S64(b))
+    FB(BGE, S64(a) >= S64(b))
+    FB(BLTU, a < b)
+    FB(BGEU, a >= b)
+#undef FB
+  case SC_OP_JAL: {
+    int64_t target = (int64_t)core->pc + in->imm;
+    if (target < 0 || (uint64_t)target >= core->n_code) return false;
+    if (in->xd) core->x[in->xd] = (uint64_t)core->pc + 1;
+    core->pc = (uint32_t)target;
+    return true;
+  }
+  default:
+    return false;
+  }
+  switch (in->opcode) { /* a branch taken */
+  case SC_OP_BEQ:
+  case SC_OP_BNE:
+  case SC_OP_BLT:
+  case SC_OP_BGE:
+  case SC_OP_BLTU:
+  case SC_OP_BGEU: {
+    int64_t target = (int64_t)core->pc + in->imm;
+    if (target < 0 || (uint64_t)target >= core->n_code) return false;
+    core->pc = (uint32_t)target;
+    return true;
+  }
+  default:
+    break;
+  }
+  if (in->xd) core->x[in->xd] = v;
+  core->pc++;
+  return true;
+}
+
 bool sim_exec_NOP(sc_sim *sim, sim_core *core, const sim_op *op) {
   (void)sim, (void)op;
   return next(core);

@@ -57,10 +57,11 @@ typedef struct sim_tile {
   sc_dtype dtype;
 } sim_tile;
 
-/* Fills *c for op on core. chan (twice the arch's channel count, zeroed by
- * the caller; NULL when not needed) receives each channel's occupancy in
- * bytes for DMA ops: the source's memory in chan[0 .. C), the destination's
- * in chan[C .. 2C). */
+/* Fills *c for op on core. chan (2 (C + 1) values for the arch's C channels,
+ * zeroed by the caller; NULL when not needed) receives the channel occupancy
+ * in bytes of DMA ops: the source's memory in chan[0 .. C], the
+ * destination's in chan[C + 1 .. 2C + 1]; of each, the last value is what
+ * every channel carries besides its own entry. */
 void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, const sim_tile *tile,
                  sim_cost *c, double *chan);
 

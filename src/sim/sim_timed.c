@@ -91,8 +91,6 @@ typedef struct tcore {
   sim_tile tile;
 } tcore;
 
-enum { DEC_UNKNOWN, DEC_OK, DEC_BAD }; /* sim_code.dec_state */
-
 typedef struct timed {
   sc_sim *sim;
   event *heap;
@@ -344,17 +342,19 @@ static uint32_t mem_side(timed *T, uint32_t n, uint32_t chip, const double *chan
   /* A transfer spread over every channel (none carrying more than twice
    * the mean) is limited by the memory as a whole; a concentrated one also
    * by each channel it uses (docs/PERF_MODEL.md "Memory"). */
-  double sum = 0, max = 0;
+  double uni = chan[C], sum = uni * C, max = 0; /* chan[C]: on every channel */
   uint32_t used = 0;
   for (uint32_t ch = 0; ch < C; ch++) {
+    double v = chan[ch] + uni;
     sum += chan[ch];
-    if (chan[ch] > max) max = chan[ch];
-    used += chan[ch] > 0;
+    if (v > max) max = v;
+    used += v > 0;
   }
   if (!(sum > 0)) return n;
   if (used < C || max > 2 * sum / C)
     for (uint32_t ch = 0; ch < C; ch++)
-      if (chan[ch] > 0) T->res[n] = sim_net_chan(a, chip, ch), T->coef[n++] = chan[ch] / bytes;
+      if (chan[ch] + uni > 0)
+        T->res[n] = sim_net_chan(a, chip, ch), T->coef[n++] = (chan[ch] + uni) / bytes;
   T->res[n] = sim_net_mem(a, chip), T->coef[n++] = sum / bytes;
   return n;
 }
@@ -373,11 +373,11 @@ static void flow_go(timed *T, uint32_t slot, const sim_cost *c, uint32_t core) {
   if (c->uses_mem) {
     bool both = c->src_end == END_MEM && c->dst_end == END_MEM;
     if (both && c->src_chip == c->dst_chip) {
-      for (uint32_t ch = 0; ch < C; ch++) T->chan[ch] += T->chan[C + ch];
+      for (uint32_t ch = 0; ch <= C; ch++) T->chan[ch] += T->chan[C + 1 + ch];
       n = mem_side(T, n, c->src_chip, T->chan, c->bytes);
     } else {
       if (c->src_end == END_MEM) n = mem_side(T, n, c->src_chip, T->chan, c->bytes);
-      if (c->dst_end == END_MEM) n = mem_side(T, n, c->dst_chip, T->chan + C, c->bytes);
+      if (c->dst_end == END_MEM) n = mem_side(T, n, c->dst_chip, T->chan + C + 1, c->bytes);
     }
   }
   uint32_t self = core, rem = c->remote;
@@ -467,7 +467,7 @@ static void dma_data(timed *T, uint32_t slot) {
   }
   sc_sim *sim = T->sim;
   sim_cost c; /* the cost is pure: computed again for the channel occupancy */
-  memset(T->chan, 0, 2 * sim->arch.memory.channels * sizeof *T->chan);
+  memset(T->chan, 0, 2 * (sim->arch.memory.channels + 1) * sizeof *T->chan);
   sim_cost_op(sim, &sim->cores[f->core], &f->op, &T->tc[f->core].tile, &c, T->chan);
   u->data_busy = true;
   flow_go(T, slot, &c, f->core);
@@ -712,26 +712,20 @@ static void issue(timed *T, uint32_t core_id) {
                core->n_code);
       return;
     }
-    /* Each word is decoded once per run. */
+    /* Each word was decoded before the run (predecode). */
     sim_code *code = core->cobj;
-    uint8_t *st = &code->dec_state[core->pc];
-    if (*st == DEC_UNKNOWN) {
-      *st = sc_isa_decode(core->code[core->pc], &code->dec[core->pc], NULL, 0) == SC_STATUS_OK
-                ? DEC_OK
-                : DEC_BAD;
-    }
-    if (*st == DEC_BAD) {
+    if (code->dec_state[core->pc] != SIM_DEC_OK) {
       char why[160];
       sc_insn bad;
       if (sc_isa_decode(core->code[core->pc], &bad, why, sizeof why) == SC_STATUS_OK) why[0] = 0;
       sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION, "%s", why);
       return;
     }
-    const sc_insn in = code->dec[core->pc];
-    const sc_isa_info *info = sc_isa_info_of(in.opcode);
+    const sc_insn *ip = &code->dec[core->pc];
+    const sc_isa_info *info = sc_isa_info_of(ip->opcode);
     bool at_scalar = info->engine == SC_ISA_ENGINE_SCALAR || info->engine == SC_ISA_ENGINE_SYNC;
     if (!at_scalar) {
-      unsigned q = sim_queue_of(info, &in);
+      unsigned q = sim_queue_of(info, ip);
       if (q < SIM_MAX_DMA && q >= sim->arch.core.dma.engines) {
         sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION, "DMA engine q%u: the core has %u", q,
                  sim->arch.core.dma.engines);
@@ -740,12 +734,12 @@ static void issue(timed *T, uint32_t core_id) {
       sim_queue *queue = &core->q[q];
       if (queue->count == SIM_QUEUE_DEPTH) {
         if (t > T->now) break; /* look again at t */
-        block(T, core_id, U_SCALAR, SC_REASON_QUEUE_FULL, q, core->pc, in.opcode);
+        block(T, core_id, U_SCALAR, SC_REASON_QUEUE_FULL, q, core->pc, ip->opcode);
         return;
       }
       unblock(T, core_id, U_SCALAR, t);
       sim_op *op = &queue->ops[(queue->head + queue->count) % SIM_QUEUE_DEPTH];
-      sim_capture(core, &in, core->pc, op);
+      sim_capture(core, ip, core->pc, op);
       op->t_issue = t;
       queue->count++;
       core->pc++;
@@ -757,35 +751,49 @@ static void issue(timed *T, uint32_t core_id) {
       t++;
       continue;
     }
+    if (info->engine == SC_ISA_ENGINE_SCALAR && !ip->has_wait && !ip->has_signal &&
+        core->executed < sim->watchdog) { /* register and branch instructions, at once */
+      uint32_t pc = core->pc;
+      if (sim_scalar_fast(core, ip)) {
+        unblock(T, core_id, U_SCALAR, t);
+        core->executed++;
+        sim_count(core, SC_ISA_EVENT_ISSUED, 1);
+        u->ops++;
+        u->busy++;
+        sim->profile.pc_cycles[core_id][pc]++;
+        t++;
+        continue;
+      }
+    }
     /* Sync and counter instructions act at the event clock. */
-    bool sync = info->engine == SC_ISA_ENGINE_SYNC || in.has_wait;
+    bool sync = info->engine == SC_ISA_ENGINE_SYNC || ip->has_wait;
     if (sync && t > T->now) break;
-    if (in.has_wait && core->sem[in.wait] == 0) {
-      block(T, core_id, U_SCALAR, SC_REASON_SYNC_WAIT, in.wait, core->pc, in.opcode);
+    if (ip->has_wait && core->sem[ip->wait] == 0) {
+      block(T, core_id, U_SCALAR, SC_REASON_SYNC_WAIT, ip->wait, core->pc, ip->opcode);
       return;
     }
-    if (in.opcode == SC_OP_SYNC_WAIT && core->sem[in.sem] < (uint64_t)in.imm) {
-      block(T, core_id, U_SCALAR, SC_REASON_SYNC_WAIT, (unsigned)in.sem, core->pc, in.opcode);
+    if (ip->opcode == SC_OP_SYNC_WAIT && core->sem[ip->sem] < (uint64_t)ip->imm) {
+      block(T, core_id, U_SCALAR, SC_REASON_SYNC_WAIT, (unsigned)ip->sem, core->pc, ip->opcode);
       return;
     }
-    if (in.opcode == SC_OP_SYNC_FENCE && !fence_clear(T, core_id, (unsigned)in.sel)) {
-      block(T, core_id, U_SCALAR, SC_REASON_FENCE, 0, core->pc, in.opcode);
+    if (ip->opcode == SC_OP_SYNC_FENCE && !fence_clear(T, core_id, (unsigned)ip->sel)) {
+      block(T, core_id, U_SCALAR, SC_REASON_FENCE, 0, core->pc, ip->opcode);
       return;
     }
     unblock(T, core_id, U_SCALAR, t);
     sim_op op;
-    sim_capture(core, &in, core->pc, &op);
-    if (in.has_wait) core->sem[in.wait]--;
-    if (in.opcode == SC_OP_SYNC_BARRIER) {
+    sim_capture(core, ip, core->pc, &op);
+    if (ip->has_wait) core->sem[ip->wait]--;
+    if (ip->opcode == SC_OP_SYNC_BARRIER) {
       if (!sim_watchdog(sim, core, &op)) return;
       core->at_barrier = true;
       tc->arrived = t;
-      block(T, core_id, U_SCALAR, SC_REASON_BARRIER, 0, core->pc, in.opcode);
+      block(T, core_id, U_SCALAR, SC_REASON_BARRIER, 0, core->pc, ip->opcode);
       u->ops++;
       check_barrier(T, core->chip);
       return;
     }
-    if (in.opcode == SC_OP_SYNC_SIGNAL) {
+    if (ip->opcode == SC_OP_SYNC_SIGNAL) {
       if (!sim_watchdog(sim, core, &op)) return;
       if (op.xc >= sim->n_cores) {
         sim_trap(sim, core, &op, SC_TRAP_BAD_CORE, "signal to core %llu, the %s has %u",
@@ -794,7 +802,7 @@ static void issue(timed *T, uint32_t core_id) {
       }
       uint32_t to = (uint32_t)op.xc;
       if (to == core_id) {
-        sem_add(T, core_id, (unsigned)in.sem, (uint64_t)in.imm);
+        sem_add(T, core_id, (unsigned)ip->sem, (uint64_t)ip->imm);
       } else {
         uint64_t lat = 1;
         if (sim->cores[to].chip == core->chip)
@@ -803,17 +811,17 @@ static void issue(timed *T, uint32_t core_id) {
         else /* over the system's links (docs/SYSTEM.md) */
           lat += (uint64_t)ceil(sc_system_latency_ns(&sim->sys, core->chip, sim->cores[to].chip) *
                                 sim->arch.clock_ghz);
-        push(T, t + lat, to, EV_SIGNAL, 0, (uint32_t)in.sem, (uint64_t)in.imm);
+        push(T, t + lat, to, EV_SIGNAL, 0, (uint32_t)ip->sem, (uint64_t)ip->imm);
       }
       core->pc++;
     } else {
-      if (in.opcode == SC_OP_CNT_READ) {
+      if (ip->opcode == SC_OP_CNT_READ) {
         core->counters[SC_ISA_EVENT_CYCLES] = t;
         core->counters[SC_ISA_EVENT_DMA_BUSY] = tc->dma_busy;
       }
       if (!sim_exec(sim, core, &op)) return;
     }
-    if (in.has_signal) sem_add(T, core_id, in.signal, 1);
+    if (ip->has_signal) sem_add(T, core_id, ip->signal, 1);
     sim_count(core, SC_ISA_EVENT_ISSUED, 1);
     u->ops++;
     u->busy++;
@@ -1008,7 +1016,7 @@ static void timed_free(timed *T) {
 int sim_run_timed(sc_sim *sim) {
   timed T = {.sim = sim};
   if (!profile_init(sim) || !(T.tc = calloc(sim->n_cores, sizeof *T.tc)) ||
-      !(T.chan = calloc(2 * (size_t)sim->arch.memory.channels, sizeof *T.chan)) ||
+      !(T.chan = calloc(2 * ((size_t)sim->arch.memory.channels + 1), sizeof *T.chan)) ||
       !sim_net_init(&T.net, &sim->sys)) {
     timed_free(&T);
     sim_profile_free(&sim->profile);
@@ -1016,14 +1024,6 @@ int sim_run_timed(sc_sim *sim) {
   }
   for (uint32_t c = 0; c < sim->n_cores; c++) {
     /* the decoded code, kept across runs until the code changes */
-    sim_code *code = sim->cores[c].cobj;
-    if (code && !code->dec) code->dec = malloc(code->n * sizeof *code->dec);
-    if (code && !code->dec_state) code->dec_state = calloc(code->n, 1);
-    if (code && (!code->dec || !code->dec_state)) {
-      timed_free(&T);
-      sim_profile_free(&sim->profile);
-      return -1;
-    }
     for (unsigned q = 0; q < SIM_MAX_DMA; q++) T.tc[c].u[q].pending = -1;
     if (sim->cores[c].issuing) wake(&T, c, U_SCALAR, 0);
   }

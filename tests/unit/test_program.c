@@ -458,9 +458,34 @@ static void test_wrong_architecture(void **state) {
   free(bytes);
 }
 
+/* sc_prog_copy_debug: core 3 gets core 0's entries (replacing its own),
+ * independent of later changes to core 0; a missing source is refused. */
+static void test_copy_debug(void **state) {
+  (void)state;
+  sc_program *p;
+  assert_int_equal(sc_prog_create("sc1", 1, &p), SC_STATUS_OK);
+  assert_int_equal(sc_prog_add_debug(p, 0, 1, "a", 1, 2), SC_STATUS_OK);
+  assert_int_equal(sc_prog_add_debug(p, 0, 7, "b", 3, 4), SC_STATUS_OK);
+  assert_int_equal(sc_prog_add_debug(p, 3, 5, "old", 9, 9), SC_STATUS_OK);
+  assert_int_equal(sc_prog_copy_debug(p, 0, 3), SC_STATUS_OK);
+  assert_null(sc_prog_debug_at(p, 3, 5));
+  const sc_prog_debug *d = sc_prog_debug_at(p, 3, 7);
+  assert_non_null(d);
+  assert_string_equal(d->where, "b");
+  assert_int_equal(d->line, 3);
+  assert_int_equal(sc_prog_add_debug(p, 0, 7, "c", 5, 6), SC_STATUS_OK);
+  assert_string_equal(sc_prog_debug_at(p, 3, 7)->where, "b");
+  assert_string_equal(sc_prog_debug_at(p, 3, 1)->where, "a");
+  assert_int_equal(sc_prog_copy_debug(p, 9, 1), SC_STATUS_INVALID);
+  assert_int_equal(sc_prog_copy_debug(p, 0, 0), SC_STATUS_INVALID);
+  assert_int_equal(sc_prog_copy_debug(p, 0, SC_PROG_MAX_CORES), SC_STATUS_INVALID);
+  sc_prog_destroy(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_builder_view),
+      cmocka_unit_test(test_copy_debug),
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_empty_program),
       cmocka_unit_test(test_buffer_checks),
