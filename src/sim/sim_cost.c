@@ -308,31 +308,39 @@ uint32_t sim_mesh_hops(const sc_arch *a, uint32_t from, uint32_t to) {
   return (uint32_t)((dr < 0 ? -dr : dr) + (dc < 0 ? -dc : dc));
 }
 
+/* A side's channel occupancy (docs above sim_cost_op): side[0] is what every
+ * channel carries alike, side[1 + ch] a difference array over the channels
+ * (channel ch carries side[0] + side[1] + ... + side[1 + ch]). */
+static void chan_add(double *side, uint64_t C, uint64_t ch, uint64_t n, double v) {
+  /* channels ch .. ch + n - 1 (mod C), n <= C */
+  if (!n) return;
+  double *d = side + 1;
+  d[ch] += v;
+  if (ch + n <= C) {
+    d[ch + n] -= v;
+  } else {
+    d[C] -= v;
+    d[0] += v;
+    d[ch + n - C] -= v;
+  }
+}
+
 /* Adds mult times the channel occupancy of the bytes [lo, hi) of device
- * memory: within each interleave block they occupy whole access units.
- * chan[C] holds what every channel carries alike (whole rounds of blocks). */
-static void channel_range(const sc_arch *a, double *chan, uint64_t lo, uint64_t hi, double mult) {
+ * memory: within each interleave block they occupy whole access units. */
+static void channel_range(const sc_arch *a, double *side, uint64_t lo, uint64_t hi, double mult) {
   const uint64_t I = a->memory.interleave_bytes, A = a->memory.access_bytes;
   const uint64_t C = a->memory.channels;
   uint64_t blk = lo / I, last = (hi - 1) / I;
-  /* first and last (partial) blocks, whole blocks between */
-  for (uint64_t k = blk; k <= last; k++) {
-    if (k > blk && k < last) {
-      uint64_t whole = last - blk - 1;
-      uint64_t per = whole / C, rem = whole % C;
-      if (per) chan[C] += mult * (double)(per * I); /* on every channel alike */
-      double add = mult * (double)I;
-      for (uint64_t j = 0, ch = (blk + 1) % C; j < rem; j++) {
-        chan[ch] += add;
-        if (++ch == C) ch = 0;
-      }
-      k = last - 1;
-      continue;
-    }
-    uint64_t s = k == blk ? lo - k * I : 0, e = k == last ? hi - k * I : I;
-    uint64_t occ = (ceil_div(e, A) - s / A) * A;
-    chan[k % C] += mult * (double)occ;
+  uint64_t s = lo - blk * I, e = hi - last * I; /* the first block from s, the last to e */
+  if (blk == last) {
+    chan_add(side, C, blk % C, 1, mult * (double)((ceil_div(e, A) - s / A) * A));
+    return;
   }
+  chan_add(side, C, blk % C, 1, mult * (double)((ceil_div(I, A) - s / A) * A));
+  chan_add(side, C, last % C, 1, mult * (double)(ceil_div(e, A) * A));
+  uint64_t whole = last - blk - 1, per = whole / C, rem = whole % C;
+  if (per) side[0] += mult * (double)(per * I); /* whole rounds: every channel alike */
+  chan_add(side, C, (blk + 1) % C, rem, mult * (double)I);
 }
 
 /* Adds the channel occupancy of a device-memory tile: rows of nbytes from
@@ -366,7 +374,7 @@ static void channel_tile(const sc_arch *a, double *chan, uint64_t addr, uint64_t
     uint64_t period = C / g, full = rows / period, rem = rows % period;
     uint64_t lo = addr % I, occ = (ceil_div(lo + nbytes, A) - lo / A) * A, ch = addr / I % C;
     for (uint64_t j = 0; j < period && j < rows; j++) {
-      chan[ch] += (double)(occ * (full + (j < rem)));
+      chan_add(chan, C, ch, 1, (double)(occ * (full + (j < rem))));
       ch = (ch + s) % C;
     }
     return;
@@ -432,7 +440,7 @@ static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, 
   if (n && (c->src_end == END_MEM || c->dst_end == END_MEM)) {
     c->mem_lat = ceil_d(lat);
     c->uses_mem = true;
-    double *dchan = chan ? chan + a->memory.channels + 1 : NULL;
+    double *dchan = chan ? chan + a->memory.channels + 2 : NULL;
     for (uint64_t p = 0; p < n2 && chan; p++) {
       if (c->src_end == END_MEM) channel_tile(a, chan, op->xs1 + p * ss2, n1, srow, ss1);
       if (c->dst_end == END_MEM) channel_tile(a, dchan, op->xd + p * ds2, n1, drow, ds1);

@@ -57,11 +57,12 @@ typedef struct sim_tile {
   sc_dtype dtype;
 } sim_tile;
 
-/* Fills *c for op on core. chan (2 (C + 1) values for the arch's C channels,
+/* Fills *c for op on core. chan (2 (C + 2) values for the arch's C channels,
  * zeroed by the caller; NULL when not needed) receives the channel occupancy
- * in bytes of DMA ops: the source's memory in chan[0 .. C], the
- * destination's in chan[C + 1 .. 2C + 1]; of each, the last value is what
- * every channel carries besides its own entry. */
+ * in bytes of DMA ops: the source's memory in chan[0 .. C + 1], the
+ * destination's in chan[C + 2 .. 2C + 3]. Of each side, [0] is what every
+ * channel carries alike and [1 .. C + 1] a difference array: channel ch
+ * carries side[0] + side[1] + ... + side[1 + ch]. */
 void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, const sim_tile *tile,
                  sim_cost *c, double *chan);
 

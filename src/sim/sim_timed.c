@@ -103,6 +103,7 @@ typedef struct timed {
   uint32_t n_fl_free;
   sim_net net;
   double *chan; /* per-channel scratch of a DMA's cost */
+  double *occ;  /* a side's occupancy per channel (mem_side) */
   uint32_t *res;
   double *coef;
   uint32_t cap_res;
@@ -342,19 +343,21 @@ static uint32_t mem_side(timed *T, uint32_t n, uint32_t chip, const double *chan
   /* A transfer spread over every channel (none carrying more than twice
    * the mean) is limited by the memory as a whole; a concentrated one also
    * by each channel it uses (docs/PERF_MODEL.md "Memory"). */
-  double uni = chan[C], sum = uni * C, max = 0; /* chan[C]: on every channel */
+  /* chan[0]: on every channel; chan[1 + ch]: differences (sim_cost_op) */
+  double sum = 0, max = 0, run = 0;
   uint32_t used = 0;
   for (uint32_t ch = 0; ch < C; ch++) {
-    double v = chan[ch] + uni;
-    sum += chan[ch];
+    run += chan[1 + ch];
+    double v = run + chan[0];
+    T->occ[ch] = v;
+    sum += v;
     if (v > max) max = v;
     used += v > 0;
   }
   if (!(sum > 0)) return n;
   if (used < C || max > 2 * sum / C)
     for (uint32_t ch = 0; ch < C; ch++)
-      if (chan[ch] + uni > 0)
-        T->res[n] = sim_net_chan(a, chip, ch), T->coef[n++] = (chan[ch] + uni) / bytes;
+      if (T->occ[ch] > 0) T->res[n] = sim_net_chan(a, chip, ch), T->coef[n++] = T->occ[ch] / bytes;
   T->res[n] = sim_net_mem(a, chip), T->coef[n++] = sum / bytes;
   return n;
 }
@@ -373,11 +376,11 @@ static void flow_go(timed *T, uint32_t slot, const sim_cost *c, uint32_t core) {
   if (c->uses_mem) {
     bool both = c->src_end == END_MEM && c->dst_end == END_MEM;
     if (both && c->src_chip == c->dst_chip) {
-      for (uint32_t ch = 0; ch <= C; ch++) T->chan[ch] += T->chan[C + 1 + ch];
+      for (uint32_t ch = 0; ch < C + 2; ch++) T->chan[ch] += T->chan[C + 2 + ch];
       n = mem_side(T, n, c->src_chip, T->chan, c->bytes);
     } else {
       if (c->src_end == END_MEM) n = mem_side(T, n, c->src_chip, T->chan, c->bytes);
-      if (c->dst_end == END_MEM) n = mem_side(T, n, c->dst_chip, T->chan + C + 1, c->bytes);
+      if (c->dst_end == END_MEM) n = mem_side(T, n, c->dst_chip, T->chan + C + 2, c->bytes);
     }
   }
   uint32_t self = core, rem = c->remote;
@@ -467,7 +470,7 @@ static void dma_data(timed *T, uint32_t slot) {
   }
   sc_sim *sim = T->sim;
   sim_cost c; /* the cost is pure: computed again for the channel occupancy */
-  memset(T->chan, 0, 2 * (sim->arch.memory.channels + 1) * sizeof *T->chan);
+  memset(T->chan, 0, 2 * (sim->arch.memory.channels + 2) * sizeof *T->chan);
   sim_cost_op(sim, &sim->cores[f->core], &f->op, &T->tc[f->core].tile, &c, T->chan);
   u->data_busy = true;
   flow_go(T, slot, &c, f->core);
@@ -1006,6 +1009,7 @@ static void timed_free(timed *T) {
   free(T->fl);
   free(T->fl_free);
   free(T->chan);
+  free(T->occ);
   free(T->res);
   free(T->coef);
   free(T->flow_owner);
@@ -1016,7 +1020,8 @@ static void timed_free(timed *T) {
 int sim_run_timed(sc_sim *sim) {
   timed T = {.sim = sim};
   if (!profile_init(sim) || !(T.tc = calloc(sim->n_cores, sizeof *T.tc)) ||
-      !(T.chan = calloc(2 * ((size_t)sim->arch.memory.channels + 1), sizeof *T.chan)) ||
+      !(T.chan = calloc(2 * ((size_t)sim->arch.memory.channels + 2), sizeof *T.chan)) ||
+      !(T.occ = calloc(sim->arch.memory.channels, sizeof *T.occ)) ||
       !sim_net_init(&T.net, &sim->sys)) {
     timed_free(&T);
     sim_profile_free(&sim->profile);
