@@ -641,6 +641,10 @@ static void sem_variants(gen *G, uint32_t k, const char *tag, unsigned plain, co
   label(G, ld, k);
 }
 
+/* Decode attention: tiles of positions per ring DMA at most (docs/COMPILER.md,
+ * "Decode attention"). */
+enum { ATTN_CHUNK_TILES = 2 };
+
 /* DMAs of the GEMV ring issued this far ahead of the matmuls using them. */
 enum { GEMV_LEAD = GEMV_BUFS - 1 };
 
@@ -1256,9 +1260,38 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
   line(G, "mul x5, x5, x7");
   line(G, "add x4, x4, x5");
   line(G, "add x4, x4, x30"); /* the unit's sequence and kv head */
-  char ins[96];
-  snprintf(ins, sizeof ins, "dma.2d sram[x6]:fp32, hbm[x4]:%s, x8..x11, x0", G->kvt);
-  ring_dma(G, k, tag, ins);
+  if (G->kvb != 2) {
+    ring_dma(G, k, tag, "dma.2d sram[x6]:fp32, hbm[x4]:fp32, x8..x11, x0");
+    return;
+  }
+  /* a bf16 cache: its bf16 rows into the second half of the ring buffer,
+   * then the VPU widens them to fp32 in place (exact), signalling s3 / s7
+   * for the matmuls: the port and the DMA engine carry 2 bytes a value, not
+   * the 4 of a widening DMA. Uses x5 .. x7, x16 .. x19. */
+  line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
+  li(G, 7, G->s.gbuf);
+  line(G, "mul x6, x6, x7");
+  li(G, 7, G->s.g);
+  line(G, "add x6, x6, x7");
+  li(G, 7, G->s.gbuf / 2);
+  line(G, "add x7, x7, x6");
+  li(G, 10, hd * 2);
+  line(G, "mv x16, x9");
+  li(G, 17, hd);
+  li(G, 18, hd * 4);
+  li(G, 19, hd * 2);
+  char l1[24], ld[24];
+  snprintf(l1, sizeof l1, "%s1", tag);
+  snprintf(ld, sizeof ld, "%sd", tag);
+  line(G, "andi x5, x15, 1");
+  line(G, "bne x5, x0, L%u_%s", k, l1);
+  line(G, "dma.2d sram[x7]:bf16, hbm[x4]:bf16, x8..x11, x0, q0 @wait(s1) @signal(s0)");
+  line(G, "vpu.mov sram[x6]:fp32, sram[x7]:bf16, x16..x19 @wait(s0) @signal(s3)");
+  line(G, "j L%u_%s", k, ld);
+  label(G, l1, k);
+  line(G, "dma.2d sram[x7]:bf16, hbm[x4]:bf16, x8..x11, x0, q1 @wait(s5) @signal(s4)");
+  line(G, "vpu.mov sram[x6]:fp32, sram[x7]:bf16, x16..x19 @wait(s4) @signal(s7)");
+  label(G, ld, k);
 }
 
 /* Stores the n values at sram[x<reg>] to unit x20's place, base + x20 * n
@@ -1366,10 +1399,13 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2];
   uint64_t KVH = (uint64_t)kc->shape[kc->rank - 2], grp = H / KVH, row = KVH * hd * G->kvb;
   uint64_t TC = G->a->core.mxu.cols, CS = G->cstride, cores = G->a->cores.count;
-  uint64_t units = (uint64_t)G->B * KVH;       /* (sequence, kv head) pairs */
-  uint64_t PS = G->attn_parts;                 /* parts of each unit's positions */
-  uint64_t P = G->s.gbuf / (hd * 4) / TC * TC; /* positions per DMA */
-  uint64_t out_acc = grp * CS;                 /* the output's accumulators */
+  uint64_t units = (uint64_t)G->B * KVH; /* (sequence, kv head) pairs */
+  uint64_t PS = G->attn_parts;           /* parts of each unit's positions */
+  /* positions per DMA: a few tiles, so that the DMA, the widening (a bf16
+   * cache) and the MXU of successive chunks overlap */
+  uint64_t P = G->s.gbuf / (hd * 4) / TC * TC;
+  if (P > ATTN_CHUNK_TILES * TC) P = ATTN_CHUNK_TILES * TC;
+  uint64_t out_acc = grp * CS; /* the output's accumulators */
   self_signal(G, 1, GEMV_BUFS / 2);
   self_signal(G, 5, GEMV_BUFS / 2);
   /* work item w = u * PS + p: unit u's positions [p len, (p + 1) len) of npos,
@@ -1473,7 +1509,9 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   li(G, 12, hd);
   line(G, "mv x13, x24");
   li(G, 14, hd * 4);
-  sem_variants(G, k, "kl", 23, "mxu.ldw sram[x5]:fp32, x12..x14, nk", " @wait(s0)", " @wait(s4)");
+  const char *w0 = G->kvb == 2 ? " @wait(s3)" : " @wait(s0)"; /* loaded (and widened) */
+  const char *w1 = G->kvb == 2 ? " @wait(s7)" : " @wait(s4)";
+  sem_variants(G, k, "kl", 23, "mxu.ldw sram[x5]:fp32, x12..x14, nk", w0, w1);
   li(G, 16, grp);
   li(G, 17, hd * 4);
   li(G, 18, CS);
@@ -1488,7 +1526,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "mv x12, x24");
   li(G, 13, hd);
   li(G, 14, hd * 4);
-  sem_variants(G, k, "vl", 23, "mxu.ldw sram[x5]:fp32, x12..x14, kn", " @wait(s0)", " @wait(s4)");
+  sem_variants(G, k, "vl", 23, "mxu.ldw sram[x5]:fp32, x12..x14, kn", w0, w1);
   li(G, 16, grp);
   li(G, 17, CS);
   li(G, 18, hd * 4);

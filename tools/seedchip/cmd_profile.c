@@ -12,7 +12,8 @@
 
 static const char usage[] =
     "usage: seedchip profile (--model FILE | --config NAME) [--dtype D] [--arch <preset|file>]\n"
-    "                        [--system SPEC [--pipeline]] [--max-seq N] [--pos P]\n"
+    "                        [--system SPEC [--pipeline]] [--kv fp32|bf16] [--max-seq N] [--pos "
+    "P]\n"
     "                        [--trace OUT.json] [--report OUT.html]\n"
     "\n"
     "Compiles one decode step of the model for the chip and runs it in the\n"
@@ -26,7 +27,7 @@ static const char usage[] =
     "--system (with --config) splits the step over a system of chips, tensor parallel\n"
     "(a mixture's experts whole on the chips), or with --pipeline one stage of layers\n"
     "per chip: \"<N>\", \"<arch>x<N>[-ring|-torus|-switch]\" or a system file\n"
-    "(docs/SYSTEM.md).\n";
+    "(docs/SYSTEM.md). --kv (with --config): the KV cache's dtype (default fp32).\n";
 
 /* The layer of a graph op's name: "l12.attn" -> 12, else -1. */
 static long layer_of(const char *name) {
@@ -37,16 +38,23 @@ static long layer_of(const char *name) {
 }
 
 int cmd_profile(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"model", required_argument, NULL, 'm'},  {"dtype", required_argument, NULL, 'd'},
-      {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
-      {"pos", required_argument, NULL, 'p'},    {"trace", required_argument, NULL, 't'},
-      {"report", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-      {"config", required_argument, NULL, 'c'}, {"system", required_argument, NULL, 's'},
-      {"pipeline", no_argument, NULL, 'P'},     {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"dtype", required_argument, NULL, 'd'},
+                                       {"arch", required_argument, NULL, 'a'},
+                                       {"max-seq", required_argument, NULL, 'S'},
+                                       {"pos", required_argument, NULL, 'p'},
+                                       {"trace", required_argument, NULL, 't'},
+                                       {"report", required_argument, NULL, 'r'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"config", required_argument, NULL, 'c'},
+                                       {"system", required_argument, NULL, 's'},
+                                       {"pipeline", no_argument, NULL, 'P'},
+                                       {"kv", required_argument, NULL, 'k'},
+                                       {NULL, 0, NULL, 0}};
   const char *model = NULL, *config = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
   const char *system = NULL;
   bool pipeline = false;
+  sc_dtype kv = SC_DTYPE_FP32;
   sc_cc_wdtype wdtype = SC_CC_F32;
   unsigned long seq = 0, pos = 128;
   optind = 0;
@@ -65,6 +73,12 @@ int cmd_profile(int argc, char **argv) {
       break;
     case 'P':
       pipeline = true;
+      break;
+    case 'k':
+      if (strcmp(optarg, "bf16") == 0)
+        kv = SC_DTYPE_BF16;
+      else if (strcmp(optarg, "fp32") != 0)
+        return cli_usage_error("profile", usage, "--kv: fp32 or bf16, not '%s'", optarg);
       break;
     case 'a':
       arch = optarg;
@@ -109,7 +123,8 @@ int cmd_profile(int argc, char **argv) {
   sc_device *dev = NULL;
   sc_strbuf out = {0};
   char err[512];
-  if (config ? !model_build_config(&mb, config, arch, system, pipeline, wdtype, (uint32_t)seq, NULL)
+  if (config ? !model_build_config(&mb, config, arch, system, pipeline, wdtype, kv, (uint32_t)seq,
+                                   NULL)
              : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL))
     goto done;
   if (pos >= mb.max_seq) {
