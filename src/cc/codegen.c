@@ -57,6 +57,9 @@ typedef struct gen {
                       GEMVs) */
   uint32_t *gnext; /* per GEMV: the next of its group (UINT32_MAX: none) */
   bool *gskip;     /* per GEMV: done by its group's first */
+  uint32_t *radd;  /* per GEMV: the residual add it completes (y = x + its output), or
+                      UINT32_MAX */
+  bool *absorbed;  /* per add: done by the GEMV before it (radd) */
   uint64_t grp;    /* query heads per kv head (the largest) */
   uint64_t kvh;    /* kv heads */
   bool *in_memory; /* per const: read in its own layout (not only as matmul weights) */
@@ -736,6 +739,13 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 21, tiles);
   line(G, "bgeu x3, x21, L%u_out", k); /* no tile on this core */
   matmul_x_load(G, y, f, T, K);        /* x loads while the first weight DMAs go out */
+  uint32_t n_scales = 0; /* fp8 per tensor: each member's weight scale, fetched now (s7) */
+  for (uint32_t j = id; f.fp8 && !f.channel && j != UINT32_MAX; j = G->gnext[j], n_scales++) {
+    li(G, 4, G->ms_addr[j]);
+    li(G, 7, G->s.scale + 4 * n_scales); /* a slot each: the VPU may still read the last */
+    line(G, "li x13, 1");
+    line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x13, x0, q1 @signal(s7)");
+  }
   line(G, "sub x20, x21, x3");
   li(G, 4, cores - 1);
   line(G, "add x20, x20, x4");
@@ -863,23 +873,17 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
       GEMV_VECTOR(G->ms_addr[id]);
       line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, row");
     } else if (G->gnext[id] == UINT32_MAX) {
-      li(G, 4, G->ms_addr[id]);
       li(G, 7, G->s.scale);
-      line(G, "li x13, 1");
-      line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x13, x0, q0 @signal(s0)");
-      line(G, "sync.wait s0, 1");
+      line(G, "sync.wait s7, 1"); /* fetched at the start */
       line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, scalar");
     } else {
       /* a group (one row): each member's scale on the core's tiles of it, i in
        * [i0, i1) with i0 = ceil((t0 - core) / cores) for its tiles [t0, t1) */
       uint64_t t0 = 0, slot = 0;
+      line(G, "sync.wait s7, %u", n_scales); /* fetched at the start */
       for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j], slot++) {
         uint64_t t1 = t0 + (uint64_t)val(G, val(G, j)->in[1])->shape[0] / TC;
-        li(G, 4, G->ms_addr[j]);
-        li(G, 7, G->s.scale + 4 * slot); /* a slot each: the VPU may still read the last */
-        line(G, "li x13, 1");
-        line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x13, x0, q0 @signal(s0)");
-        line(G, "sync.wait s0, 1");
+        li(G, 7, G->s.scale + 4 * slot);
         li(G, 14, t0 + cores - 1);
         line(G, "sub x14, x14, x3");
         li(G, 15, cores);
@@ -909,8 +913,34 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "sync.fence vpu");
   }
 #undef GEMV_VECTOR
+  uint32_t radd = G->radd[id];
+  if (radd != UINT32_MAX) { /* y = x + o: the same columns of the residual x, added */
+    li(G, 4, G->addr[val(G, radd)->in[0]]);
+    li(G, 5, TC * 4);
+    line(G, "mul x5, x5, x3");
+    line(G, "add x4, x4, x5");
+    li(G, 7, G->s.b);
+    li(G, 8, TC);
+    line(G, "mv x9, x20");
+    li(G, 10, T);
+    li(G, 11, TC * 4);
+    li(G, 12, TC * 4);
+    line(G, "mul x12, x12, x20");
+    li(G, 13, cores * TC * 4);
+    li(G, 14, N * 4);
+    line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s0)");
+    line(G, "sync.wait s0, 1");
+    li(G, 8, T);
+    li(G, 9, TC);
+    line(G, "mul x9, x9, x20");
+    line(G, "shli x10, x9, 2");
+    line(G, "shli x11, x9, 2");
+    line(G, "shli x12, x9, 2");
+    line(G, "vpu.add sram[x6]:fp32, sram[x7]:fp32, sram[x6]:fp32, x8..x12, full");
+    line(G, "sync.fence vpu");
+  }
   /* T rows of the core's m tiles of TC to y[t][j * TC ..], j = core + i * cores */
-  li(G, 4, G->addr[id]);
+  li(G, 4, G->addr[radd != UINT32_MAX ? radd : id]);
   li(G, 5, TC * 4);
   line(G, "mul x5, x5, x3");
   line(G, "add x4, x4, x5");
@@ -2205,6 +2235,33 @@ static bool plan(gen *G, sc_status *st) {
       last = j;
     }
   }
+  /* residual adds y = x + o of a lone GEMV's only use: the GEMV adds x and
+   * stores y (its output o is not stored) */
+  G->radd = malloc(n * sizeof *G->radd);
+  G->absorbed = calloc(n, sizeof *G->absorbed);
+  if (!G->radd || !G->absorbed) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  for (uint32_t i = 0; i < n; i++) G->radd[i] = UINT32_MAX;
+  for (uint32_t i = 0; i < n && !G->opt.no_fuse; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL || !G->gemv[i] || G->gskip[i] ||
+        G->gnext[i] != UINT32_MAX || v->n_in != 2 || v->is_output)
+      continue;
+    uint32_t users = 0, add = UINT32_MAX;
+    for (uint32_t j = i + 1; j < n; j++) {
+      const sc_gvalue *u = val(G, j);
+      if (u->kind != SC_GV_OP) continue;
+      for (uint32_t q = 0; q < u->n_in; q++) {
+        if (u->in[q] != i) continue;
+        users++;
+        if (u->op == SC_GOP_ADD && q == 1) add = j;
+      }
+    }
+    if (users != 1 || add == UINT32_MAX) continue;
+    const sc_gvalue *a = val(G, add), *r = val(G, a->in[0]);
+    if (r->rank != v->rank || memcmp(r->shape, v->shape, sizeof v->shape) != 0) continue;
+    G->radd[i] = add;
+    G->absorbed[add] = true;
+  }
   if (G->B > 1 && !G->attn_dec) {
     return fail(G, st, SC_STATUS_UNSUPPORTED,
                 "a batch of %u sequences needs the decode attention's ring, which does not fit "
@@ -2433,7 +2490,8 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   const sc_gvalue *rope = NULL;
   for (uint32_t i = 0; i < sc_graph_count(g) && !G.oom; i++) {
     const sc_gvalue *v = val(&G, i);
-    if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE || G.fused[i] || G.gskip[i]) continue;
+    if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE || G.fused[i] || G.gskip[i] || G.absorbed[i])
+      continue;
     G.cur_op = i + 1;
     uint32_t k = ++G.label;
     switch (v->op) {
@@ -2666,6 +2724,8 @@ done:
   free(G.in_memory);
   free(G.gemv);
   free(G.fused);
+  free(G.radd);
+  free(G.absorbed);
   free(G.gnext);
   free(G.gskip);
   free(G.ms_addr);
