@@ -53,16 +53,17 @@ typedef struct gen {
   uint64_t attn_parts;             /* decode attention: parts of each unit's positions */
   uint64_t attn_o, attn_m, attn_l; /* their partial outputs, maxima and sums (device) */
   const char *kvt;                 /* its dtype's name in assembly */
-  bool *fused;     /* per op: computed inside its consumers (an RMSNorm or SwiGLU feeding only
-                      GEMVs) */
-  uint32_t *gnext; /* per GEMV: the next of its group (UINT32_MAX: none) */
-  bool *gskip;     /* per GEMV: done by its group's first */
-  uint32_t *radd;  /* per GEMV: the residual add it completes (y = x + its output), or
-                      UINT32_MAX */
-  bool *absorbed;  /* per add: done by the GEMV before it (radd) */
-  uint64_t grp;    /* query heads per kv head (the largest) */
-  uint64_t kvh;    /* kv heads */
-  bool *in_memory; /* per const: read in its own layout (not only as matmul weights) */
+  bool *fused;       /* per op: computed inside its consumers (an RMSNorm or SwiGLU feeding only
+                        GEMVs) */
+  uint32_t *gnext;   /* per GEMV: the next of its group (UINT32_MAX: none) */
+  bool *gskip;       /* per GEMV: done by its group's first */
+  uint32_t *radd;    /* per GEMV: the residual add it completes (y = x + its output), or
+                        UINT32_MAX */
+  bool *absorbed;    /* per add or rope: done by the GEMV before it (radd, rope_of) */
+  uint32_t *rope_of; /* per GEMV (group member): the rope applied to its output, or UINT32_MAX */
+  uint64_t grp;      /* query heads per kv head (the largest) */
+  uint64_t kvh;      /* kv heads */
+  bool *in_memory;   /* per const: read in its own layout (not only as matmul weights) */
   /* per value: device address (aliases share), bytes */
   uint64_t *addr, *bytes;
   uint64_t next;         /* next free device address */
@@ -746,6 +747,19 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "li x13, 1");
     line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x13, x0, q1 @signal(s7)");
   }
+  uint32_t n_ropes = 0, rope_any = UINT32_MAX; /* fused RoPE: this position's table row (s7) */
+  for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j])
+    if (G->rope_of[j] != UINT32_MAX) n_ropes++, rope_any = G->rope_of[j];
+  if (n_ropes) {
+    uint64_t hd = last(val(G, rope_any));
+    li(G, 4, G->rope);
+    li(G, 7, hd * 4);
+    line(G, "mul x7, x7, x2");
+    line(G, "add x4, x4, x7");
+    li(G, 7, G->s.scale2);
+    li(G, 13, hd);
+    line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x13, x0, q1 @signal(s7)");
+  }
   line(G, "sub x20, x21, x3");
   li(G, 4, cores - 1);
   line(G, "add x20, x20, x4");
@@ -913,6 +927,41 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "sync.fence vpu");
   }
 #undef GEMV_VECTOR
+  if (n_ropes) { /* RoPE on the core's tiles of the rotated members, as gen_rope */
+    line(G, "sync.wait s7, 1");
+    uint64_t t0 = 0;
+    for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j]) {
+      uint64_t t1 = t0 + (uint64_t)val(G, val(G, j)->in[1])->shape[0] / TC;
+      uint32_t r = G->rope_of[j];
+      if (r != UINT32_MAX) {
+        uint64_t hd = last(val(G, r));
+        li(G, 14, t0 + cores - 1);
+        line(G, "sub x14, x14, x3");
+        li(G, 15, cores);
+        line(G, "divu x14, x14, x15"); /* i0 */
+        li(G, 16, t1 + cores - 1);
+        line(G, "sub x16, x16, x3");
+        line(G, "divu x16, x16, x15"); /* i1 */
+        line(G, "bgeu x14, x16, L%u_r%u", k, j);
+        li(G, 15, TC * 4);
+        line(G, "mul x15, x15, x14");
+        line(G, "add x15, x15, x6");
+        line(G, "sub x8, x16, x14");
+        li(G, 9, TC / hd);
+        line(G, "mul x8, x8, x9"); /* its heads */
+        li(G, 9, hd);
+        li(G, 10, hd * 4);
+        li(G, 11, hd * 4);
+        line(G, "li x12, 0"); /* every head reads the same row */
+        li(G, 7, G->s.scale2);
+        line(G, "vpu.rope sram[x15]:fp32, sram[x15]:fp32, sram[x7]:fp32, x8..x12, %s",
+             val(G, r)->attrs.rope_halves ? "halves" : "pairs");
+        raw(G, "L%u_r%u:", k, j);
+      }
+      t0 = t1;
+    }
+    line(G, "sync.fence vpu");
+  }
   uint32_t radd = G->radd[id];
   if (radd != UINT32_MAX) { /* y = x + o: the same columns of the residual x, added */
     li(G, 4, G->addr[val(G, radd)->in[0]]);
@@ -2262,6 +2311,37 @@ static bool plan(gen *G, sc_status *st) {
     G->radd[i] = add;
     G->absorbed[add] = true;
   }
+  /* a decode step's RoPE of q and k (a GEMV group's members, through a
+   * reshape into heads that fill whole tiles) is done by the group before it
+   * stores: the rope's result is the member's output */
+  G->rope_of = malloc(n * sizeof *G->rope_of);
+  if (!G->rope_of) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  for (uint32_t i = 0; i < n; i++) G->rope_of[i] = UINT32_MAX;
+  for (uint32_t i = 0; i < n && !G->opt.no_fuse && G->T == 1 && G->B == 1; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL || !G->gemv[i] || v->n_in != 2 ||
+        (G->gnext[i] == UINT32_MAX && !G->gskip[i]))
+      continue; /* group members only */
+    uint32_t users = 0, rs = UINT32_MAX, rope = UINT32_MAX;
+    for (uint32_t j = i + 1; j < n; j++) {
+      const sc_gvalue *u = val(G, j);
+      for (uint32_t q = 0; u->kind == SC_GV_OP && q < u->n_in; q++)
+        if (u->in[q] == i) users++, rs = u->op == SC_GOP_RESHAPE ? j : UINT32_MAX;
+    }
+    if (users != 1 || rs == UINT32_MAX) continue;
+    users = 0;
+    for (uint32_t j = rs + 1; j < n; j++) {
+      const sc_gvalue *u = val(G, j);
+      for (uint32_t q = 0; u->kind == SC_GV_OP && q < u->n_in; q++)
+        if (u->in[q] == rs) users++, rope = u->op == SC_GOP_ROPE && q == 0 ? j : UINT32_MAX;
+    }
+    if (users != 1 || rope == UINT32_MAX) continue;
+    uint64_t hd = last(val(G, rope)), TC = G->a->core.mxu.cols;
+    if (TC % hd || val(G, val(G, rope)->in[1])->kind != SC_GV_INPUT) continue;
+    G->rope_of[i] = rope;
+    G->absorbed[rope] = true;
+    G->addr[rope] = G->addr[i]; /* the member's output holds the rotated values */
+  }
   if (G->B > 1 && !G->attn_dec) {
     return fail(G, st, SC_STATUS_UNSUPPORTED,
                 "a batch of %u sequences needs the decode attention's ring, which does not fit "
@@ -2487,7 +2567,9 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   li(&G, 4, G.consts);
   li(&G, 5, G.s.consts);
   dma1(&G, "sram[x5]", "hbm[x4]", K_COUNT, 0);
-  const sc_gvalue *rope = NULL;
+  const sc_gvalue *rope = NULL; /* a RoPE op: the table's buffer (done by a GEMV or not) */
+  for (uint32_t i = 0; i < sc_graph_count(g) && !rope; i++)
+    if (val(&G, i)->kind == SC_GV_OP && val(&G, i)->op == SC_GOP_ROPE) rope = val(&G, i);
   for (uint32_t i = 0; i < sc_graph_count(g) && !G.oom; i++) {
     const sc_gvalue *v = val(&G, i);
     if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE || G.fused[i] || G.gskip[i] || G.absorbed[i])
@@ -2505,7 +2587,6 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
       gen_matmul(&G, v, k, i);
       break;
     case SC_GOP_ROPE:
-      rope = v;
       gen_rope(&G, v, k, i);
       break;
     case SC_GOP_CACHE_WRITE:
@@ -2614,9 +2695,10 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   for (uint32_t i = 0; i < sc_graph_count(g) && st == SC_STATUS_OK; i++) {
     const sc_gvalue *v = val(&G, i);
     if (v->kind == SC_GV_INPUT ||
-        (v->kind == SC_GV_OP && (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE ||
-                                 v->op == SC_GOP_SEND || v->op == SC_GOP_RECV)))
-      continue;
+        (v->kind == SC_GV_OP &&
+         (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE || v->op == SC_GOP_SEND ||
+          v->op == SC_GOP_RECV || (v->op == SC_GOP_ROPE && G.absorbed[i]))))
+      continue; /* views, and ropes done in place by their GEMV */
     if (v->kind == SC_GV_CONST && !G.in_memory[i]) continue; /* only its matmul storage */
     if (v->kind == SC_GV_CONST && G.opt.no_weights) {
       st = add_buffer(prog, v->name, SC_PROG_ROLE_SCRATCH, G.addr[i], G.bytes[i], NULL);
@@ -2725,6 +2807,7 @@ done:
   free(G.gemv);
   free(G.fused);
   free(G.radd);
+  free(G.rope_of);
   free(G.absorbed);
   free(G.gnext);
   free(G.gskip);
