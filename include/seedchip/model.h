@@ -55,7 +55,7 @@ typedef enum sc_rope_style {
 enum { SC_ROPE_MAX_PAIRS = 256 }; /* head_dim / 2 for a scaled RoPE */
 
 typedef struct sc_model_config {
-  char arch[32];       /* "llama", "qwen2", "mistral" */
+  char arch[32];       /* "llama", "qwen2", "mistral", "mixtral" */
   uint32_t dim;        /* model width */
   uint32_t hidden_dim; /* feed-forward width */
   uint32_t n_layers;
@@ -122,7 +122,7 @@ void sc_tensor_to_f32(const sc_tensor *t, uint64_t first, uint64_t n, float *out
 
 /* The published architecture parameters of a well-known model, for timing it
  * without its weights: "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b",
- * "llama-3.1-405b", "qwen2.5-72b". NOT_FOUND for another name. The names, NULL
+ * "llama-3.1-405b", "qwen2.5-72b", "mixtral-8x7b". NOT_FOUND for another name. The names, NULL
  * terminated, in a static table. */
 SC_MUST_USE sc_status sc_model_config_builtin(const char *name, sc_model_config *out);
 const char *const *sc_model_config_names(void);

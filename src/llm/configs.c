@@ -36,9 +36,10 @@ static const builtin builtins[] = {
     {"llama-3.1-8b", LLAMA(4096, 14336, 32, 32, 8, 128256, 131072, 500000.0f, 1e-5f)},
     {"llama-3.1-70b", LLAMA(8192, 28672, 80, 64, 8, 128256, 131072, 500000.0f, 1e-5f)},
     {"llama-3.1-405b", LLAMA(16384, 53248, 126, 128, 8, 128256, 131072, 500000.0f, 1e-5f)},
-    /* mistralai/Mixtral-8x7B-v0.1: 8 experts of 14336, 2 per token */
+    /* mistralai/Mixtral-8x7B-v0.1: 8 experts of 14336, 2 per token; no sliding
+     * window (sliding_window null) */
     {"mixtral-8x7b",
-     {.arch = "mistral",
+     {.arch = "mixtral",
       .dim = 4096,
       .hidden_dim = 14336,
       .n_layers = 32,

@@ -18,7 +18,10 @@
  * The loader maps the file (the model keeps the mapping), reads the Llama
  * configuration from `<arch>.*` metadata and adds every tensor with its shape
  * reversed (GGUF's ne[] is innermost first, sc_tensor's shape outermost
- * first); the data stays in the mapping. */
+ * first); the data stays in the mapping. A mixture of experts
+ * (`<arch>.expert_count` above 0: llama.cpp writes Mixtral as `llama` with
+ * its expert counts) gives its configuration to llm_gguf_config but is
+ * refused by the loader, whose sc_model has no place for experts. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,6 +32,9 @@
 #include "llm_int.h"
 #include "seedchip/gguf.h"
 #include "seedchip/util.h"
+
+/* Experts of a mixture (config.json's limit too, safetensors.c). */
+#define MAX_EXPERTS 256u
 
 /* ---- tables ---- */
 
@@ -813,6 +819,30 @@ static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, 
                     err, n)))
     return st;
 
+  /* A mixture of experts: expert_count absent or 0 is a dense model; else
+   * expert_used_count (required) of them take each token. */
+  char ku[96];
+  arch_key(ku, sizeof ku, A, "expert_used_count");
+  cfg->n_experts = cfg->n_experts_used = 0;
+  if ((st = opt_u32(g, arch_key(k, sizeof k, A, "expert_count"), &cfg->n_experts, err, n)))
+    return st;
+  if (cfg->n_experts > MAX_EXPERTS)
+    return sc_errf(err, n, SC_STATUS_INVALID, "%s: %s %" PRIu32 " is above %u experts",
+                   llm_gguf_name(g), k, cfg->n_experts, MAX_EXPERTS);
+  if (cfg->n_experts > 0) {
+    if ((st = sc_gguf_get_u32(g, ku, &cfg->n_experts_used, err, n))) return st;
+    if (cfg->n_experts_used < 1 || cfg->n_experts_used > cfg->n_experts)
+      return sc_errf(err, n, SC_STATUS_INVALID, "%s: %s %" PRIu32 " must be 1 to %s (%" PRIu32 ")",
+                     llm_gguf_name(g), ku, cfg->n_experts_used, k, cfg->n_experts);
+  } else {
+    uint32_t used = 0;
+    if ((st = opt_u32(g, ku, &used, err, n))) return st;
+    if (used != 0)
+      return sc_errf(err, n, SC_STATUS_INVALID,
+                     "%s: %s %" PRIu32 " without experts (%s absent or 0)", llm_gguf_name(g), ku,
+                     used, k);
+  }
+
   /* The forward pass rotates whole heads with plain RoPE: partial rotation,
    * separate value widths and RoPE scaling are other models. */
   uint32_t v = 0;
@@ -915,7 +945,15 @@ sc_status llm_gguf_config(const sc_gguf *g, sc_model_config *cfg, char *err, siz
 }
 
 sc_status llm_gguf_build(sc_model *m, const sc_gguf *g, char *err, size_t err_size) {
+  const sc_model_config *c = llm_model_config(m);
   sc_status st = read_config(g, llm_model_config(m), err, err_size);
+  /* a mixture's expert tensors have no place in sc_model (model.h) */
+  if (st == SC_STATUS_OK && c->n_experts > 0)
+    st = sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
+                 "%s: %s.expert_count %" PRIu32 " (%" PRIu32 " per token): mixture-of-experts "
+                 "weights are not loaded; use the configuration alone for timing-only runs "
+                 "(seedchip profile --config, seedchip bench --models)",
+                 llm_gguf_name(g), c->arch, c->n_experts, c->n_experts_used);
   if (st == SC_STATUS_OK) st = add_tensors(m, g, err, err_size);
   if (st == SC_STATUS_OK) {
     char msg[256];

@@ -18,7 +18,12 @@
  * through the `config_keys` table; settings the forward pass would silently
  * get wrong (scaled RoPE, an o_proj or MLP bias, another activation) are
  * refused as UNSUPPORTED. Hugging Face stores Q and K in the rotate-half
- * layout, so rope_style is HALVES. */
+ * layout, so rope_style is HALVES.
+ *
+ * A Mixtral config.json (a mixture of experts) is read for its configuration
+ * alone (llm_safetensors_config, for timing-only runs): the model loaders
+ * refuse it before reading any tensor, since its experts' weights have no
+ * place in sc_model and loading it as a dense model would be wrong. */
 #define _POSIX_C_SOURCE 200809L /* stat */
 #include <errno.h>
 #include <inttypes.h>
@@ -41,6 +46,8 @@
 #define MAX_RANK 8
 /* The largest integer a JSON number (an IEEE double in cJSON) holds exactly. */
 #define MAX_EXACT_INT 9007199254740992.0
+/* Experts of a mixture (the GGUF reader's limit too). */
+#define MAX_EXPERTS 256u
 
 /* ---- tables ---- */
 
@@ -103,12 +110,15 @@ static const name_map layer_names[] = {
 typedef struct arch_map {
   const char *model_type, *hf_class;
   bool qkv_bias;
+  bool sliding; /* sliding_window applies whenever set (else only with use_sliding_window) */
+  bool moe;     /* a mixture of experts: num_local_experts, num_experts_per_tok */
 } arch_map;
 
 static const arch_map archs[] = {
-    {"llama", "LlamaForCausalLM", false},
-    {"mistral", "MistralForCausalLM", false},
-    {"qwen2", "Qwen2ForCausalLM", true},
+    {"llama", "LlamaForCausalLM", false, false, false},
+    {"mistral", "MistralForCausalLM", false, true, false},
+    {"mixtral", "MixtralForCausalLM", false, true, true},
+    {"qwen2", "Qwen2ForCausalLM", true, false, false},
 };
 
 /* The numeric and boolean keys of config.json, stored into sc_model_config. */
@@ -171,8 +181,8 @@ static sc_status read_arch(const char *cfg_name, const cJSON *root, const arch_m
     *out = find_arch(mt->valuestring, NULL);
     if (!*out)
       return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
-                     "%s: model_type '%s' is not supported (llama, mistral, qwen2 are)", cfg_name,
-                     mt->valuestring);
+                     "%s: model_type '%s' is not supported (llama, mistral, mixtral, qwen2 are)",
+                     cfg_name, mt->valuestring);
   }
   if (ar && !cJSON_IsNull(ar)) {
     if (!cJSON_IsArray(ar) || cJSON_GetArraySize(ar) < 1)
@@ -188,7 +198,7 @@ static sc_status read_arch(const char *cfg_name, const cJSON *root, const arch_m
       if (!a)
         return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
                        "%s: architectures[%d] '%s' is not supported (LlamaForCausalLM, "
-                       "MistralForCausalLM, Qwen2ForCausalLM are)",
+                       "MistralForCausalLM, MixtralForCausalLM, Qwen2ForCausalLM are)",
                        cfg_name, i, e->valuestring);
       if (*out && a != *out)
         return sc_errf(err, err_size, SC_STATUS_INVALID,
@@ -305,6 +315,30 @@ static sc_status read_key(const char *cfg_name, const cJSON *j, const config_key
   return SC_STATUS_INTERNAL;
 }
 
+/* A required integer key from lo to hi (a mixture's expert counts); `why`
+ * says what it counts, for the messages. */
+static sc_status read_count(const char *cfg_name, const cJSON *root, const char *key, uint32_t lo,
+                            uint32_t hi, const char *why, uint32_t *out, char *err,
+                            size_t err_size) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, key);
+  if (!j || cJSON_IsNull(j))
+    return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: missing required key %s (%s)", cfg_name,
+                   key, why);
+  uint64_t u;
+  if (!json_uint(j, &u) || u < lo || u > hi) {
+    char got[48];
+    if (cJSON_IsNumber(j))
+      snprintf(got, sizeof got, "%g", j->valuedouble);
+    else
+      snprintf(got, sizeof got, "%s", llm_json_type(j));
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "%s: %s must be an integer from %" PRIu32 " to %" PRIu32 " (%s), got %s",
+                   cfg_name, key, lo, hi, why, got);
+  }
+  *out = (uint32_t)u;
+  return SC_STATUS_OK;
+}
+
 /* Fills cfg from the text of config.json; cfg->tied_embeddings holds
  * tie_word_embeddings (llm_model_check later derives it from the tensors). */
 static sc_status read_config(const char *cfg_name, const char *text, size_t len,
@@ -325,6 +359,7 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
   cfg->rope_theta = 10000.0f;
   cfg->norm_eps = 1e-6f;
   cfg->tied_embeddings = false;
+  cfg->n_experts = cfg->n_experts_used = 0;
   for (size_t i = 0; i < SC_ARRAY_LEN(config_keys); i++) {
     const config_key *k = &config_keys[i];
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, k->key);
@@ -339,6 +374,13 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
     if ((st = read_key(cfg_name, j, k, cfg, err, err_size))) goto done;
   }
   if (cfg->n_kv_heads == 0) cfg->n_kv_heads = cfg->n_heads;
+  /* Mixtral: intermediate_size is each expert's hidden width */
+  if (arch->moe && ((st = read_count(cfg_name, root, "num_local_experts", 1, MAX_EXPERTS,
+                                     "experts per layer", &cfg->n_experts, err, err_size)) ||
+                    (st = read_count(cfg_name, root, "num_experts_per_tok", 1, cfg->n_experts,
+                                     "experts per token, at most num_local_experts",
+                                     &cfg->n_experts_used, err, err_size))))
+    goto done;
 
   /* transformers 5 moves rope_theta into rope_parameters */
   const cJSON *rp = cJSON_GetObjectItemCaseSensitive(root, "rope_parameters");
@@ -380,7 +422,7 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
 
   /* A sliding attention window equals full attention up to its length, so
    * the usable context is capped there instead of refusing the model. Mistral
-   * applies sliding_window whenever it is set; Qwen2 only with
+   * and Mixtral apply sliding_window whenever it is set; Qwen2 only with
    * use_sliding_window. */
   const cJSON *sw = cJSON_GetObjectItemCaseSensitive(root, "sliding_window");
   const cJSON *use = cJSON_GetObjectItemCaseSensitive(root, "use_sliding_window");
@@ -389,8 +431,7 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
                  "%s: use_sliding_window must be a boolean, got %s", cfg_name, llm_json_type(use));
     goto done;
   }
-  bool sliding =
-      use && !cJSON_IsNull(use) ? cJSON_IsTrue(use) : strcmp(arch->model_type, "mistral") == 0;
+  bool sliding = use && !cJSON_IsNull(use) ? cJSON_IsTrue(use) : arch->sliding;
   if (sliding && sw && !cJSON_IsNull(sw)) {
     uint64_t w;
     if (!json_uint(sw, &w) || w < 1) {
@@ -772,6 +813,19 @@ static sc_status finish(st_ctx *c, const char *path, const char *cfg_name, char 
 
 /* ---- entry points ---- */
 
+/* The model loaders take dense models only: a mixture's experts have no
+ * tensors in sc_model (model.h), and its weights read as a dense model's
+ * would be wrong. */
+static sc_status refuse_experts(const char *cfg_name, const sc_model_config *cfg, char *err,
+                                size_t err_size) {
+  if (cfg->n_experts == 0) return SC_STATUS_OK;
+  return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
+                 "%s: %s, %" PRIu32 " experts (%" PRIu32 " per token): mixture-of-experts "
+                 "weights are not loaded; use the configuration alone for timing-only runs "
+                 "(seedchip profile --config, seedchip bench --models)",
+                 cfg_name, cfg->arch, cfg->n_experts, cfg->n_experts_used);
+}
+
 sc_status llm_safetensors_config(const char *cfg_name, const char *text, size_t len,
                                  sc_model_config *cfg, char *err, size_t err_size) {
   return read_config(cfg_name, text, len, cfg, err, err_size);
@@ -784,6 +838,7 @@ sc_status llm_safetensors_parse(const char *config, size_t config_len, const uin
   if (!m) return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "config.json: out of memory");
   st_ctx c = {.m = m};
   sc_status st = read_config("config.json", config, config_len, llm_model_config(m), err, err_size);
+  if (st == SC_STATUS_OK) st = refuse_experts("config.json", llm_model_config(m), err, err_size);
   if (st == SC_STATUS_OK) {
     c.tie = llm_model_config(m)->tied_embeddings;
     st = add_file(&c, "model.safetensors", file, file_size, NULL, err, err_size);
@@ -934,6 +989,7 @@ sc_status llm_load_safetensors(const char *path, sc_model **out, char *err, size
   if ((st = sc_read_file(cfg_path.data, MAX_CONFIG_BYTES, &text, &len, err, err_size))) goto done;
   st = read_config(cfg_path.data, (const char *)text, len, llm_model_config(m), err, err_size);
   free(text);
+  if (st == SC_STATUS_OK) st = refuse_experts(cfg_path.data, llm_model_config(m), err, err_size);
   if (st != SC_STATUS_OK) goto done;
   st_ctx c = {.m = m, .tie = llm_model_config(m)->tied_embeddings};
   if (sharded) {

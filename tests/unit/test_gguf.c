@@ -9,7 +9,10 @@
  *    with its own GGUF writer, against values chosen here;
  *  - errors: every truncation of the real file, bad magic and versions, absurd
  *    counts, unknown types, misaligned data, duplicates, wrong shapes, wrong
- *    metadata types, each with its message.
+ *    metadata types, each with its message;
+ *  - a mixture of experts (llama.expert_count, expert_used_count): its
+ *    configuration through sc_model_config_load, the loader's refusal, and
+ *    out-of-range counts.
  *
  * Real files come from $SEEDCHIP_MODELS, else $SEEDCHIP_SOURCE_DIR/../shared/models;
  * tests that need them skip, with the reason, when they are absent. */
@@ -243,6 +246,13 @@ typedef enum mutation {
   MUT_NESTED_ARRAY,       /* an array of arrays */
   MUT_ROPE_FREQS,         /* Llama 3.1's rope_freqs.weight: 8 factors (head_dim 16) */
   MUT_ROPE_FREQS_SHORT,   /* rope_freqs.weight of 4 */
+  MUT_EXPERTS,            /* llama.expert_count 4, expert_used_count 2 (Mixtral's keys) */
+  MUT_EXPERTS_0,          /* expert_count 0 alone: dense */
+  MUT_EXPERTS_NO_USED,    /* expert_count 4 without expert_used_count */
+  MUT_EXPERTS_USED_0,     /* expert_count 4, expert_used_count 0 */
+  MUT_EXPERTS_USED_5,     /* expert_count 4, expert_used_count 5 */
+  MUT_EXPERTS_257,        /* expert_count 257, expert_used_count 2 */
+  MUT_USED_NO_EXPERTS,    /* expert_used_count 2 without expert_count */
 } mutation;
 
 static uint8_t *f32_block(uint64_t n, uint64_t salt) {
@@ -280,6 +290,23 @@ static uint8_t *tiny_model(mutation mut, size_t *len) {
   gw_u32(&w, "llama.rope.dimension_count", 16);
   gw_f32(&w, "llama.rope.freq_base", 500000.0f);
   gw_f32(&w, "llama.attention.layer_norm_rms_epsilon", 1e-6f);
+  static const struct {
+    mutation mut;
+    uint32_t count, used; /* UINT32_MAX: key absent */
+  } experts[] = {
+      {MUT_EXPERTS, 4, 2},
+      {MUT_EXPERTS_0, 0, UINT32_MAX},
+      {MUT_EXPERTS_NO_USED, 4, UINT32_MAX},
+      {MUT_EXPERTS_USED_0, 4, 0},
+      {MUT_EXPERTS_USED_5, 4, 5},
+      {MUT_EXPERTS_257, 257, 2},
+      {MUT_USED_NO_EXPERTS, UINT32_MAX, 2},
+  };
+  for (size_t i = 0; i < SC_ARRAY_LEN(experts); i++)
+    if (experts[i].mut == mut) {
+      if (experts[i].count != UINT32_MAX) gw_u32(&w, "llama.expert_count", experts[i].count);
+      if (experts[i].used != UINT32_MAX) gw_u32(&w, "llama.expert_used_count", experts[i].used);
+    }
   if (mut == MUT_NESTED_ARRAY) {
     gw_key(&w, "nested", 9);
     put_u32(&w.kv, 9);
@@ -736,6 +763,68 @@ static void test_errors_written(void **state) {
   assert_int_equal(build_bytes(file, 0, err, sizeof err), SC_STATUS_PARSE);
   free(bad);
   free(file);
+}
+
+/* A mixture of experts: llama.cpp writes Mixtral as `llama` with its expert
+ * counts. The configuration is read (sc_model_config_load, from a file); the
+ * loader refuses the weights instead of loading the file as a dense model;
+ * counts out of range are errors naming the key. */
+static void test_experts(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *file = tiny_model(MUT_EXPERTS, &len);
+  char err[512];
+  /* in memory: the configuration, then the loader's refusal */
+  sc_gguf *g;
+  assert_int_equal(sc_gguf_open(file, len, "f.gguf", &g, err, sizeof err), SC_STATUS_OK);
+  sc_model_config c = {0};
+  if (llm_gguf_config(g, &c, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  assert_int_equal(c.n_experts, 4);
+  assert_int_equal(c.n_experts_used, 2);
+  sc_gguf_free(g);
+  expect_error(MUT_EXPERTS, SC_STATUS_UNSUPPORTED,
+               "f.gguf: llama.expert_count 4 (2 per token): mixture-of-experts weights are not "
+               "loaded; use the configuration alone for timing-only runs (seedchip profile "
+               "--config, seedchip bench --models)");
+  /* from a file: sc_model_config_load reads it, sc_model_load refuses it */
+  char *path = write_temp(file, len);
+  if (sc_model_config_load(path, &c, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  assert_string_equal(c.arch, "llama");
+  assert_int_equal(c.dim, T_DIM);
+  assert_int_equal(c.hidden_dim, T_HIDDEN); /* each expert's */
+  assert_int_equal(c.n_layers, 1);
+  assert_int_equal(c.n_heads, 2);
+  assert_int_equal(c.n_kv_heads, 1);
+  assert_int_equal(c.head_dim, 16);
+  assert_int_equal(c.vocab_size, T_VOCAB);
+  assert_int_equal(c.n_experts, 4);
+  assert_int_equal(c.n_experts_used, 2);
+  sc_model *m = (sc_model *)1;
+  assert_int_equal(sc_model_load(path, &m, err, sizeof err), SC_STATUS_UNSUPPORTED);
+  assert_null(m);
+  char want[512];
+  snprintf(want, sizeof want,
+           "%s: llama.expert_count 4 (2 per token): mixture-of-experts weights are not loaded",
+           path);
+  if (strncmp(err, want, strlen(want)) != 0) fail_msg("got \"%s\"\nwant \"%s...\"", err, want);
+  remove(path);
+  free(path);
+  free(file);
+  /* expert_count 0 is a dense model, which loads */
+  file = tiny_model(MUT_EXPERTS_0, &len);
+  if (build_bytes(file, len, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  free(file);
+  expect_error(MUT_EXPERTS_NO_USED, SC_STATUS_NOT_FOUND,
+               "f.gguf: metadata key 'llama.expert_used_count' is missing");
+  expect_error(MUT_EXPERTS_USED_0, SC_STATUS_INVALID,
+               "f.gguf: llama.expert_used_count 0 must be 1 to llama.expert_count (4)");
+  expect_error(MUT_EXPERTS_USED_5, SC_STATUS_INVALID,
+               "f.gguf: llama.expert_used_count 5 must be 1 to llama.expert_count (4)");
+  expect_error(MUT_EXPERTS_257, SC_STATUS_INVALID,
+               "f.gguf: llama.expert_count 257 is above 256 experts");
+  expect_error(MUT_USED_NO_EXPERTS, SC_STATUS_INVALID,
+               "f.gguf: llama.expert_used_count 2 without experts (llama.expert_count absent or "
+               "0)");
 }
 
 /* Every prefix of the real file is an error with a message, never a crash.
@@ -1282,6 +1371,7 @@ int main(void) {
       cmocka_unit_test(test_stories_matches_llama2c),
       cmocka_unit_test(test_decode_formats),
       cmocka_unit_test(test_errors_written),
+      cmocka_unit_test(test_experts),
       cmocka_unit_test(test_truncations),
       cmocka_unit_test(test_gpt2_vectors),
       cmocka_unit_test(test_gpt2_round_trips),

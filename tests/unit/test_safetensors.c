@@ -12,7 +12,9 @@
  *    UTF-8, offsets out of range / overlapping / reversed / with holes, wrong
  *    dtypes, missing or contradictory config keys, shapes that do not match the
  *    config, a sharded index pointing to a missing shard. Each must fail with
- *    the status and the message that names the place. */
+ *    the status and the message that names the place;
+ *  - a Mixtral config.json (a mixture of experts) is refused by the loaders,
+ *    in memory, as a file and as a directory, before any tensor is read. */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 #include <ftw.h>
 #include <inttypes.h>
@@ -1181,7 +1183,21 @@ static void test_config_errors(void **state) {
       {"\"tie_word_embeddings\": false", "\"tie_word_embeddings\": 0", SC_STATUS_INVALID,
        "tie_word_embeddings must be a boolean, got a number"},
       {"\"model_type\": \"llama\"", "\"model_type\": \"gpt2\"", SC_STATUS_UNSUPPORTED,
-       "config.json: model_type 'gpt2' is not supported (llama, mistral, qwen2 are)"},
+       "config.json: model_type 'gpt2' is not supported (llama, mistral, mixtral, qwen2 are)"},
+      /* a mixture of experts: its configuration is read (and checked), its weights refused */
+      {"\"architectures\": [\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",",
+       "\"model_type\": \"mixtral\", \"num_local_experts\": 4, \"num_experts_per_tok\": 2,",
+       SC_STATUS_UNSUPPORTED,
+       "config.json: mixtral, 4 experts (2 per token): mixture-of-experts weights are not "
+       "loaded; use the configuration alone for timing-only runs"},
+      {"[\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",",
+       "[\"MixtralForCausalLM\"], \"num_local_experts\": 8, \"num_experts_per_tok\": 8,",
+       SC_STATUS_UNSUPPORTED, "config.json: mixtral, 8 experts (8 per token): mixture-of-experts"},
+      {"\"model_type\": \"llama\"", "\"model_type\": \"mixtral\"", SC_STATUS_INVALID,
+       "architectures[0] 'LlamaForCausalLM' contradicts model_type 'mixtral'"},
+      {"\"architectures\": [\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",",
+       "\"model_type\": \"mixtral\", \"num_experts_per_tok\": 2,", SC_STATUS_INVALID,
+       "config.json: missing required key num_local_experts (experts per layer)"},
       {"\"model_type\": \"llama\"", "\"model_type\": \"qwen2\"", SC_STATUS_INVALID,
        "architectures[0] 'LlamaForCausalLM' contradicts model_type 'qwen2'"},
       {"[\"LlamaForCausalLM\"]", "[\"LlamaForSequenceClassification\"]", SC_STATUS_UNSUPPORTED,
@@ -1258,6 +1274,17 @@ static void test_files_and_shards(void **state) {
   load_fails(file, SC_STATUS_PARSE, want);
   put_text(dir, "config.json", x.cfg);
   sc_model_free(load_ok(file));
+  /* a mixture of experts, as a file and as a directory */
+  char *moe = edit(x.cfg, "\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",",
+                   "\"MixtralForCausalLM\"], \"model_type\": \"mixtral\", "
+                   "\"num_local_experts\": 8, \"num_experts_per_tok\": 2,");
+  put_text(dir, "config.json", moe);
+  snprintf(want, sizeof want,
+           "%s: mixtral, 8 experts (2 per token): mixture-of-experts weights are not loaded", cfg);
+  load_fails(file, SC_STATUS_UNSUPPORTED, want);
+  load_fails(dir, SC_STATUS_UNSUPPORTED, want);
+  free(moe);
+  put_text(dir, "config.json", x.cfg);
   remove(file);
 
   /* shards */
