@@ -42,8 +42,10 @@ static const char usage[] =
     "             llama-3.1-8b,llama-3.1-70b,mixtral-8x7b,deepseek-v3)\n"
     "  --dtype    weight dtype (default fp8; see seedchip compile)\n"
     "  --kv       the KV cache's dtype: bf16 (default) or fp32\n"
-    "  --system   every model on this many chips, tensor parallel on a switch:\n"
-    "             \"<N>\" or \"<arch>x<N>\" (default: the fewest each model fits on)\n"
+    "  --system   every model on this system, tensor parallel (mixtures expert\n"
+    "             parallel): \"<N>\", \"<arch>x<N>[-ring|-torus|-switch]\" or a system\n"
+    "             file (docs/SYSTEM.md); default: the fewest chips each model fits on,\n"
+    "             on a switch\n"
     "  --quiet    no progress bar\n";
 
 enum { PROMPT = 2048, CONTEXT = 4096, ROWS_PER_MODEL = 5 };
@@ -96,8 +98,9 @@ static model_cost cost_of(const sc_model_config *c, sc_cc_wdtype t, double kv_by
 
 typedef struct step_run {
   sc_arch *arch;
-  uint32_t chips;  /* tensor parallel over this many chips (a switch) */
-  sc_graph *graph; /* chip 0's */
+  uint32_t chips;       /* tensor parallel over this many chips (a switch) */
+  const sc_system *sys; /* those chips (NULL: a switch of them) */
+  sc_graph *graph;      /* chip 0's */
   sc_program *prog;
   sc_device *dev;
   sc_rt_program *p;
@@ -109,7 +112,7 @@ static void step_free(step_run *s) {
   sc_rt_close(s->dev);
   sc_prog_destroy(s->prog);
   sc_graph_destroy(s->graph);
-  *s = (step_run){.arch = s->arch, .chips = s->chips};
+  *s = (step_run){.arch = s->arch, .chips = s->chips, .sys = s->sys};
 }
 
 /* Compiles cfg's step of `tokens` tokens with a cache of CONTEXT positions,
@@ -139,7 +142,9 @@ static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, s
   }
   sc_system sys;
   sc_strbuf e = {0};
-  if (sc_system_of(s->arch, chips, SC_SYS_SWITCH, &sys, &e) != SC_STATUS_OK) {
+  if (s->sys) {
+    sys = *s->sys;
+  } else if (sc_system_of(s->arch, chips, SC_SYS_SWITCH, &sys, &e) != SC_STATUS_OK) {
     snprintf(err, err_size, "%s", sc_strbuf_str(&e));
     sc_strbuf_free(&e);
     return false;
@@ -233,8 +238,9 @@ typedef struct bench {
   size_t cap;
   const sc_arch *arch;
   sc_cc_wdtype wdtype;
-  sc_dtype kv;    /* the KV cache's dtype */
-  uint32_t chips; /* --system: chips for every model; 0: the fewest each model fits on */
+  sc_dtype kv;          /* the KV cache's dtype */
+  uint32_t chips;       /* --system: chips for every model; 0: the fewest each model fits on */
+  const sc_system *sys; /* --system's (NULL: a switch of the chips) */
   double peak_flop_s, mem_b_s;
   struct progress_state *ps; /* shared by the workers */
 } bench;
@@ -440,7 +446,7 @@ static void bench_model(bench *b, const char *name) {
   }
   cap *= chips;
   uint32_t max_batch = (uint32_t)((cap - mc.weight_bytes) / kv_seq);
-  step_run s = {.arch = (sc_arch *)b->arch, .chips = chips};
+  step_run s = {.arch = (sc_arch *)b->arch, .chips = chips, .sys = b->sys};
   /* decode at batch 1, 8, 64 and the largest that fits, at the context's last position */
   uint32_t batches[] = {1, 8, 64, max_batch};
   size_t ticked = 0;
@@ -503,7 +509,7 @@ static void bench_model(bench *b, const char *name) {
   step_result first = {0}, last = {0};
   ok = ok && step_time(&s, 0, &first, err, sizeof err);
   if (ok && chunk > 1) {
-    step_run h = {.arch = s.arch, .chips = chips};
+    step_run h = {.arch = s.arch, .chips = chips, .sys = b->sys};
     step_result hf = {0};
     if (step_make(&h, &cfg, b->wdtype, b->kv, chunk / 2, 1, true, err, sizeof err) &&
         step_time(&h, 0, &hf, err, sizeof err) && 2 * hf.cycles < first.cycles) {
@@ -666,6 +672,7 @@ int cmd_bench(int argc, char **argv) {
       {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
   const char *arch_name = "sc1", *models = "llama-3.1-8b,llama-3.1-70b,mixtral-8x7b,deepseek-v3";
   const char *html = "bench-report.html", *json = "bench-report.json", *system = NULL;
+  sc_system *sys = NULL;
   bench b = {0};
   bool b_quiet = false;
   progress_state ps = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -731,17 +738,19 @@ int cmd_bench(int argc, char **argv) {
     goto done;
   }
   snprintf(b.r.system, sizeof b.r.system, "fewest %.20s chips per model", arch->name);
-  if (system) {
-    sc_system sys;
-    if (sc_system_load(system, arch, &sys, &errors) != SC_STATUS_OK) {
+  if (system) { /* its chips, topology and links; its chip replaces --arch */
+    if (!(sys = malloc(sizeof *sys))) {
+      cli_fail("out of memory");
+      goto done;
+    }
+    if (sc_system_load(system, arch, sys, &errors) != SC_STATUS_OK) {
       rc = cli_usage_error("bench", usage, "--system '%s': %s", system, sc_strbuf_str(&errors));
       goto done;
     }
-    if (sys.topology != SC_SYS_SWITCH && sys.chips > 1)
-      fprintf(stderr, "seedchip bench: --system '%s': the suite runs on a switch of %u chips\n",
-              system, sys.chips);
-    b.chips = sys.chips;
-    snprintf(b.r.system, sizeof b.r.system, "%s", sys.name);
+    *arch = sys->chip;
+    b.chips = sys->chips;
+    b.sys = sys;
+    snprintf(b.r.system, sizeof b.r.system, "%s", sys->name);
   }
   b.arch = arch;
   sc_dtype pk = b.wdtype == SC_CC_FP8 || b.wdtype == SC_CC_FP8_CHANNEL ? SC_DTYPE_FP8_E4M3
@@ -838,5 +847,6 @@ done:
   sc_strbuf_free(&out);
   sc_strbuf_free(&errors);
   sc_arch_destroy(arch);
+  free(sys);
   return rc;
 }
