@@ -722,6 +722,18 @@ static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t 
  * loaded ones (DMA d: engine d mod 2, buffer d mod GEMV_BUFS).
  * Sums of products in ascending k, as the weight-stationary path: the same
  * bits. */
+/* A GEMV group member's tiles [t0, t1) on this core: its i-th tiles for i in
+ * [x14, x16), i0 = ceil((t0 - core) / cores), i1 likewise (x15 = cores). */
+static void member_tiles(gen *G, uint64_t t0, uint64_t t1, uint64_t cores) {
+  li(G, 14, t0 + cores - 1);
+  line(G, "sub x14, x14, x3");
+  li(G, 15, cores);
+  line(G, "divu x14, x14, x15"); /* i0 */
+  li(G, 16, t1 + cores - 1);
+  line(G, "sub x16, x16, x3");
+  line(G, "divu x16, x16, x15"); /* i1 */
+}
+
 static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *x = val(G, y->in[0]), *w = val(G, y->in[1]);
   uint64_t K = last(x), N = (uint64_t)w->shape[0];
@@ -898,13 +910,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
       for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j], slot++) {
         uint64_t t1 = t0 + (uint64_t)val(G, val(G, j)->in[1])->shape[0] / TC;
         li(G, 7, G->s.scale + 4 * slot);
-        li(G, 14, t0 + cores - 1);
-        line(G, "sub x14, x14, x3");
-        li(G, 15, cores);
-        line(G, "divu x14, x14, x15"); /* i0 */
-        li(G, 16, t1 + cores - 1);
-        line(G, "sub x16, x16, x3");
-        line(G, "divu x16, x16, x15"); /* i1 */
+        member_tiles(G, t0, t1, cores);
         line(G, "bgeu x14, x16, L%u_g%u", k, j);
         line(G, "sub x9, x16, x14");
         li(G, 15, TC);
@@ -935,13 +941,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
       uint32_t r = G->rope_of[j];
       if (r != UINT32_MAX) {
         uint64_t hd = last(val(G, r));
-        li(G, 14, t0 + cores - 1);
-        line(G, "sub x14, x14, x3");
-        li(G, 15, cores);
-        line(G, "divu x14, x14, x15"); /* i0 */
-        li(G, 16, t1 + cores - 1);
-        line(G, "sub x16, x16, x3");
-        line(G, "divu x16, x16, x15"); /* i1 */
+        member_tiles(G, t0, t1, cores);
         line(G, "bgeu x14, x16, L%u_r%u", k, j);
         li(G, 15, TC * 4);
         line(G, "mul x15, x15, x14");
@@ -1741,6 +1741,23 @@ static uint64_t coll_cores(const gen *G, uint64_t D) {
   return u;
 }
 
+/* The collective's prologue: cores from U on skip to L<k>_skip; x22 = this
+ * core's first column in bytes (w columns each), x8..x11 = {w, R, dst
+ * stride, src stride}, x25 = src + x22. */
+static void coll_columns(gen *G, uint32_t k, uint64_t U, uint64_t w, uint64_t R,
+                         uint64_t dst_stride, uint64_t src_stride, uint64_t src) {
+  li(G, 21, U);
+  line(G, "bgeu x3, x21, L%u_skip", k);
+  li(G, 22, w * 4);
+  line(G, "mul x22, x22, x3"); /* this core's columns, in bytes */
+  li(G, 8, w);
+  li(G, 9, R);
+  li(G, 10, dst_stride);
+  li(G, 11, src_stride);
+  li(G, 25, src);
+  line(G, "add x25, x25, x22");
+}
+
 /* Signals core k of every peer, then waits for each peer's signal. */
 static void coll_handshake(gen *G) {
   for (uint32_t p = 0; p < G->chips; p++) {
@@ -1764,16 +1781,7 @@ static void gen_all_reduce(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) 
   uint64_t X = G->addr[y->in[0]], Y = G->addr[id];
   uint64_t recv = G->coll_recv[G->n_coll++ % 2];
   uint64_t local = recv - sc_sys_chip_base(r), blk = R * w * 4;
-  li(G, 21, U);
-  line(G, "bgeu x3, x21, L%u_skip", k);
-  li(G, 22, w * 4);
-  line(G, "mul x22, x22, x3"); /* this core's columns, in bytes */
-  li(G, 8, w);
-  li(G, 9, R);
-  li(G, 10, D * 4);
-  li(G, 11, D * 4);
-  li(G, 25, X);
-  line(G, "add x25, x25, x22");
+  coll_columns(G, k, U, w, R, D * 4, D * 4, X);
   unsigned q = 0;
   for (uint32_t p = 0; p < N; p++) {
     if (p == r) continue;
@@ -1822,16 +1830,7 @@ static void gen_all_gather(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) 
   const sc_gvalue *x = val(G, y->in[0]);
   uint64_t n = last(x), R = elems(x) / n, U = coll_cores(G, n), w = n / U;
   uint64_t local = G->addr[id] - sc_sys_chip_base(r);
-  li(G, 21, U);
-  line(G, "bgeu x3, x21, L%u_skip", k);
-  li(G, 22, w * 4);
-  line(G, "mul x22, x22, x3");
-  li(G, 8, w);
-  li(G, 9, R);
-  li(G, 10, N * n * 4);
-  li(G, 11, n * 4);
-  li(G, 25, G->addr[y->in[0]]);
-  line(G, "add x25, x25, x22");
+  coll_columns(G, k, U, w, R, N * n * 4, n * 4, G->addr[y->in[0]]);
   for (uint32_t p = 0; p < N; p++) {
     li(G, 24, sc_sys_chip_base(p) + local + (uint64_t)r * n * 4);
     line(G, "add x24, x24, x22");
@@ -1848,16 +1847,7 @@ static void gen_send(gen *G, const sc_gvalue *y, uint32_t k) {
   const sc_gvalue *x = val(G, y->in[0]);
   uint64_t D = last(x), R = elems(x) / D, U = coll_cores(G, D), w = D / U;
   uint32_t peer = y->attrs.peer;
-  li(G, 21, U);
-  line(G, "bgeu x3, x21, L%u_skip", k);
-  li(G, 22, w * 4);
-  line(G, "mul x22, x22, x3");
-  li(G, 8, w);
-  li(G, 9, R);
-  li(G, 10, D * 4);
-  li(G, 11, D * 4);
-  li(G, 25, G->addr[y->in[0]]);
-  line(G, "add x25, x25, x22");
+  coll_columns(G, k, U, w, R, D * 4, D * 4, G->addr[y->in[0]]);
   li(G, 24, sc_sys_chip_base(peer));
   line(G, "add x24, x24, x22");
   line(G, "dma.2d hbm[x24]:fp32, hbm[x25]:fp32, x8..x11, x0, q0 @signal(s3)");

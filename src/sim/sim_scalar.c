@@ -31,34 +31,41 @@ static bool next(sim_core *core) {
   }
 
 #define S64(v) ((int64_t)(v))
-RR(ADD, a + b)
-RR(SUB, a - b)
-RR(MUL, a *b)
-RR(DIVU, b ? a / b : UINT64_MAX)
-RR(REMU, b ? a % b : a)
-RR(AND, a &b)
-RR(OR, a | b)
-RR(XOR, a ^ b)
-RR(SHL, a << (b & 63))
-RR(SHR, a >> (b & 63))
-/* Arithmetic shift without relying on implementation-defined >> of negatives. */
-RR(SRA, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
-RR(SLT, S64(a) < S64(b))
-RR(SLTU, a < b)
-RR(MIN, S64(a) < S64(b) ? a : b)
-RR(MAX, S64(a) > S64(b) ? a : b)
-RR(MINU, a < b ? a : b)
-RR(MAXU, a > b ? a : b)
-RI(ADDI, a + b)
-RI(MULI, a *b)
-RI(ANDI, a &b)
-RI(ORI, a | b)
-RI(XORI, a ^ b)
-RI(SLTI, S64(a) < S64(b))
-RI(SLTIU, a < b)
-RI(SHLI, a << (b & 63))
-RI(SHRI, a >> (b & 63))
-RI(SRAI, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
+/* The register-register and register-immediate ops: X(name, expr of a, b),
+ * b the second register or the sign-extended immediate. The executors and
+ * sim_scalar_fast both expand these. */
+#define SIM_RR_OPS(X)                                                                              \
+  X(ADD, a + b)                                                                                    \
+  X(SUB, a - b)                                                                                    \
+  X(MUL, a *b)                                                                                     \
+  X(DIVU, b ? a / b : UINT64_MAX)                                                                  \
+  X(REMU, b ? a % b : a)                                                                           \
+  X(AND, a &b)                                                                                     \
+  X(OR, a | b)                                                                                     \
+  X(XOR, a ^ b)                                                                                    \
+  X(SHL, a << (b & 63))                                                                            \
+  X(SHR, a >> (b & 63))                                                                            \
+  /* arithmetic shift without relying on implementation-defined >> of negatives */                 \
+  X(SRA, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))                                           \
+  X(SLT, S64(a) < S64(b))                                                                          \
+  X(SLTU, a < b)                                                                                   \
+  X(MIN, S64(a) < S64(b) ? a : b)                                                                  \
+  X(MAX, S64(a) > S64(b) ? a : b)                                                                  \
+  X(MINU, a < b ? a : b)                                                                           \
+  X(MAXU, a > b ? a : b)
+#define SIM_RI_OPS(X)                                                                              \
+  X(ADDI, a + b)                                                                                   \
+  X(MULI, a *b)                                                                                    \
+  X(ANDI, a &b)                                                                                    \
+  X(ORI, a | b)                                                                                    \
+  X(XORI, a ^ b)                                                                                   \
+  X(SLTI, S64(a) < S64(b))                                                                         \
+  X(SLTIU, a < b)                                                                                  \
+  X(SHLI, a << (b & 63))                                                                           \
+  X(SHRI, a >> (b & 63))                                                                           \
+  X(SRAI, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
+SIM_RR_OPS(RR)
+SIM_RI_OPS(RI)
 
 bool sim_scalar_fast(sim_core *core, const sc_insn *in) {
   const uint64_t *x = core->x;
@@ -73,33 +80,8 @@ bool sim_scalar_fast(sim_core *core, const sc_insn *in) {
     b = i;                                                                                         \
     v = (expr);                                                                                    \
     break;
-    FR(ADD, a + b)
-    FR(SUB, a - b)
-    FR(MUL, a * b)
-    FR(DIVU, b ? a / b : UINT64_MAX)
-    FR(REMU, b ? a % b : a)
-    FR(AND, a & b)
-    FR(OR, a | b)
-    FR(XOR, a ^ b)
-    FR(SHL, a << (b & 63))
-    FR(SHR, a >> (b & 63))
-    FR(SRA, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
-    FR(SLT, S64(a) < S64(b))
-    FR(SLTU, a < b)
-    FR(MIN, S64(a) < S64(b) ? a : b)
-    FR(MAX, S64(a) > S64(b) ? a : b)
-    FR(MINU, a < b ? a : b)
-    FR(MAXU, a > b ? a : b)
-    FI(ADDI, a + b)
-    FI(MULI, a * b)
-    FI(ANDI, a & b)
-    FI(ORI, a | b)
-    FI(XORI, a ^ b)
-    FI(SLTI, S64(a) < S64(b))
-    FI(SLTIU, a < b)
-    FI(SHLI, a << (b & 63))
-    FI(SHRI, a >> (b & 63))
-    FI(SRAI, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
+    SIM_RR_OPS(FR)
+    SIM_RI_OPS(FI)
 #undef FR
 #undef FI
   case SC_OP_LI:
