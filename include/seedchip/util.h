@@ -55,6 +55,10 @@ void sc_strbuf_append(sc_strbuf *sb, const char *s, size_t n);
 const char *sc_strbuf_str(const sc_strbuf *sb);
 void sc_strbuf_free(sc_strbuf *sb);
 
+/* The 1-based line and column (in bytes) of byte offset pos in text (for
+ * messages that name a place in a file). */
+void sc_text_line_col(const char *text, size_t pos, size_t *line, size_t *col);
+
 /* Reads the whole file at path into a malloc'd buffer (NUL-terminated one byte
  * past *len, so text parsers may treat it as a string). Files larger than
  * max_bytes are refused. The caller frees *data. Returns SC_STATUS_IO or

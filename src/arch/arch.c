@@ -187,20 +187,6 @@ void arch_report(arch_msgs *m, const char *path, const char *fmt, ...) {
   sc_strbuf_append(m->errors, "\n", 1);
 }
 
-/* 1-based line and column of byte offset pos in text. */
-static void line_col(const char *text, size_t pos, size_t *line, size_t *col) {
-  *line = 1;
-  *col = 1;
-  for (size_t i = 0; i < pos; i++) {
-    if (text[i] == '\n') {
-      (*line)++;
-      *col = 1;
-    } else {
-      (*col)++;
-    }
-  }
-}
-
 sc_status arch_json_parse(const char *text, size_t len, size_t max_bytes, const char *source,
                           cJSON **root, sc_strbuf *errors) {
   *root = NULL;
@@ -223,7 +209,7 @@ sc_status arch_json_parse(const char *text, size_t len, size_t max_bytes, const 
   }
   if (!j) {
     size_t line, col;
-    line_col(text, pos, &line, &col);
+    sc_text_line_col(text, pos, &line, &col);
     if (errors)
       sc_strbuf_printf(errors, "%s:%zu:%zu: JSON syntax error%s\n", source, line, col,
                        pos >= len ? " (unexpected end of input)" : "");

@@ -21,20 +21,6 @@ const char *llm_json_type(const cJSON *j) {
   return "an invalid value";
 }
 
-/* 1-based line and column (in bytes) of offset pos in text. */
-static void line_col(const char *text, size_t pos, size_t *line, size_t *col) {
-  *line = 1;
-  *col = 1;
-  for (size_t i = 0; i < pos; i++) {
-    if (text[i] == '\n') {
-      (*line)++;
-      *col = 1;
-    } else {
-      (*col)++;
-    }
-  }
-}
-
 /* Offset of the first byte that is not well-formed UTF-8 (RFC 3629: no
  * overlong forms, no surrogates, nothing above U+10FFFF) or is a control
  * character JSON never allows raw (below 0x20 except tab, LF, CR); len when
@@ -78,7 +64,7 @@ sc_status llm_json_parse(const char *where, const char *text, size_t len, cJSON 
   *out = NULL;
   size_t line, col, bad = first_bad_byte((const uint8_t *)text, len);
   if (bad < len) {
-    line_col(text, bad, &line, &col);
+    sc_text_line_col(text, bad, &line, &col);
     uint8_t b = (uint8_t)text[bad];
     return sc_errf(err, err_size, SC_STATUS_PARSE, "%s:%zu:%zu: %s (byte 0x%02x)", where, line, col,
                    b < 0x20 ? "control character" : "invalid UTF-8", b);
@@ -99,7 +85,7 @@ sc_status llm_json_parse(const char *where, const char *text, size_t len, cJSON 
     size_t rest = pos; /* cJSON stopped on trailing whitespace: the text ended too early */
     while (rest < len && strchr(" \t\r\n", text[rest])) rest++;
     if (rest >= len) pos = len;
-    line_col(text, pos, &line, &col);
+    sc_text_line_col(text, pos, &line, &col);
     return sc_errf(err, err_size, SC_STATUS_PARSE, "%s:%zu:%zu: JSON syntax error%s", where, line,
                    col, pos >= len ? " (unexpected end of input)" : "");
   }

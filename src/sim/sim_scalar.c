@@ -64,6 +64,13 @@ static bool next(sim_core *core) {
   X(SHLI, a << (b & 63))                                                                           \
   X(SHRI, a >> (b & 63))                                                                           \
   X(SRAI, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
+#define SIM_BRANCH_OPS(X)                                                                          \
+  X(BEQ, a == b)                                                                                   \
+  X(BNE, a != b)                                                                                   \
+  X(BLT, S64(a) < S64(b))                                                                          \
+  X(BGE, S64(a) >= S64(b))                                                                         \
+  X(BLTU, a < b)                                                                                   \
+  X(BGEU, a >= b)
 SIM_RR_OPS(RR)
 SIM_RI_OPS(RI)
 
@@ -100,12 +107,7 @@ bool sim_scalar_fast(sim_core *core, const sc_insn *in) {
       return true;                                                                                 \
     }                                                                                              \
     break;
-    FB(BEQ, a == b)
-    FB(BNE, a != b)
-    FB(BLT, S64(a) < S64(b))
-    FB(BGE, S64(a) >= S64(b))
-    FB(BLTU, a < b)
-    FB(BGEU, a >= b)
+    SIM_BRANCH_OPS(FB)
 #undef FB
   case SC_OP_JAL: {
     int64_t target = (int64_t)core->pc + in->imm;
@@ -223,12 +225,7 @@ static bool jump(sc_sim *sim, sim_core *core, const sim_op *op, int64_t target) 
     if (cond) return jump(sim, core, op, (int64_t)op->pc + op->in.imm);                            \
     return next(core);                                                                             \
   }
-BRANCH(BEQ, a == b)
-BRANCH(BNE, a != b)
-BRANCH(BLT, S64(a) < S64(b))
-BRANCH(BGE, S64(a) >= S64(b))
-BRANCH(BLTU, a < b)
-BRANCH(BGEU, a >= b)
+SIM_BRANCH_OPS(BRANCH)
 
 bool sim_exec_JAL(sc_sim *sim, sim_core *core, const sim_op *op) {
   wr(core, op, (uint64_t)op->pc + 1);

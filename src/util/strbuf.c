@@ -68,3 +68,16 @@ void sc_strbuf_free(sc_strbuf *sb) {
   free(sb->data);
   *sb = (sc_strbuf){0};
 }
+
+void sc_text_line_col(const char *text, size_t pos, size_t *line, size_t *col) {
+  *line = 1;
+  *col = 1;
+  for (size_t i = 0; i < pos; i++) {
+    if (text[i] == '\n') {
+      (*line)++;
+      *col = 1;
+    } else {
+      (*col)++;
+    }
+  }
+}

@@ -86,13 +86,26 @@ static void test_file_round_trip(void **state) {
   assert_int_equal(sc_write_file("no/such/dir/x", payload, 1, err, sizeof err), SC_STATUS_IO);
 }
 
+/* sc_text_line_col: 1-based, a newline starts the next line at column 1. */
+static void test_line_col(void **state) {
+  (void)state;
+  const char *t = "ab\ncd\n\nx";
+  static const struct {
+    size_t pos, line, col;
+  } cases[] = {{0, 1, 1}, {2, 1, 3}, {3, 2, 1}, {5, 2, 3}, {6, 3, 1}, {7, 4, 1}, {8, 4, 2}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    size_t line, col;
+    sc_text_line_col(t, cases[i].pos, &line, &col);
+    assert_int_equal(line, cases[i].line);
+    assert_int_equal(col, cases[i].col);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_status_strings),
-      cmocka_unit_test(test_checked_size),
-      cmocka_unit_test(test_errf),
-      cmocka_unit_test(test_strbuf),
-      cmocka_unit_test(test_file_round_trip),
+      cmocka_unit_test(test_line_col),     cmocka_unit_test(test_status_strings),
+      cmocka_unit_test(test_checked_size), cmocka_unit_test(test_errf),
+      cmocka_unit_test(test_strbuf),       cmocka_unit_test(test_file_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
