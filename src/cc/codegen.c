@@ -656,22 +656,32 @@ enum { GEMV_LEAD = GEMV_BUFS - 1 };
  * x15 mod GEMV_BUFS, on engine x15 mod 2 once one of that engine's buffers
  * is free (s1 / s5), signalling it loaded (s0 / s4): each engine has its
  * own, so that neither takes a buffer owed to the other's next DMA. Uses x6,
- * x7. */
-static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins) {
+ * x7. With widen (a VPU instruction), ins writes the buffer's second half
+ * (sram[x7]) and widen, queued after it, fills the buffer (sram[x6]) from
+ * it, signalling s3 / s7 for the matmuls; then it uses x5 too. */
+static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins, const char *widen) {
   line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
   li(G, 7, G->s.gbuf);
   line(G, "mul x6, x6, x7");
   li(G, 7, G->s.g);
   line(G, "add x6, x6, x7");
+  unsigned par = 7; /* the engine's parity */
+  if (widen) {      /* the DMA writes the buffer's second half (x7), widen fills x6 from it */
+    li(G, 7, G->s.gbuf / 2);
+    line(G, "add x7, x7, x6");
+    par = 5;
+  }
   char l1[24], ld[24];
   snprintf(l1, sizeof l1, "%s1", tag);
   snprintf(ld, sizeof ld, "%sd", tag);
-  line(G, "andi x7, x15, 1");
-  line(G, "bne x7, x0, L%u_%s", k, l1);
+  line(G, "andi x%u, x15, 1", par);
+  line(G, "bne x%u, x0, L%u_%s", par, k, l1);
   line(G, "%s, q0 @wait(s1) @signal(s0)", ins);
+  if (widen) line(G, "%s @wait(s0) @signal(s3)", widen);
   line(G, "j L%u_%s", k, ld);
   label(G, l1, k);
   line(G, "%s, q1 @wait(s5) @signal(s4)", ins);
+  if (widen) line(G, "%s @wait(s4) @signal(s7)", widen);
   label(G, ld, k);
 }
 
@@ -706,7 +716,7 @@ static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t 
   li(G, 14, cores * TC * K * wb); /* src: next tile */
   char ins[96];
   snprintf(ins, sizeof ins, "dma.3d sram[x6]:%s, hbm[x4]:%s, x8..x14, x0", f.wdt, f.wdt);
-  ring_dma(G, k, tag, ins);
+  ring_dma(G, k, tag, ins, NULL);
 }
 
 /* y[1, N] = x[1, K] @ W[N, K]^T (+ bias) as a GEMV (docs/COMPILER.md,
@@ -1340,37 +1350,20 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
   line(G, "add x4, x4, x5");
   line(G, "add x4, x4, x30"); /* the unit's sequence and kv head */
   if (G->kvb != 2) {
-    ring_dma(G, k, tag, "dma.2d sram[x6]:fp32, hbm[x4]:fp32, x8..x11, x0");
+    ring_dma(G, k, tag, "dma.2d sram[x6]:fp32, hbm[x4]:fp32, x8..x11, x0", NULL);
     return;
   }
   /* a bf16 cache: its bf16 rows into the second half of the ring buffer,
    * then the VPU widens them to fp32 in place (exact), signalling s3 / s7
    * for the matmuls: the port and the DMA engine carry 2 bytes a value, not
    * the 4 of a widening DMA. Uses x5 .. x7, x16 .. x19. */
-  line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
-  li(G, 7, G->s.gbuf);
-  line(G, "mul x6, x6, x7");
-  li(G, 7, G->s.g);
-  line(G, "add x6, x6, x7");
-  li(G, 7, G->s.gbuf / 2);
-  line(G, "add x7, x7, x6");
   li(G, 10, hd * 2);
   line(G, "mv x16, x9");
   li(G, 17, hd);
   li(G, 18, hd * 4);
   li(G, 19, hd * 2);
-  char l1[24], ld[24];
-  snprintf(l1, sizeof l1, "%s1", tag);
-  snprintf(ld, sizeof ld, "%sd", tag);
-  line(G, "andi x5, x15, 1");
-  line(G, "bne x5, x0, L%u_%s", k, l1);
-  line(G, "dma.2d sram[x7]:bf16, hbm[x4]:bf16, x8..x11, x0, q0 @wait(s1) @signal(s0)");
-  line(G, "vpu.mov sram[x6]:fp32, sram[x7]:bf16, x16..x19 @wait(s0) @signal(s3)");
-  line(G, "j L%u_%s", k, ld);
-  label(G, l1, k);
-  line(G, "dma.2d sram[x7]:bf16, hbm[x4]:bf16, x8..x11, x0, q1 @wait(s5) @signal(s4)");
-  line(G, "vpu.mov sram[x6]:fp32, sram[x7]:bf16, x16..x19 @wait(s4) @signal(s7)");
-  label(G, ld, k);
+  ring_dma(G, k, tag, "dma.2d sram[x7]:bf16, hbm[x4]:bf16, x8..x11, x0",
+           "vpu.mov sram[x6]:fp32, sram[x7]:bf16, x16..x19");
 }
 
 /* Stores the n values at sram[x<reg>] to unit x20's place, base + x20 * n
