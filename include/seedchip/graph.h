@@ -71,6 +71,7 @@ typedef struct sc_gattrs {
   uint32_t group;                   /* quantize / dequantize with GROUP granularity */
   uint32_t chips, chip;             /* collectives, send, recv: the group's size, this chip */
   uint32_t peer;                    /* send: the chip sent to; recv: the chip received from */
+  uint32_t v_dim; /* attention: each value is the first v_dim elements of v's rows (0: all) */
 } sc_gattrs;
 
 typedef struct sc_gvalue {
@@ -81,12 +82,11 @@ typedef struct sc_gvalue {
   int64_t shape[SC_GRAPH_MAX_RANK]; /* outermost first; -1 before inference */
   bool is_output;
   char source[SC_GRAPH_NAME_MAX]; /* CONST: the model tensor */
-  /* CONST: a slice of it (a chip's share under tensor parallelism): the
-   * model tensor's elements [slice_start, slice_start + shape[slice_axis])
-   * along slice_axis, the other axes whole (slice_full: that axis's length in
-   * the model tensor). slice_full 0: the whole tensor. */
-  uint32_t slice_axis;
-  int64_t slice_start, slice_full;
+  /* CONST: a box of it (a chip's share under tensor parallelism, a part of
+   * each head): per axis d, the model tensor's elements [slice_start[d],
+   * slice_start[d] + shape[d]) of its slice_full[d]; slice_full[d] 0: the
+   * axis whole. All 0: the whole tensor. */
+  int64_t slice_start[SC_GRAPH_MAX_RANK], slice_full[SC_GRAPH_MAX_RANK];
   /* OP: */
   sc_gop op;
   uint32_t n_in;
@@ -115,6 +115,10 @@ int64_t sc_graph_const(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank
 int64_t sc_graph_const_slice(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
                              const int64_t *shape, const char *source, uint32_t axis, int64_t start,
                              int64_t full);
+/* Slices const id along one more axis (its shape[axis] elements from start
+ * of full). False, with sc_graph_error set, when id is not a const, the axis
+ * is sliced already or the slice falls outside full. */
+bool sc_graph_slice_axis(sc_graph *g, uint32_t id, uint32_t axis, int64_t start, int64_t full);
 int64_t sc_graph_state(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
                        const int64_t *shape);
 /* An op on n_in existing values; its result's dtype and shape are inferred by

@@ -66,13 +66,15 @@ typedef struct gen {
   bool *in_memory;   /* per const: read in its own layout (not only as matmul weights) */
   /* per value: device address (aliases share), bytes */
   uint64_t *addr, *bytes;
-  uint64_t next;         /* next free device address */
-  uint64_t consts, rope; /* const buffers: small constants, (cos, sin) table */
-  uint32_t head_dim, max_seq;
-  uint32_t T;           /* tokens per step (graph input %tokens) */
-  uint32_t B;           /* sequences: 1, or T (a batched decode step, [B, S, ...] caches) */
-  uint64_t tokens_addr; /* T > 1: the %tokens input buffer (int32) */
-  uint64_t cstride;     /* T > 1: row stride of the attention scores in SRAM C */
+  uint64_t next;              /* next free device address */
+  uint64_t consts, rope;      /* const buffers: small constants, (cos, sin) table */
+  uint32_t head_dim, max_seq; /* head_dim: the RoPE table's row (the rotated width) */
+  uint64_t attn_dk, attn_dv;  /* attention: the query and key width, the value width (largest) */
+  float attn_div;             /* attention: scores are divided by it (sqrt(dk) or 1 / scale) */
+  uint32_t T;                 /* tokens per step (graph input %tokens) */
+  uint32_t B;                 /* sequences: 1, or T (a batched decode step, [B, S, ...] caches) */
+  uint64_t tokens_addr;       /* T > 1: the %tokens input buffer (int32) */
+  uint64_t cstride;           /* T > 1: row stride of the attention scores in SRAM C */
   sram_map s;
   uint32_t label;
   /* line number -> op (value id + 1; 0 = prologue) */
@@ -166,6 +168,19 @@ static uint64_t elems(const sc_gvalue *v) {
 
 static uint64_t last(const sc_gvalue *v) {
   return (uint64_t)v->shape[v->rank - 1];
+}
+
+/* A matmul weight's output rows: n of [n, k], g * n of a grouped [g, n, k]
+ * (its K is last()). */
+static uint64_t wrows(const sc_gvalue *w) {
+  return elems(w) / last(w);
+}
+
+/* The rows of matmul y's x: its elements over K (over g * K when grouped). */
+static uint64_t mm_rows(const gen *G, const sc_gvalue *y) {
+  const sc_gvalue *w = val(G, y->in[1]);
+  uint64_t kx = last(w) * (w->rank == 3 ? (uint64_t)w->shape[0] : 1);
+  return elems(val(G, y->in[0])) / kx;
 }
 
 /* Registers of generated code: x1 token, x2 position, x3 core id; x4-x7 and
@@ -744,24 +759,134 @@ static void member_tiles(gen *G, uint64_t t0, uint64_t t1, uint64_t cores) {
   line(G, "divu x16, x16, x15"); /* i1 */
 }
 
+/* Chunk ci = x28 of DMA x21 (its buffer x29, c = x27 chunks from kk = x26)
+ * of a GEMV: the stationary x[kk + ci ..] (rows of K at xs) against every
+ * tile of the core at once, M = m x TC rows (m = x20), one sum per
+ * accumulator row. A DMA's first chunk waits for it (s0 / s4 by engine
+ * x19), its last frees the buffer (s1 / s5). */
+static void gemv_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t K, uint64_t xs,
+                       uint64_t TB) {
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
+  uint64_t ab = f.abits / 8, wb = f.wbits / 8;
+  /* the stationary x[kk + ci ..]: K = TR, N = 1 */
+  line(G, "add x6, x26, x28");
+  li(G, 7, TR * ab);
+  line(G, "mul x6, x6, x7");
+  li(G, 7, xs);
+  line(G, "add x6, x6, x7");
+  li(G, 12, TR);
+  li(G, 13, T);
+  li(G, 14, K * ab);
+  char ins[96];
+  snprintf(ins, sizeof ins, "mxu.ldw sram[x6]:%s, x12..x14, nk", f.adt);
+  sem_variants(G, k, "ldw", 28, ins, " @wait(s0)", " @wait(s4)"); /* a DMA's first chunk */
+  /* every tile of the core against it at once: M = m * TC rows, one sum per
+   * accumulator row */
+  li(G, 7, TB);
+  line(G, "mul x23, x28, x7");
+  line(G, "mul x23, x23, x20");
+  line(G, "add x23, x23, x29"); /* chunk ci of tile 0 */
+  li(G, 16, TC);
+  line(G, "mul x16, x16, x20");
+  li(G, 17, TR * wb);
+  li(G, 18, T * 4);
+  line(G, "add x25, x26, x28"); /* 0: the first chunk, overwrite */
+  /* the last chunk of this DMA's buffer frees it (s1 / s5 by engine) */
+  line(G, "addi x9, x28, 1");
+  line(G, "sltu x9, x9, x27"); /* 1: not the last */
+  line(G, "bne x25, x0, L%u_acc", k);
+  snprintf(ins, sizeof ins, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite", f.wdt);
+  sem_variants(G, k, "mo", 9, ins, " @signal(s1)", " @signal(s5)");
+  line(G, "j L%u_tn", k);
+  label(G, "acc", k);
+  snprintf(ins, sizeof ins, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate", f.wdt);
+  sem_variants(G, k, "ma", 9, ins, " @signal(s1)", " @signal(s5)");
+  label(G, "tn", k);
+}
+
+/* Chunk ci = x28 of DMA x21 (its buffer x29, c = x27 chunks from kk = x26)
+ * for a grouped GEMV: each of the core's m = x20 tiles (tile j = core + i *
+ * cores, of group j * TC / Ng) against its own group's x[kk + ci ..] (rows
+ * of KX = groups * K at xs): a load of x per tile. The buffer's first load
+ * waits for the DMA and its last matmul frees it, as in gen_matmul_gemv. */
+static void gemv_grouped_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t K, uint64_t Ng,
+                               uint64_t KX, uint64_t xs, uint64_t TB) {
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, cores = G->a->cores.count;
+  uint64_t ab = f.abits / 8, wb = f.wbits / 8;
+  line(G, "li x22, 0"); /* i */
+  label(G, "gt", k);
+  li(G, 7, cores);
+  line(G, "mul x7, x7, x22");
+  line(G, "add x7, x7, x3");
+  li(G, 4, TC);
+  line(G, "mul x7, x7, x4");
+  li(G, 4, Ng);
+  line(G, "divu x7, x7, x4"); /* g */
+  li(G, 4, K);
+  line(G, "mul x7, x7, x4");
+  line(G, "add x6, x26, x28");
+  li(G, 4, TR);
+  line(G, "mul x6, x6, x4");
+  line(G, "add x6, x6, x7");
+  li(G, 4, ab);
+  line(G, "mul x6, x6, x4");
+  li(G, 7, xs);
+  line(G, "add x6, x6, x7"); /* x[g * K + kk + ci ..] */
+  li(G, 12, TR);
+  li(G, 13, T);
+  li(G, 14, KX * ab);
+  line(G, "or x5, x28, x22"); /* 0: the buffer's first load */
+  char ins[96];
+  snprintf(ins, sizeof ins, "mxu.ldw sram[x6]:%s, x12..x14, nk", f.adt);
+  sem_variants(G, k, "gl", 5, ins, " @wait(s0)", " @wait(s4)");
+  line(G, "mul x23, x28, x20");
+  line(G, "add x23, x23, x22");
+  li(G, 7, TB);
+  line(G, "mul x23, x23, x7");
+  line(G, "add x23, x23, x29"); /* chunk ci of tile i */
+  li(G, 16, TC);
+  li(G, 17, TR * wb);
+  li(G, 18, T * 4);
+  li(G, 24, TC * T * 4);
+  line(G, "mul x24, x24, x22"); /* its accumulator rows */
+  line(G, "addi x9, x28, 1");
+  line(G, "sltu x9, x9, x27");
+  line(G, "addi x5, x22, 1");
+  line(G, "sltu x5, x5, x20");
+  line(G, "or x9, x9, x5"); /* 0: the buffer's last matmul */
+  line(G, "add x25, x26, x28");
+  line(G, "bne x25, x0, L%u_gacc", k);
+  snprintf(ins, sizeof ins, "mxu.mm acc[x24], sram[x23]:%s, x16..x18, overwrite", f.wdt);
+  sem_variants(G, k, "go", 9, ins, " @signal(s1)", " @signal(s5)");
+  line(G, "j L%u_gtn", k);
+  label(G, "gacc", k);
+  snprintf(ins, sizeof ins, "mxu.mm acc[x24], sram[x23]:%s, x16..x18, accumulate", f.wdt);
+  sem_variants(G, k, "ga", 9, ins, " @signal(s1)", " @signal(s5)");
+  label(G, "gtn", k);
+  line(G, "addi x22, x22, 1");
+  line(G, "blt x22, x20, L%u_gt", k);
+}
+
 static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *x = val(G, y->in[0]), *w = val(G, y->in[1]);
-  uint64_t K = last(x), N = (uint64_t)w->shape[0];
+  uint64_t K = last(w), N = wrows(w);
   for (uint32_t j = G->gnext[id]; j != UINT32_MAX; j = G->gnext[j]) /* its group's outputs */
-    N += (uint64_t)val(G, val(G, j)->in[1])->shape[0];
+    N += wrows(val(G, val(G, j)->in[1]));
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, cores = G->a->cores.count;
   uint64_t tiles = N / TC, chunks = K / TR, mmax = (tiles + cores - 1) / cores;
   wform f = form_of(G->opt.wdtype);
-  uint64_t wb = f.wbits / 8, ab = f.abits / 8, TB = TR * TC * wb;
+  uint64_t wb = f.wbits / 8, TB = TR * TC * wb;
   uint64_t per = G->s.gbuf / (mmax * TB);       /* chunks per DMA: as many as fit, */
   uint64_t want = GEMV_DMA_BYTES / (mmax * TB); /* about GEMV_DMA_BYTES */
   if (want < per) per = want;
   if (per < 1) per = 1;
   uint64_t xs = f.fp8 ? G->s.q : G->s.a;
-  const uint64_t T = elems(x) / K; /* rows: 1, or a batch of sequences */
+  /* a grouped matmul: x rows of ng groups of K, tile j of group j * TC / Ng */
+  uint64_t ng = w->rank == 3 ? (uint64_t)w->shape[0] : 1, Ng = N / ng, KX = ng * K;
+  const uint64_t T = elems(x) / KX; /* rows: 1, or a batch of sequences */
   li(G, 21, tiles);
   line(G, "bgeu x3, x21, L%u_out", k); /* no tile on this core */
-  matmul_x_load(G, y, f, T, K);        /* x loads while the first weight DMAs go out */
+  matmul_x_load(G, y, f, T, KX);       /* x loads while the first weight DMAs go out */
   uint32_t n_scales = 0; /* fp8 per tensor: each member's weight scale, fetched now (s7) */
   for (uint32_t j = id; f.fp8 && !f.channel && j != UINT32_MAX; j = G->gnext[j], n_scales++) {
     li(G, 4, G->ms_addr[j]);
@@ -799,7 +924,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "addi x15, x15, 1");
   line(G, "j L%u_pro", k);
   label(G, "prd", k);
-  matmul_x_quant(G, y, f, T, K);
+  matmul_x_quant(G, y, f, T, KX);
   line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
   line(G, "li x26, 0"); /* kk: its first chunk */
   label(G, "sup", k);
@@ -820,40 +945,10 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "add x29, x29, x7"); /* its ring buffer */
   line(G, "li x28, 0");        /* ci */
   label(G, "chunk", k);
-  /* the stationary x[kk + ci ..]: K = TR, N = 1 */
-  line(G, "add x6, x26, x28");
-  li(G, 7, TR * ab);
-  line(G, "mul x6, x6, x7");
-  li(G, 7, xs);
-  line(G, "add x6, x6, x7");
-  li(G, 12, TR);
-  li(G, 13, T);
-  li(G, 14, K * ab);
-  char ins[96];
-  snprintf(ins, sizeof ins, "mxu.ldw sram[x6]:%s, x12..x14, nk", f.adt);
-  sem_variants(G, k, "ldw", 28, ins, " @wait(s0)", " @wait(s4)"); /* a DMA's first chunk */
-  /* every tile of the core against it at once: M = m * TC rows, one sum per
-   * accumulator row */
-  li(G, 7, TB);
-  line(G, "mul x23, x28, x7");
-  line(G, "mul x23, x23, x20");
-  line(G, "add x23, x23, x29"); /* chunk ci of tile 0 */
-  li(G, 16, TC);
-  line(G, "mul x16, x16, x20");
-  li(G, 17, TR * wb);
-  li(G, 18, T * 4);
-  line(G, "add x25, x26, x28"); /* 0: the first chunk, overwrite */
-  /* the last chunk of this DMA's buffer frees it (s1 / s5 by engine) */
-  line(G, "addi x9, x28, 1");
-  line(G, "sltu x9, x9, x27"); /* 1: not the last */
-  line(G, "bne x25, x0, L%u_acc", k);
-  snprintf(ins, sizeof ins, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite", f.wdt);
-  sem_variants(G, k, "mo", 9, ins, " @signal(s1)", " @signal(s5)");
-  line(G, "j L%u_tn", k);
-  label(G, "acc", k);
-  snprintf(ins, sizeof ins, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate", f.wdt);
-  sem_variants(G, k, "ma", 9, ins, " @signal(s1)", " @signal(s5)");
-  label(G, "tn", k);
+  if (ng > 1)
+    gemv_grouped_chunk(G, k, f, T, K, Ng, KX, xs, TB);
+  else
+    gemv_chunk(G, k, f, T, K, xs, TB);
   line(G, "addi x28, x28, 1");
   line(G, "blt x28, x27, L%u_chunk", k);
   line(G, "add x26, x26, x27");
@@ -918,7 +1013,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
       uint64_t t0 = 0, slot = 0;
       line(G, "sync.wait s7, %u", n_scales); /* fetched at the start */
       for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j], slot++) {
-        uint64_t t1 = t0 + (uint64_t)val(G, val(G, j)->in[1])->shape[0] / TC;
+        uint64_t t1 = t0 + wrows(val(G, val(G, j)->in[1])) / TC;
         li(G, 7, G->s.scale + 4 * slot);
         member_tiles(G, t0, t1, cores);
         line(G, "bgeu x14, x16, L%u_g%u", k, j);
@@ -947,7 +1042,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "sync.wait s7, 1");
     uint64_t t0 = 0;
     for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j]) {
-      uint64_t t1 = t0 + (uint64_t)val(G, val(G, j)->in[1])->shape[0] / TC;
+      uint64_t t1 = t0 + wrows(val(G, val(G, j)->in[1])) / TC;
       uint32_t r = G->rope_of[j];
       if (r != UINT32_MAX) {
         uint64_t hd = last(val(G, r));
@@ -1022,8 +1117,8 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
  * columns, tile j on core j mod cores, K in chunks of up to mxu.rows. The
  * weights are stored per the options (docs/COMPILER.md, "Dtypes"). */
 static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
-  const sc_gvalue *x = val(G, y->in[0]), *w = val(G, y->in[1]);
-  uint64_t K = last(x), N = (uint64_t)w->shape[0];
+  const sc_gvalue *w = val(G, y->in[1]);
+  uint64_t K = last(w), N = wrows(w);
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
   uint64_t tiles = (N + TC - 1) / TC, cores = G->a->cores.count;
   wform f = form_of(G->opt.wdtype);
@@ -1033,7 +1128,9 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     gen_matmul_gemv(G, y, k, id);
     return;
   }
-  matmul_x(G, y, f, T, K);
+  /* a grouped matmul: x rows of ng groups of K, tile n0 of group n0 / Ng */
+  uint64_t ng = w->rank == 3 ? (uint64_t)w->shape[0] : 1, Ng = N / ng, KX = ng * K;
+  matmul_x(G, y, f, T, KX);
   self_signal(G, 1, 2); /* both weight buffers are free */
   li(G, 29, G->s.w);
   li(G, 30, G->s.w2);
@@ -1101,11 +1198,18 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "mv x29, x30");
   line(G, "mv x30, x6");
   li(G, 16, T); /* mm: M = T */
-  li(G, 17, K * f.abits / 8);
+  li(G, 17, KX * f.abits / 8);
   line(G, "shli x18, x23, 2");
   li(G, 6, f.fp8 ? G->s.q : G->s.a);
   elem_bytes(G, 7, 26, f.abits);
   line(G, "add x6, x6, x7"); /* the activations x[kk ..] */
+  if (ng > 1) {              /* of group n0 / Ng: x[g * K + kk ..] */
+    li(G, 7, Ng);
+    line(G, "divu x7, x22, x7");
+    li(G, 5, K * f.abits / 8);
+    line(G, "mul x7, x7, x5");
+    line(G, "add x6, x6, x7");
+  }
   line(G, "bne x26, x0, L%u_acc", k);
   line(G, "mxu.mm acc[x0], sram[x6]:%s, x16..x18, overwrite", f.adt);
   line(G, "j L%u_next", k);
@@ -1178,21 +1282,21 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
 }
 
 /* The next tile of the cache at `cache` for attention: x24 = nt = min(max,
- * npos - t0) positions from t0 = x23 of the kv head at byte offset x22, DMA'd
- * as nt rows of hd into SRAM W once the weight buffer is free (s1; s0 when
- * loaded). */
-static void kv_tile(gen *G, uint64_t cache, uint64_t max, uint64_t hd, uint64_t row) {
+ * npos - t0) positions from t0 = x23 of the kv head at byte offset x22, the
+ * w values of each from value col, DMA'd as nt rows of w into SRAM W once
+ * the weight buffer is free (s1; s0 when loaded). */
+static void kv_tile(gen *G, uint64_t cache, uint64_t max, uint64_t w, uint64_t col, uint64_t row) {
   line(G, "sub x24, x21, x23");
   li(G, 4, max);
   line(G, "minu x24, x24, x4"); /* nt */
   li(G, 4, row);
   line(G, "mul x4, x4, x23");
-  li(G, 5, cache);
+  li(G, 5, cache + col * G->kvb);
   line(G, "add x4, x4, x5");
   line(G, "add x4, x4, x22");
-  li(G, 8, hd);
+  li(G, 8, w);
   line(G, "mv x9, x24");
-  li(G, 10, hd * 4);
+  li(G, 10, w * 4);
   li(G, 11, row);
   li(G, 5, G->s.w);
   line(G, "dma.2d sram[x5]:fp32, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", G->kvt);
@@ -1201,11 +1305,13 @@ static void kv_tile(gen *G, uint64_t cache, uint64_t max, uint64_t hd, uint64_t 
 /* Causal grouped-query attention of T tokens at positions pos0 .. pos0 + T - 1
  * (pos0 = x2): per head (h = core, core + cores, ...), the T x npos scores in
  * SRAM C (row stride cstride), masked above each token's position (for T > 1;
- * one token sees every cached position), softmax per row, times V. */
+ * one token sees every cached position), softmax per row, times V. Queries
+ * and keys of dk values go through the MXU in chunks of its rows, values of
+ * dv (the first dv of each v row) in chunks of its columns. */
 static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *kc = val(G, y->in[1]);
-  uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2], T = G->T;
-  uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * hd * G->kvb;
+  uint64_t H = (uint64_t)y->shape[1], dk = last(val(G, y->in[0])), dv = last(y), T = G->T;
+  uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * dk * G->kvb;
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, CS = G->cstride;
   uint64_t cores = G->a->cores.count;
   self_signal(G, 1, 1);
@@ -1215,34 +1321,37 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   label(G, "head", k);
   li(G, 4, H);
   line(G, "bge x20, x4, L%u_done", k);
-  /* Q_h: T rows of hd (stride H * hd in q) into SRAM A */
-  li(G, 4, hd * 4);
+  /* Q_h: T rows of dk (stride H * dk in q) into SRAM A */
+  li(G, 4, dk * 4);
   line(G, "mul x4, x4, x20");
   li(G, 5, G->addr[y->in[0]]);
   line(G, "add x4, x4, x5");
   li(G, 5, G->s.a);
-  li(G, 8, hd);
+  li(G, 8, dk);
   li(G, 9, T);
-  li(G, 10, hd * 4);
-  li(G, 11, H * hd * 4);
+  li(G, 10, dk * 4);
+  li(G, 11, H * dk * 4);
   line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @signal(s0)");
   line(G, "sync.wait s0, 1");
   li(G, 4, grp);
   line(G, "divu x22, x20, x4");
-  li(G, 4, hd * G->kvb);
+  li(G, 4, dk * G->kvb);
   line(G, "mul x22, x22, x4"); /* the kv head's offset */
   line(G, "li x23, 0");        /* t0 */
   label(G, "sc", k);
-  kv_tile(G, G->addr[y->in[1]], TC, hd, row);
-  li(G, 12, hd);
-  line(G, "mv x13, x24");
-  li(G, 14, hd * 4);
-  line(G, "mxu.ldw sram[x5]:fp32, x12..x14, nk @wait(s0) @signal(s1)");
-  li(G, 15, T);
-  li(G, 16, hd * 4);
-  line(G, "shli x17, x24, 2");
-  li(G, 6, G->s.a);
-  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, overwrite");
+  for (uint64_t c0 = 0; c0 < dk; c0 += TR) { /* K's chunk of values c0 .. */
+    uint64_t cw = dk - c0 < TR ? dk - c0 : TR;
+    kv_tile(G, G->addr[y->in[1]], TC, cw, c0, row);
+    li(G, 12, cw);
+    line(G, "mv x13, x24");
+    li(G, 14, cw * 4);
+    line(G, "mxu.ldw sram[x5]:fp32, x12..x14, nk @wait(s0) @signal(s1)");
+    li(G, 15, T);
+    li(G, 16, dk * 4);
+    line(G, "shli x17, x24, 2");
+    li(G, 6, G->s.a + c0 * 4);
+    line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, %s", c0 ? "accumulate" : "overwrite");
+  }
   li(G, 8, T);
   line(G, "mv x9, x24");
   li(G, 10, CS);
@@ -1275,44 +1384,54 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 10, CS);
   line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
   line(G, "sync.fence vpu");
-  /* out = P @ V over tiles of up to TR positions */
+  /* out = P @ V over tiles of up to TR positions, V's columns in chunks of TC */
   line(G, "li x23, 0");
   label(G, "av", k);
-  kv_tile(G, G->addr[y->in[2]], TR, hd, row);
-  line(G, "mv x12, x24");
-  li(G, 13, hd);
-  li(G, 14, hd * 4);
-  line(G, "mxu.ldw sram[x5]:fp32, x12..x14, kn @wait(s0) @signal(s1)");
-  li(G, 15, T);
-  li(G, 16, CS);
-  li(G, 17, hd * 4);
-  li(G, 6, G->s.c);
-  line(G, "shli x7, x23, 2");
-  line(G, "add x6, x6, x7");
-  line(G, "bne x23, x0, L%u_avacc", k);
-  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, overwrite");
-  line(G, "j L%u_avnext", k);
-  label(G, "avacc", k);
-  line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, accumulate");
-  label(G, "avnext", k);
+  for (uint64_t c0 = 0; c0 < dv; c0 += TC) {
+    uint64_t cw = dv - c0 < TC ? dv - c0 : TC;
+    kv_tile(G, G->addr[y->in[2]], TR, cw, c0, row);
+    line(G, "mv x12, x24");
+    li(G, 13, cw);
+    li(G, 14, cw * 4);
+    line(G, "mxu.ldw sram[x5]:fp32, x12..x14, kn @wait(s0) @signal(s1)");
+    li(G, 15, T);
+    li(G, 16, CS);
+    li(G, 17, dv * 4);
+    li(G, 6, G->s.c);
+    line(G, "shli x7, x23, 2");
+    line(G, "add x6, x6, x7");
+    char l1[32] = "avacc", l2[32] = "avnext"; /* the first chunk's, then numbered */
+    if (c0) {
+      snprintf(l1, sizeof l1, "avacc%llu", (unsigned long long)c0);
+      snprintf(l2, sizeof l2, "avnext%llu", (unsigned long long)c0);
+      li(G, 7, c0 * 4); /* the chunk's accumulator columns */
+    }
+    const char *acc = c0 ? "x7" : "x0";
+    line(G, "bne x23, x0, L%u_%s", k, l1);
+    line(G, "mxu.mm acc[%s], sram[x6]:fp32, x15..x17, overwrite", acc);
+    line(G, "j L%u_%s", k, l2);
+    label(G, l1, k);
+    line(G, "mxu.mm acc[%s], sram[x6]:fp32, x15..x17, accumulate", acc);
+    label(G, l2, k);
+  }
   line(G, "add x23, x23, x24");
   line(G, "blt x23, x21, L%u_av", k);
   li(G, 8, T);
-  li(G, 9, hd);
-  li(G, 10, hd * 4);
-  li(G, 11, hd * 4);
+  li(G, 9, dv);
+  li(G, 10, dv * 4);
+  li(G, 11, dv * 4);
   li(G, 6, G->s.b);
   line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
   line(G, "sync.wait s2, 1");
-  /* T rows of hd into the head's place of y [T, H, hd] */
-  li(G, 4, hd * 4);
+  /* T rows of dv into the head's place of y [T, H, dv] */
+  li(G, 4, dv * 4);
   line(G, "mul x4, x4, x20");
   li(G, 5, G->addr[id]);
   line(G, "add x4, x4, x5");
-  li(G, 8, hd);
+  li(G, 8, dv);
   li(G, 9, T);
-  li(G, 10, H * hd * 4);
-  li(G, 11, hd * 4);
+  li(G, 10, H * dv * 4);
+  li(G, 11, dv * 4);
   line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q0 @signal(s0)");
   line(G, "sync.wait s0, 1");
   li(G, 4, cores);
@@ -1326,6 +1445,9 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
  * or V (d - n) of positions t0 = (d mod n) * P .. (at most P, up to npos =
  * x21) of kv head x20, into ring buffer d mod GEMV_BUFS on engine d mod 2, as
  * gemv_dma. Uses x4 .. x11. */
+static void attn_dma_rows(gen *G, uint32_t k, const char *tag, uint64_t hd, uint64_t row,
+                          uint64_t P);
+
 static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t vc, uint64_t hd,
                      uint64_t row, uint64_t P) {
   char lk[24];
@@ -1336,6 +1458,34 @@ static void attn_dma(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t 
   line(G, "sub x6, x15, x26");
   li(G, 4, vc);
   label(G, lk, k);
+  attn_dma_rows(G, k, tag, hd, row, P);
+}
+
+/* attn_dma for keys of dk values and values of dv (the first dv of each
+ * cached row): DMA d = x15 of K (d < n = x26) or V, the rows' widths apart. */
+static void attn_dma2(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t vc, uint64_t dk,
+                      uint64_t dv, uint64_t row, uint64_t P) {
+  char lv[24], ld[24], tk[24], tv[24];
+  snprintf(lv, sizeof lv, "%sv", tag);
+  snprintf(ld, sizeof ld, "%sx", tag);
+  snprintf(tk, sizeof tk, "%sK", tag);
+  snprintf(tv, sizeof tv, "%sV", tag);
+  line(G, "bge x15, x26, L%u_%s", k, lv);
+  line(G, "mv x6, x15");
+  li(G, 4, kc);
+  attn_dma_rows(G, k, tk, dk, row, P);
+  line(G, "j L%u_%s", k, ld);
+  label(G, lv, k);
+  line(G, "sub x6, x15, x26");
+  li(G, 4, vc);
+  attn_dma_rows(G, k, tv, dv, row, P);
+  label(G, ld, k);
+}
+
+/* The ring DMA of attn_dma: chunk x6 of the part's positions from the cache
+ * at x4, w values of each row (of row bytes). */
+static void attn_dma_rows(gen *G, uint32_t k, const char *tag, uint64_t hd, uint64_t row,
+                          uint64_t P) {
   li(G, 7, P);
   line(G, "mul x7, x7, x6");
   line(G, "add x7, x7, x31"); /* t0 */
@@ -1457,6 +1607,21 @@ static void attention_combine(gen *G, uint32_t k, uint32_t id, uint64_t units, u
   label(G, "cd", k);
 }
 
+/* Label tag base, numbered by c0 unless it is 0 (an attention's chunk). */
+static void chunk_tag(char *out, size_t n, const char *base, uint64_t c0) {
+  if (c0)
+    snprintf(out, n, "%s%u", base, (unsigned)c0);
+  else
+    snprintf(out, n, "%s", base);
+}
+
+/* x5 = the ring buffer x29's tile at position offset x23, rows of w values. */
+static void tile_at(gen *G, uint64_t w) {
+  li(G, 5, w * 4);
+  line(G, "mul x5, x5, x23");
+  line(G, "add x5, x5, x29");
+}
+
 /* Attention of one token per sequence (decode, one sequence or a batch;
  * docs/COMPILER.md, "Decode attention"): per unit u (a sequence and one of its
  * kv heads; u = core, core + cores, ...), the grp query heads that share it
@@ -1468,14 +1633,16 @@ static void attention_combine(gen *G, uint32_t k, uint32_t id, uint64_t units, u
  * gen_attention: the same bits. */
 static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *kc = val(G, y->in[1]);
-  uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2];
-  uint64_t KVH = (uint64_t)kc->shape[kc->rank - 2], grp = H / KVH, row = KVH * hd * G->kvb;
+  uint64_t H = (uint64_t)y->shape[1], dk = last(val(G, y->in[0])), dv = last(y);
+  uint64_t KVH = (uint64_t)kc->shape[kc->rank - 2], grp = H / KVH, row = KVH * dk * G->kvb;
+  uint64_t TR = G->a->core.mxu.rows;
+  bool same = dk == dv; /* keys and values of one width: one layout in the ring */
   uint64_t TC = G->a->core.mxu.cols, CS = G->cstride, cores = G->a->cores.count;
   uint64_t units = (uint64_t)G->B * KVH; /* (sequence, kv head) pairs */
   uint64_t PS = G->attn_parts;           /* parts of each unit's positions */
   /* positions per DMA: a few tiles, so that the DMA, the widening (a bf16
    * cache) and the MXU of successive chunks overlap */
-  uint64_t P = G->s.gbuf / (hd * 4) / TC * TC;
+  uint64_t P = G->s.gbuf / ((dk > dv ? dk : dv) * 4) / TC * TC;
   if (P > ATTN_CHUNK_TILES * TC) P = ATTN_CHUNK_TILES * TC;
   uint64_t out_acc = grp * CS; /* the output's accumulators */
   self_signal(G, 1, GEMV_BUFS / 2);
@@ -1519,18 +1686,18 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "divu x5, x5, x4");
   li(G, 30, (uint64_t)G->max_seq * row);
   line(G, "mul x30, x30, x5");
-  li(G, 4, hd * G->kvb);
+  li(G, 4, dk * G->kvb);
   line(G, "mul x6, x6, x4");
   line(G, "add x30, x30, x6"); /* the unit's cache offset */
-  /* the group's queries: grp rows of hd, contiguous in q (at unit u's heads) */
+  /* the group's queries: grp rows of dk, contiguous in q (at unit u's heads) */
   li(G, 4, PS);
   line(G, "divu x5, x20, x4");
-  li(G, 4, grp * hd * 4);
+  li(G, 4, grp * dk * 4);
   line(G, "mul x4, x4, x5");
   li(G, 5, G->addr[y->in[0]]);
   line(G, "add x4, x4, x5");
   li(G, 5, G->s.a);
-  li(G, 8, grp * hd);
+  li(G, 8, grp * dk);
   line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
   line(G, "sync.wait s6, 1");
   line(G, "li x15, 0");
@@ -1538,7 +1705,10 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "bge x15, x27, L%u_prd", k);
   line(G, "li x7, %u", GEMV_LEAD);
   line(G, "bge x15, x7, L%u_prd", k);
-  attn_dma(G, k, "p", G->addr[y->in[1]], G->addr[y->in[2]], hd, row, P);
+  if (same)
+    attn_dma(G, k, "p", G->addr[y->in[1]], G->addr[y->in[2]], dk, row, P);
+  else
+    attn_dma2(G, k, "p", G->addr[y->in[1]], G->addr[y->in[2]], dk, dv, row, P);
   line(G, "addi x15, x15, 1");
   line(G, "j L%u_pro", k);
   label(G, "prd", k);
@@ -1546,7 +1716,10 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   label(G, "sup", k);
   line(G, "addi x15, x28, %u", GEMV_LEAD);
   line(G, "bge x15, x27, L%u_nod", k);
-  attn_dma(G, k, "m", G->addr[y->in[1]], G->addr[y->in[2]], hd, row, P);
+  if (same)
+    attn_dma(G, k, "m", G->addr[y->in[1]], G->addr[y->in[2]], dk, row, P);
+  else
+    attn_dma2(G, k, "m", G->addr[y->in[1]], G->addr[y->in[2]], dk, dv, row, P);
   label(G, "nod", k);
   line(G, "andi x19, x28, 1");
   line(G, "andi x29, x28, %u", GEMV_BUFS - 1);
@@ -1569,52 +1742,100 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "sub x24, x25, x23");
   li(G, 4, TC);
   line(G, "minu x24, x24, x4"); /* nt */
-  li(G, 5, hd * 4);
-  line(G, "mul x5, x5, x23");
-  line(G, "add x5, x5, x29");
+  if (same)                     /* the tile in the buffer */
+    tile_at(G, dk);
   li(G, 9, TC);
   line(G, "add x9, x9, x23");
   line(G, "sltu x9, x9, x25"); /* 1: not the buffer's last tile */
   line(G, "bge x28, x26, L%u_vt", k);
-  /* scores: K tile (nt positions of hd) against the grp queries, into the
-   * accumulators' columns t0 + offset of rows of CS */
-  li(G, 12, hd);
-  line(G, "mv x13, x24");
-  li(G, 14, hd * 4);
+  /* scores: K tile (nt positions of dk) against the grp queries, into the
+   * accumulators' columns t0 + offset of rows of CS; dk in chunks of TR */
+  if (!same) tile_at(G, dk);
   const char *w0 = G->kvb == 2 ? " @wait(s3)" : " @wait(s0)"; /* loaded (and widened) */
   const char *w1 = G->kvb == 2 ? " @wait(s7)" : " @wait(s4)";
-  sem_variants(G, k, "kl", 23, "mxu.ldw sram[x5]:fp32, x12..x14, nk", w0, w1);
-  li(G, 16, grp);
-  li(G, 17, hd * 4);
-  li(G, 18, CS);
-  line(G, "add x6, x22, x23");
-  line(G, "shli x6, x6, 2");
-  li(G, 7, G->s.a);
-  sem_variants(G, k, "km", 9, "mxu.mm acc[x6], sram[x7]:fp32, x16..x18, overwrite", " @signal(s1)",
-               " @signal(s5)");
+  for (uint64_t c0 = 0; c0 < dk; c0 += TR) {
+    uint64_t cw = dk - c0 < TR ? dk - c0 : TR;
+    bool first = c0 == 0, lastc = c0 + TR >= dk;
+    unsigned xw = 5;
+    if (!first) {
+      li(G, 10, c0 * 4);
+      line(G, "add x10, x10, x5");
+      xw = 10;
+    }
+    li(G, 12, cw);
+    line(G, "mv x13, x24");
+    li(G, 14, dk * 4);
+    char ins[96], tag[32];
+    snprintf(ins, sizeof ins, "mxu.ldw sram[x%u]:fp32, x12..x14, nk", xw);
+    if (first)
+      sem_variants(G, k, "kl", 23, ins, w0, w1);
+    else
+      line(G, "%s", ins);
+    li(G, 16, grp);
+    li(G, 17, dk * 4);
+    li(G, 18, CS);
+    line(G, "add x6, x22, x23");
+    line(G, "shli x6, x6, 2");
+    li(G, 7, G->s.a + c0 * 4);
+    snprintf(ins, sizeof ins, "mxu.mm acc[x6], sram[x7]:fp32, x16..x18, %s",
+             first ? "overwrite" : "accumulate");
+    chunk_tag(tag, sizeof tag, "km", c0);
+    if (lastc)
+      sem_variants(G, k, tag, 9, ins, " @signal(s1)", " @signal(s5)");
+    else
+      line(G, "%s", ins);
+  }
   line(G, "j L%u_tn", k);
   label(G, "vt", k);
-  /* out += P[:, t0 + offset ..] @ V tile (nt positions of hd) */
-  line(G, "mv x12, x24");
-  li(G, 13, hd);
-  li(G, 14, hd * 4);
-  sem_variants(G, k, "vl", 23, "mxu.ldw sram[x5]:fp32, x12..x14, kn", w0, w1);
-  li(G, 16, grp);
-  li(G, 17, CS);
-  li(G, 18, hd * 4);
-  line(G, "add x7, x22, x23");
-  line(G, "shli x7, x7, 2");
-  li(G, 6, G->s.c);
-  line(G, "add x7, x7, x6");
-  li(G, 6, out_acc);
-  line(G, "add x4, x22, x23");
-  line(G, "bne x4, x0, L%u_vacc", k);
-  sem_variants(G, k, "vo", 9, "mxu.mm acc[x6], sram[x7]:fp32, x16..x18, overwrite", " @signal(s1)",
-               " @signal(s5)");
-  line(G, "j L%u_tn", k);
-  label(G, "vacc", k);
-  sem_variants(G, k, "va", 9, "mxu.mm acc[x6], sram[x7]:fp32, x16..x18, accumulate", " @signal(s1)",
-               " @signal(s5)");
+  /* out += P[:, t0 + offset ..] @ V tile (nt positions of dv), dv in chunks of TC */
+  if (!same) tile_at(G, dv);
+  for (uint64_t c0 = 0; c0 < dv; c0 += TC) {
+    uint64_t cw = dv - c0 < TC ? dv - c0 : TC;
+    bool first = c0 == 0, lastc = c0 + TC >= dv;
+    unsigned xw = 5;
+    if (!first) {
+      li(G, 10, c0 * 4);
+      line(G, "add x10, x10, x5");
+      xw = 10;
+    }
+    line(G, "mv x12, x24");
+    li(G, 13, cw);
+    li(G, 14, dv * 4);
+    char ins[96];
+    snprintf(ins, sizeof ins, "mxu.ldw sram[x%u]:fp32, x12..x14, kn", xw);
+    if (first)
+      sem_variants(G, k, "vl", 23, ins, w0, w1);
+    else
+      line(G, "%s", ins);
+    li(G, 16, grp);
+    li(G, 17, CS);
+    li(G, 18, dv * 4);
+    line(G, "add x7, x22, x23");
+    line(G, "shli x7, x7, 2");
+    li(G, 6, G->s.c);
+    line(G, "add x7, x7, x6");
+    li(G, 6, out_acc + c0 * 4);
+    line(G, "add x4, x22, x23");
+    char ac[96], t1[32], t2[32], t3[32], te[32];
+    chunk_tag(t1, sizeof t1, "vacc", c0);
+    chunk_tag(t2, sizeof t2, "vo", c0);
+    chunk_tag(t3, sizeof t3, "va", c0);
+    chunk_tag(te, sizeof te, "ve", c0);
+    snprintf(ins, sizeof ins, "mxu.mm acc[x6], sram[x7]:fp32, x16..x18, overwrite");
+    snprintf(ac, sizeof ac, "mxu.mm acc[x6], sram[x7]:fp32, x16..x18, accumulate");
+    line(G, "bne x4, x0, L%u_%s", k, t1);
+    if (lastc)
+      sem_variants(G, k, t2, 9, ins, " @signal(s1)", " @signal(s5)");
+    else
+      line(G, "%s", ins);
+    line(G, "j L%u_%s", k, lastc ? "tn" : te);
+    label(G, t1, k);
+    if (lastc)
+      sem_variants(G, k, t3, 9, ac, " @signal(s1)", " @signal(s5)");
+    else
+      line(G, "%s", ac);
+    if (!lastc) label(G, te, k);
+  }
   label(G, "tn", k);
   li(G, 4, TC);
   line(G, "add x23, x23, x4");
@@ -1650,17 +1871,17 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "sync.fence vpu");
   label(G, "nosm", k);
   line(G, "blt x28, x27, L%u_sup", k);
-  /* the grp output rows of hd, contiguous in y */
+  /* the grp output rows of dv, contiguous in y */
   li(G, 8, grp);
-  li(G, 9, hd);
-  li(G, 10, hd * 4);
-  li(G, 11, hd * 4);
+  li(G, 9, dv);
+  li(G, 10, dv * 4);
+  li(G, 11, dv * 4);
   li(G, 6, G->s.b);
   li(G, 7, out_acc);
   line(G, "mxu.drain sram[x6]:fp32, acc[x7]:fp32, x8..x11 @signal(s2)");
   line(G, "sync.wait s2, 1");
   if (PS == 1) {
-    store_unit(G, G->addr[id], grp * hd, 6);
+    store_unit(G, G->addr[id], grp * dv, 6);
   } else {
     line(G, "j L%u_part", k);
     /* an empty part (npos < its first position): max -1e30, sum 0, output 0 */
@@ -1668,8 +1889,8 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
     li(G, 6, G->s.b);
     li(G, 25, 0);
     li(G, 8, grp);
-    li(G, 9, hd);
-    li(G, 10, hd * 4);
+    li(G, 9, dv);
+    li(G, 10, dv * 4);
     line(G, "vpu.fill sram[x6]:fp32, x25, x8..x10");
     li(G, 7, G->s.scale);
     line(G, "li x9, 1");
@@ -1681,12 +1902,12 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
     line(G, "sync.fence vpu");
     label(G, "part", k);
     /* the part's output to o_part[w], its max and sum to m_part / l_part[u][g][p] */
-    li(G, 4, grp * hd * 4);
+    li(G, 4, grp * dv * 4);
     line(G, "mul x4, x4, x20");
     li(G, 5, G->attn_o);
     line(G, "add x4, x4, x5");
     li(G, 6, G->s.b);
-    li(G, 8, grp * hd);
+    li(G, 8, grp * dv);
     line(G, "dma.1d hbm[x4]:fp32, sram[x6]:fp32, x8, x0, q0 @signal(s6)");
     li(G, 5, PS);
     line(G, "divu x7, x20, x5");
@@ -1715,7 +1936,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   label(G, "done", k);
   line(G, "sync.wait s1, %u", GEMV_BUFS / 2);
   line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
-  if (PS > 1) attention_combine(G, k, id, units, PS, grp, hd);
+  if (PS > 1) attention_combine(G, k, id, units, PS, grp, dv);
 }
 
 /* ---- collectives (tensor parallelism; docs/COMPILER.md) ----
@@ -1894,8 +2115,8 @@ static bool swiglu_fusable(const gen *G, uint32_t i) {
       if (u->in[q] != i) continue;
       if (u->op != SC_GOP_MATMUL || q != 0) return false;
       const sc_gvalue *w = val(G, u->in[1]);
-      uint64_t N = (uint64_t)w->shape[0], K = (uint64_t)w->shape[1];
-      if (!gemv_shape(G, elems(v) / K, N, K)) return false;
+      uint64_t N = wrows(w), K = last(w);
+      if (w->rank != 2 || !gemv_shape(G, elems(v) / K, N, K)) return false;
       users++;
     }
   }
@@ -1961,9 +2182,15 @@ static bool plan(gen *G, sc_status *st) {
       G->chip = v->attrs.chip;
       break;
     case SC_GOP_ROPE:
-    case SC_GOP_ATTENTION:
       G->head_dim = (uint32_t)last(v);
       break;
+    case SC_GOP_ATTENTION: {
+      uint64_t dk = last(val(G, v->in[0])), dv = last(v);
+      if (dk > G->attn_dk) G->attn_dk = dk;
+      if (dv > G->attn_dv) G->attn_dv = dv;
+      G->attn_div = v->attrs.scale != 0 ? 1.0f / v->attrs.scale : sqrtf((float)dk);
+      break;
+    }
     default:
       return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: op %s is not supported yet", v->name,
                   sc_gop_name(v->op));
@@ -1973,13 +2200,6 @@ static bool plan(gen *G, sc_status *st) {
       uint64_t grp = (uint64_t)v->shape[1] / (uint64_t)kc->shape[kc->rank - 2];
       G->kvh = (uint64_t)kc->shape[kc->rank - 2];
       if (grp > G->grp) G->grp = grp;
-      uint64_t tile =
-          G->a->core.mxu.rows < G->a->core.mxu.cols ? G->a->core.mxu.rows : G->a->core.mxu.cols;
-      if (G->head_dim > tile)
-        return fail(G, st, SC_STATUS_UNSUPPORTED,
-                    "%%%s: head_dim %u exceeds the MXU tile (%llu); attention over several "
-                    "tiles of the head is not generated yet",
-                    v->name, G->head_dim, (unsigned long long)tile);
       if (G->T > G->a->core.mxu.rows && G->B <= 1)
         return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: %u tokens per step exceed %u", v->name,
                     G->T, G->a->core.mxu.rows);
@@ -2027,11 +2247,15 @@ static bool plan(gen *G, sc_status *st) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
     const sc_gvalue *w = val(G, v->in[1]);
-    uint64_t N = (uint64_t)w->shape[0], K = (uint64_t)w->shape[1];
+    uint64_t N = wrows(w), K = last(w);
     if (w->kind != SC_GV_CONST || !v->attrs.trans_b)
       return fail(G, st, SC_STATUS_UNSUPPORTED,
                   "%%%s: matmul by a weight (a const, stored out x in) is supported", v->name);
     G->mgroup[i] = K;
+    if (w->rank == 3 && N / (uint64_t)w->shape[0] % G->a->core.mxu.cols)
+      return fail(G, st, SC_STATUS_UNSUPPORTED,
+                  "%%%s: a grouped matmul's %llu outputs per group are not whole tiles of %u",
+                  v->name, (unsigned long long)(N / (uint64_t)w->shape[0]), G->a->core.mxu.cols);
     switch (G->opt.wdtype) {
     case SC_CC_F32:
       G->mw_addr[i] = alloc(G, N * K * 4);
@@ -2091,8 +2315,7 @@ static bool plan(gen *G, sc_status *st) {
     if (grouped && last(v) > widest) widest = last(v); /* a group has a row at least */
     if (!grouped && v->op != SC_GOP_MATMUL && elems(v) > widest) widest = elems(v);
     if (v->op == SC_GOP_MATMUL) {
-      uint64_t tiles =
-          ((uint64_t)val(G, v->in[1])->shape[0] + G->a->core.mxu.cols - 1) / G->a->core.mxu.cols;
+      uint64_t tiles = (wrows(val(G, v->in[1])) + G->a->core.mxu.cols - 1) / G->a->core.mxu.cols;
       uint64_t rows = G->T * G->a->core.mxu.cols; /* a tile of the tile path */
       uint64_t gemv = (tiles + G->a->cores.count - 1) / G->a->cores.count * G->a->core.mxu.cols *
                       G->T; /* the GEMV's m x TC outputs of T rows */
@@ -2159,15 +2382,15 @@ static bool plan(gen *G, sc_status *st) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
     const sc_gvalue *w = val(G, v->in[1]);
-    uint64_t N = (uint64_t)w->shape[0], K = (uint64_t)w->shape[1];
-    if (!gemv_shape(G, elems(val(G, v->in[0])) / K, N, K)) continue;
+    uint64_t N = wrows(w), K = last(w);
+    if (!gemv_shape(G, mm_rows(G, v), N, K)) continue;
     uint64_t m = (N / G->a->core.mxu.cols + cores - 1) / cores;
     if (m * TB > need) need = m * TB;
     G->gemv[i] = true;
   }
   /* decode attention streams the cache through the ring too */
-  bool attn1 = (G->T == 1 || G->B > 1) && G->grp && G->head_dim <= G->a->core.mxu.cols &&
-               G->grp * (G->cstride + G->head_dim * 4) <= G->a->core.acc_sram.size_bytes;
+  bool attn1 = (G->T == 1 || G->B > 1) && G->grp &&
+               G->grp * (G->cstride + G->attn_dv * 4) <= G->a->core.acc_sram.size_bytes;
   if (attn1 && need < GEMV_DMA_BYTES) need = GEMV_DMA_BYTES;
   /* the ring's buffers hold a chunk of every tile of a core: when they do not
    * fit, the GEMVs with the most tiles per core (the classifier) take the tile
@@ -2177,7 +2400,7 @@ static bool plan(gen *G, sc_status *st) {
     uint64_t next = attn1 ? GEMV_DMA_BYTES : 0;
     for (uint32_t i = 0; i < n; i++) {
       if (!G->gemv[i]) continue;
-      uint64_t N = (uint64_t)val(G, val(G, i)->in[1])->shape[0];
+      uint64_t N = wrows(val(G, val(G, i)->in[1]));
       uint64_t m = (N / G->a->core.mxu.cols + cores - 1) / cores;
       if (m * TB >= need)
         G->gemv[i] = false;
@@ -2190,7 +2413,8 @@ static bool plan(gen *G, sc_status *st) {
     G->s.g = G->s.size;
     G->s.gbuf = align_up(need > GEMV_DMA_BYTES ? need : GEMV_DMA_BYTES);
     G->s.size = G->s.g + GEMV_BUFS * G->s.gbuf;
-    G->attn_dec = attn1 && G->s.gbuf / (G->head_dim * 4) >= G->a->core.mxu.cols;
+    uint64_t width = G->attn_dk > G->attn_dv ? G->attn_dk : G->attn_dv;
+    G->attn_dec = attn1 && G->s.gbuf / (width * 4) >= G->a->core.mxu.cols;
   } else {
     memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
   }
@@ -2203,10 +2427,10 @@ static bool plan(gen *G, sc_status *st) {
       ps = G->opt.attn_parts;
     else
       while (units * ps * 2 <= G->a->cores.count) ps *= 2;
-    if (ps > 1 && ps * G->grp * G->head_dim <= widest && 2 * G->grp * ps + 64 <= widest &&
+    if (ps > 1 && ps * G->grp * G->attn_dv <= widest && 2 * G->grp * ps + 64 <= widest &&
         ps <= 64) {
       G->attn_parts = ps;
-      G->attn_o = alloc(G, units * ps * G->grp * G->head_dim * 4);
+      G->attn_o = alloc(G, units * ps * G->grp * G->attn_dv * 4);
       G->attn_m = alloc(G, units * ps * G->grp * 4);
       G->attn_l = alloc(G, units * ps * G->grp * 4);
     }
@@ -2227,7 +2451,8 @@ static bool plan(gen *G, sc_status *st) {
         for (uint32_t q = 0; q < u->n_in; q++) {
           if (u->in[q] != i) continue;
           users++;
-          if (u->op != SC_GOP_MATMUL || q != 0 || !G->gemv[j]) all = false;
+          if (u->op != SC_GOP_MATMUL || q != 0 || !G->gemv[j] || val(G, u->in[1])->rank != 2)
+            all = false;
         }
       }
       G->fused[i] = all && users > 0;
@@ -2250,21 +2475,21 @@ static bool plan(gen *G, sc_status *st) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL || !G->gemv[i] || G->gskip[i] || v->n_in != 2)
       continue;
-    uint32_t last = i;
+    uint32_t prev = i;
     for (uint32_t j = i + 1; j < n; j++) {
       const sc_gvalue *u = val(G, j);
       if (u->kind != SC_GV_OP || u->op == SC_GOP_RESHAPE) continue;
-      const sc_gvalue *lw = val(G, val(G, last)->in[1]);
-      uint64_t N = (uint64_t)lw->shape[0], K = (uint64_t)lw->shape[1];
+      const sc_gvalue *lw = val(G, val(G, prev)->in[1]);
+      uint64_t N = wrows(lw), K = last(lw);
       bool ok = u->op == SC_GOP_MATMUL && G->gemv[j] && u->n_in == 2 && u->in[0] == v->in[0] &&
-                (uint64_t)val(G, u->in[1])->shape[1] == K &&
-                G->mw_addr[j] == G->mw_addr[last] + N * K * wf.wbits / 8 &&
-                G->addr[j] == G->addr[last] + N * 4 &&
-                (!wf.channel || G->ms_addr[j] == G->ms_addr[last] + N * 4);
+                val(G, u->in[1])->rank == 2 && lw->rank == 2 && last(val(G, u->in[1])) == K &&
+                G->mw_addr[j] == G->mw_addr[prev] + N * K * wf.wbits / 8 &&
+                G->addr[j] == G->addr[prev] + N * 4 &&
+                (!wf.channel || G->ms_addr[j] == G->ms_addr[prev] + N * 4);
       if (!ok) break;
-      G->gnext[last] = j;
+      G->gnext[prev] = j;
       G->gskip[j] = true;
-      last = j;
+      prev = j;
     }
   }
   /* residual adds y = x + o of a lone GEMV's only use: the GEMV adds x and
@@ -2276,7 +2501,7 @@ static bool plan(gen *G, sc_status *st) {
   for (uint32_t i = 0; i < n && !G->opt.no_fuse; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL || !G->gemv[i] || G->gskip[i] ||
-        G->gnext[i] != UINT32_MAX || v->n_in != 2 || v->is_output)
+        G->gnext[i] != UINT32_MAX || v->n_in != 2 || v->is_output || val(G, v->in[1])->rank != 2)
       continue;
     uint32_t users = 0, add = UINT32_MAX;
     for (uint32_t j = i + 1; j < n; j++) {
@@ -2472,23 +2697,34 @@ static sc_status quantize_weights(const gen *G, uint32_t i, const float *w, uint
  * its size differs. */
 static sc_status const_f32(gen *G, const sc_gvalue *v, float *out, sc_status *st) {
   const sc_tensor *t = G->m ? sc_model_tensor(G->m, v->source) : NULL;
-  uint64_t part = v->slice_full ? (uint64_t)v->shape[v->slice_axis] : 1;
-  uint64_t want = v->slice_full ? elems(v) / part * (uint64_t)v->slice_full : elems(v);
+  uint64_t full[SC_GRAPH_MAX_RANK], want = 1;
+  bool sliced = false;
+  for (uint32_t d = 0; d < v->rank; d++) {
+    full[d] = v->slice_full[d] ? (uint64_t)v->slice_full[d] : (uint64_t)v->shape[d];
+    sliced |= v->slice_full[d] != 0;
+    want *= full[d];
+  }
   if (!t || t->n_elems != want) {
     fail(G, st, SC_STATUS_NOT_FOUND, "%%%s: the model has no tensor '%s' of %llu elements", v->name,
          v->source, (unsigned long long)want);
     return *st;
   }
-  if (!v->slice_full) {
+  if (!sliced || v->rank == 0) {
     sc_tensor_to_f32(t, 0, want, out);
     return SC_STATUS_OK;
   }
-  uint64_t outer = 1, inner = 1;
-  for (uint32_t d = 0; d < v->slice_axis; d++) outer *= (uint64_t)v->shape[d];
-  for (uint32_t d = v->slice_axis + 1; d < v->rank; d++) inner *= (uint64_t)v->shape[d];
-  for (uint64_t o = 0; o < outer; o++)
-    sc_tensor_to_f32(t, (o * (uint64_t)v->slice_full + (uint64_t)v->slice_start) * inner,
-                     part * inner, out + o * part * inner);
+  /* the box: rows of the last axis, in row-major order of the others */
+  uint32_t r = v->rank;
+  uint64_t run = (uint64_t)v->shape[r - 1], rows = elems(v) / run, idx[SC_GRAPH_MAX_RANK] = {0};
+  for (uint64_t o = 0; o < rows; o++) {
+    uint64_t at = 0;
+    for (uint32_t d = 0; d < r; d++) at = at * full[d] + idx[d] + (uint64_t)v->slice_start[d];
+    sc_tensor_to_f32(t, at, run, out + o * run);
+    for (int d = (int)r - 2; d >= 0; d--) { /* the next row */
+      if (++idx[d] < (uint64_t)v->shape[d]) break;
+      idx[d] = 0;
+    }
+  }
   return SC_STATUS_OK;
 }
 
@@ -2640,7 +2876,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   }
   /* buffers */
   float consts[K_COUNT] = {0};
-  consts[K_SQRT_HD] = G.head_dim ? sqrtf((float)G.head_dim) : 1.0f;
+  consts[K_SQRT_HD] = G.attn_div != 0 ? G.attn_div : 1.0f;
   if (st == SC_STATUS_OK)
     st = add_buffer(prog, "cc.consts", SC_PROG_ROLE_CONST, G.consts, K_COUNT * 4, consts);
   for (int j = 0; j < 2 && st == SC_STATUS_OK && G.coll_recv[0]; j++)
@@ -2666,7 +2902,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     if (st == SC_STATUS_OK && G.attn_parts > 1) {
       uint64_t units = (uint64_t)G.B * G.kvh, ps = G.attn_parts;
       st = add_buffer(prog, "cc.attn_o", SC_PROG_ROLE_SCRATCH, G.attn_o,
-                      units * ps * G.grp * G.head_dim * 4, NULL);
+                      units * ps * G.grp * G.attn_dv * 4, NULL);
       if (st == SC_STATUS_OK)
         st = add_buffer(prog, "cc.attn_m", SC_PROG_ROLE_SCRATCH, G.attn_m, units * ps * G.grp * 4,
                         NULL);
@@ -2718,7 +2954,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     const sc_gvalue *v = val(&G, i);
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
     const sc_gvalue *w = val(&G, v->in[1]);
-    uint64_t N = (uint64_t)w->shape[0], K = (uint64_t)w->shape[1];
+    uint64_t N = wrows(w), K = last(w);
     if (G.opt.no_weights) { /* the storage, without contents */
       char name[SC_GRAPH_NAME_MAX + 16];
       wform f = form_of(G.opt.wdtype);

@@ -127,6 +127,26 @@ int64_t sc_graph_const(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank
                        const int64_t *shape, const char *source) {
   return leaf(g, name, SC_GV_CONST, dt, rank, shape, source ? source : name);
 }
+static bool slice_ok(const sc_gvalue *v, uint32_t axis, int64_t start, int64_t full) {
+  return axis < v->rank && start >= 0 && full > 0 && v->shape[axis] <= full - start &&
+         !v->slice_full[axis];
+}
+bool sc_graph_slice_axis(sc_graph *g, uint32_t id, uint32_t axis, int64_t start, int64_t full) {
+  if (id >= g->n || g->v[id].kind != SC_GV_CONST) {
+    fail(g, "value %u is not a const to slice", id);
+    return false;
+  }
+  sc_gvalue *v = &g->v[id];
+  if (!slice_ok(v, axis, start, full)) {
+    fail(g, "%%%s: slice [%lld, +%lld) of axis %u outside its %lld elements (or sliced already)",
+         v->name, (long long)start, axis < v->rank ? (long long)v->shape[axis] : 0LL, axis,
+         (long long)full);
+    return false;
+  }
+  v->slice_start[axis] = start;
+  v->slice_full[axis] = full;
+  return true;
+}
 int64_t sc_graph_const_slice(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
                              const int64_t *shape, const char *source, uint32_t axis, int64_t start,
                              int64_t full) {
@@ -137,10 +157,8 @@ int64_t sc_graph_const_slice(sc_graph *g, const char *name, sc_dtype dt, uint32_
                 (long long)full);
   int64_t id = sc_graph_const(g, name, dt, rank, shape, source);
   if (id < 0) return id;
-  sc_gvalue *v = &g->v[id];
-  v->slice_axis = axis;
-  v->slice_start = start;
-  v->slice_full = full;
+  g->v[id].slice_start[axis] = start;
+  g->v[id].slice_full[axis] = full;
   return id;
 }
 int64_t sc_graph_state(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
@@ -268,7 +286,22 @@ static bool infer_op(vctx *c, sc_gvalue *y) {
   switch (y->op) {
   case SC_GOP_MATMUL: {
     if (!need_float(c, y, a, "a", 2) && a->dtype != SC_DTYPE_INT8) return false;
-    if (b->rank != 2) return bad(c, y, "b %%%s is %s: a matrix is needed", b->name, sb);
+    if (b->rank == 3) { /* grouped: y[..., g, n] = sum_k a[..., g, k] * b[g, n, k] */
+      if (!at->trans_b || y->n_in != 2 || a->rank < 2 || a->shape[a->rank - 2] != b->shape[0] ||
+          last(a) != b->shape[2])
+        return bad(c, y,
+                   "a is %s but b is %s: a grouped matmul needs a [..., g, k], b [g, n, k] "
+                   "(trans_b) and no bias",
+                   sa, sb);
+      int64_t s[SC_GRAPH_MAX_RANK];
+      memcpy(s, a->shape, sizeof s);
+      s[a->rank - 1] = b->shape[1];
+      set_shape(y, a->rank, s);
+      if (!is_float(a->dtype)) y->dtype = SC_DTYPE_FP32;
+      return true;
+    }
+    if (b->rank != 2)
+      return bad(c, y, "b %%%s is %s: a matrix (or [groups, n, k]) is needed", b->name, sb);
     int64_t k = last(a), bk = at->trans_b ? b->shape[1] : b->shape[0];
     int64_t n = at->trans_b ? b->shape[0] : b->shape[1];
     if (k != bk)
@@ -334,6 +367,8 @@ static bool infer_op(vctx *c, sc_gvalue *y) {
                  "[sequences, positions, heads, head_dim]");
     if (memcmp(b->shape, v->shape, sizeof b->shape)) return bad(c, y, "k %s and v differ", sb);
     uint32_t r = b->rank;
+    if (at->v_dim > (uint64_t)v->shape[r - 1])
+      return bad(c, y, "v_dim %u exceeds v's rows of %lld", at->v_dim, (long long)v->shape[r - 1]);
     if (r == 4 && b->shape[0] != a->shape[0])
       return bad(c, y, "a cache of %lld sequences needs one token per sequence, q is %s",
                  (long long)b->shape[0], sa);
@@ -343,7 +378,8 @@ static bool infer_op(vctx *c, sc_gvalue *y) {
       return bad(c, y, "%lld query heads do not divide into %lld kv heads", (long long)a->shape[1],
                  (long long)b->shape[r - 2]);
     if (!need_ids(c, y, pos, "positions", a->shape[0])) return false;
-    set_shape(y, 3, a->shape);
+    int64_t s[3] = {a->shape[0], a->shape[1], at->v_dim ? at->v_dim : v->shape[r - 1]};
+    set_shape(y, 3, s);
     return true;
   }
   case SC_GOP_EMBEDDING:
@@ -540,6 +576,7 @@ static void dump_attrs(const sc_gvalue *v, sc_strbuf *out) {
   case SC_GOP_ATTENTION:
     sc_strbuf_printf(out, " {%s", a->causal ? "causal" : "full");
     if (a->scale != 0) sc_strbuf_printf(out, ", scale=%.9g", (double)a->scale);
+    if (a->v_dim != 0) sc_strbuf_printf(out, ", v_dim=%u", a->v_dim);
     sc_strbuf_printf(out, "}");
     break;
   case SC_GOP_RESHAPE:
@@ -586,10 +623,17 @@ void sc_graph_dump(const sc_graph *g, sc_strbuf *out) {
       sc_strbuf_printf(out, "  %s %%%s: ", kinds[v->kind], v->name);
       dump_type(v, out);
       if (v->kind == SC_GV_CONST) sc_strbuf_printf(out, " = \"%s\"", v->source);
-      if (v->kind == SC_GV_CONST && v->slice_full)
-        sc_strbuf_printf(
-            out, " [axis %u: %lld..%lld of %lld]", v->slice_axis, (long long)v->slice_start,
-            (long long)(v->slice_start + v->shape[v->slice_axis]), (long long)v->slice_full);
+      if (v->kind == SC_GV_CONST) {
+        const char *sep = " [";
+        for (uint32_t d = 0; d < v->rank; d++)
+          if (v->slice_full[d]) {
+            sc_strbuf_printf(
+                out, "%saxis %u: %lld..%lld of %lld", sep, d, (long long)v->slice_start[d],
+                (long long)(v->slice_start[d] + v->shape[d]), (long long)v->slice_full[d]);
+            sep = ", ";
+          }
+        if (sep[0] == ',') sc_strbuf_printf(out, "]");
+      }
       sc_strbuf_printf(out, "\n");
       continue;
     }

@@ -4,8 +4,8 @@
  * head_dim 64 and 128 with matmul K loops of several chunks and N not a
  * multiple of the MXU's width, a 32k vocabulary, a Qwen2-like model (biases,
  * HALVES RoPE, untied classifier), a context of 1024 positions, a tiny
- * model and Llama 3.1's scaled RoPE; head_dim 256, beyond one MXU tile, is
- * refused with a message.
+ * model, Llama 3.1's scaled RoPE, and head_dim 256 and 192, beyond one MXU
+ * tile (attention in chunks of the head).
  *
  * Each case builds the one-token graph, compiles it for SC1, and runs it on the
  * simulated chip (timed mode) one position per launch, next to the FP32
@@ -43,9 +43,10 @@ static double now_s(void) {
 typedef struct shape_case {
   const char *name;
   sc_model_config cfg;
-  uint32_t seq;    /* KV cache positions */
-  uint32_t steps;  /* positions run, 0 .. steps-1 */
-  uint32_t forced; /* positions whose token is fixed (the rest: greedy) */
+  uint32_t seq;     /* KV cache positions */
+  uint32_t steps;   /* positions run, 0 .. steps-1 */
+  uint32_t forced;  /* positions whose token is fixed (the rest: greedy) */
+  uint32_t prefill; /* the first positions in one launch of a prefill program (0: none) */
 } shape_case;
 
 /* The fixed token of position pos (BOS at 0). */
@@ -98,7 +99,45 @@ static void run_case(const shape_case *sc) {
   uint32_t worst_pos = 0;
   uint64_t cycles = 0;
   int32_t tok = 1;
-  for (uint32_t pos = 0; pos < sc->steps; pos++) {
+  sc_graph *pg = NULL;
+  sc_program *pprog = NULL; /* loaded until the device closes */
+  if (sc->prefill) {        /* positions 0 .. prefill - 1 at once, on the same cache */
+    uint32_t T = sc->prefill;
+    assert_true(T <= sc->forced);
+    sc_llama_step pstep = {.tokens = T, .max_seq = sc->seq, .act_dtype = SC_DTYPE_FP32};
+    sc_cc_options popt = {.scratch_base = sc_cc_program_end(prog)};
+    if (sc_cc_llama_graph(cfg, &pstep, &pg, err, sizeof err) != SC_STATUS_OK ||
+        sc_cc_compile_opts(pg, m, arch, &popt, &pprog, NULL, err, sizeof err) != SC_STATUS_OK)
+      fail_msg("%s: prefill: %s", sc->name, err);
+    sc_rt_program *pp;
+    if (sc_rt_load(dev, pprog, NULL, &pp) != SC_STATUS_OK) fail_msg("%s", sc_rt_errmsg(dev));
+    float *plog = malloc((size_t)T * V * sizeof *plog);
+    int32_t *toks = malloc(T * sizeof *toks);
+    assert_non_null(plog);
+    assert_non_null(toks);
+    for (uint32_t t = 0; t < T; t++) toks[t] = forced_token(t, V);
+    assert_int_equal(sc_rt_bind(pp, "logits", plog, (size_t)T * V * sizeof *plog), SC_STATUS_OK);
+    assert_int_equal(sc_rt_bind(pp, "tokens", toks, T * sizeof *toks), SC_STATUS_OK);
+    sc_rt_set_args(dev, (const uint64_t[]){0, 0}, 2);
+    assert_int_equal(sc_rt_launch(dev, pp), SC_STATUS_OK);
+    if (sc_rt_wait(dev) != SC_STATUS_OK) fail_msg("%s: prefill: %s", sc->name, sc_rt_errmsg(dev));
+    for (uint32_t t = 0; t < T; t++) {
+      const float *want = sc_ref_forward(ref, toks[t], t);
+      const float *got = plog + (size_t)t * V;
+      float scale = 0;
+      for (uint32_t i = 0; i < V; i++) scale = fmaxf(scale, fabsf(want[i]));
+      for (uint32_t i = 0; i < V; i++) {
+        double e = fabs((double)got[i] - (double)want[i]) / (double)scale;
+        if (!(e < 1e-4))
+          fail_msg("%s: prefill row %u: logit %u is %g on the chip, %g in the reference", sc->name,
+                   t, i, (double)got[i], (double)want[i]);
+        if (e > worst) worst = e, worst_pos = t;
+      }
+    }
+    free(plog);
+    free(toks);
+  }
+  for (uint32_t pos = sc->prefill; pos < sc->steps; pos++) {
     if (pos < sc->forced) tok = forced_token(pos, V);
     const float *want = sc_ref_forward(ref, tok, pos);
     assert_non_null(want);
@@ -137,14 +176,16 @@ static void run_case(const shape_case *sc) {
     }
     tok = a;
   }
-  print_message("  %-14s %3u positions (%u forced) identical; worst logit error %.3g of the "
-                "largest logit (position %u); %.0f cycles/token; %.2f s\n",
-                sc->name, sc->steps, sc->forced, worst, worst_pos, (double)cycles / sc->steps,
-                now_s() - t0);
+  print_message("  %-14s %3u positions (%u forced, %u prefilled) identical; worst logit error "
+                "%.3g of the largest logit (position %u); %.0f cycles/token; %.2f s\n",
+                sc->name, sc->steps, sc->forced, sc->prefill, worst, worst_pos,
+                (double)cycles / (sc->steps - sc->prefill), now_s() - t0);
   sc_ref_free(ref);
   free(logits);
   sc_rt_close(dev);
   sc_prog_destroy(prog);
+  sc_prog_destroy(pprog);
+  sc_graph_destroy(pg);
   sc_arch_destroy(arch);
   sc_graph_destroy(g);
   sc_model_free(m);
@@ -171,14 +212,14 @@ static sc_model_config config(uint32_t dim, uint32_t hidden, uint32_t layers, ui
  * positions, so attention spans two tiles of 128 positions from 128 on. */
 static void test_many_heads(void **state) {
   (void)state;
-  shape_case c = {"many-heads", config(256, 688, 2, 32, 8, 8, 300, 160), 160, 160, 100};
+  shape_case c = {"many-heads", config(256, 688, 2, 32, 8, 8, 300, 160), 160, 160, 100, 0};
   run_case(&c);
 }
 
 /* Multi-query attention: 8 heads of 16 share one kv head. */
 static void test_mqa(void **state) {
   (void)state;
-  shape_case c = {"mqa", config(128, 256, 1, 8, 1, 0, 256, 64), 64, 64, 8};
+  shape_case c = {"mqa", config(128, 256, 1, 8, 1, 0, 256, 64), 64, 64, 8, 0};
   run_case(&c);
 }
 
@@ -187,27 +228,27 @@ static void test_mqa(void **state) {
  * partial last tile of columns). */
 static void test_head_dim_64(void **state) {
   (void)state;
-  shape_case c = {"head-dim-64", config(256, 344, 2, 4, 4, 0, 1000, 32), 32, 32, 4};
+  shape_case c = {"head-dim-64", config(256, 344, 2, 4, 4, 0, 1000, 32), 32, 32, 4, 0};
   run_case(&c);
 }
 
 static void test_head_dim_128(void **state) {
   (void)state;
-  shape_case c = {"head-dim-128", config(512, 344, 1, 4, 2, 0, 1000, 32), 32, 32, 4};
+  shape_case c = {"head-dim-128", config(512, 344, 1, 4, 2, 0, 1000, 32), 32, 32, 4, 0};
   run_case(&c);
 }
 
 /* A 32k vocabulary: the classifier's 250 column tiles over 16 cores. */
 static void test_vocab_32k(void **state) {
   (void)state;
-  shape_case c = {"vocab-32k", config(64, 172, 1, 4, 4, 0, 32000, 8), 8, 8, 1};
+  shape_case c = {"vocab-32k", config(64, 172, 1, 4, 4, 0, 32000, 8), 8, 8, 1, 0};
   run_case(&c);
 }
 
 /* Qwen2-like: q/k/v biases, HALVES RoPE with theta 1e6, eps 1e-6, untied. */
 static void test_qwen2_like(void **state) {
   (void)state;
-  shape_case c = {"qwen2-like", config(128, 352, 2, 4, 2, 0, 512, 48), 48, 48, 4};
+  shape_case c = {"qwen2-like", config(128, 352, 2, 4, 2, 0, 512, 48), 48, 48, 4, 0};
   snprintf(c.cfg.arch, sizeof c.cfg.arch, "qwen2");
   c.cfg.qkv_bias = true;
   c.cfg.rope_style = SC_ROPE_HALVES;
@@ -221,7 +262,7 @@ static void test_qwen2_like(void **state) {
  * greedy; the attention of the last positions spans eight tiles. */
 static void test_long_context(void **state) {
   (void)state;
-  shape_case c = {"long-context", config(64, 172, 1, 4, 2, 0, 256, 1024), 1024, 1024, 1000};
+  shape_case c = {"long-context", config(64, 172, 1, 4, 2, 0, 256, 1024), 1024, 1024, 1000, 0};
   run_case(&c);
 }
 
@@ -231,7 +272,7 @@ static void test_long_context(void **state) {
  * scaling differ (checked), so a chip that ignored the factors would fail. */
 static void test_llama3_rope(void **state) {
   (void)state;
-  shape_case c = {"llama3-rope", config(256, 344, 1, 4, 2, 0, 300, 96), 96, 96, 96};
+  shape_case c = {"llama3-rope", config(256, 344, 1, 4, 2, 0, 300, 96), 96, 96, 96, 0};
   c.cfg.rope_theta = 500000.0f;
   c.cfg.rope_style = SC_ROPE_HALVES;
   c.cfg.head_dim = 64;
@@ -267,31 +308,26 @@ static void test_llama3_rope(void **state) {
  * tile, three layers. */
 static void test_tiny(void **state) {
   (void)state;
-  shape_case c = {"tiny", config(16, 24, 3, 2, 1, 0, 50, 16), 16, 16, 2};
+  shape_case c = {"tiny", config(16, 24, 3, 2, 1, 0, 50, 16), 16, 16, 2, 0};
   run_case(&c);
 }
 
-/* head_dim 256 (Gemma's) is beyond one MXU tile of SC1 (128): the compiler
- * refuses it with UNSUPPORTED and says why, rather than emit a program that
- * would trap (attention over several tiles of a head is not generated yet). */
-static void test_head_dim_256_refused(void **state) {
+/* head_dim 256 (Gemma's), two MXU tiles of SC1: the scores sum two chunks
+ * of 128 rows, the values come in two chunks of 128 columns; 160 positions,
+ * so that the keys span two position tiles too. head_dim 192
+ * (dim 384 over 2 heads): a full chunk and a partial one of 64. Both start
+ * with a prefill (the tile path's attention in chunks) that the decode
+ * steps continue from. */
+static void test_head_dim_256(void **state) {
   (void)state;
-  sc_model_config cfg = config(512, 344, 1, 2, 1, 0, 300, 16);
-  sc_model *m;
-  char err[512];
-  if (sc_model_synthetic(&cfg, 1, &m, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
-  sc_llama_step step = {.tokens = 1, .max_seq = 16, .act_dtype = SC_DTYPE_FP32};
-  sc_graph *g;
-  if (sc_cc_llama_graph(sc_model_config_of(m), &step, &g, err, sizeof err) != SC_STATUS_OK)
-    fail_msg("%s", err);
-  sc_arch *arch;
-  assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
-  sc_program *prog;
-  assert_int_equal(sc_cc_compile(g, m, arch, &prog, NULL, err, sizeof err), SC_STATUS_UNSUPPORTED);
-  assert_non_null(strstr(err, "%l0.attn: head_dim 256 exceeds the MXU tile (128)"));
-  sc_arch_destroy(arch);
-  sc_graph_destroy(g);
-  sc_model_free(m);
+  shape_case c = {"head-dim-256", config(512, 344, 1, 2, 1, 0, 300, 160), 160, 160, 150, 20};
+  run_case(&c);
+}
+
+static void test_head_dim_192(void **state) {
+  (void)state;
+  shape_case c = {"head-dim-192", config(384, 344, 2, 2, 2, 0, 300, 48), 48, 48, 8, 8};
+  run_case(&c);
 }
 
 int main(void) {
@@ -300,7 +336,8 @@ int main(void) {
       cmocka_unit_test(test_head_dim_64),  cmocka_unit_test(test_head_dim_128),
       cmocka_unit_test(test_vocab_32k),    cmocka_unit_test(test_qwen2_like),
       cmocka_unit_test(test_long_context), cmocka_unit_test(test_tiny),
-      cmocka_unit_test(test_llama3_rope),  cmocka_unit_test(test_head_dim_256_refused),
+      cmocka_unit_test(test_llama3_rope),  cmocka_unit_test(test_head_dim_256),
+      cmocka_unit_test(test_head_dim_192),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

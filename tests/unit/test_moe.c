@@ -161,7 +161,7 @@ static void test_expert_parallel(void **state) {
               strcmp(part, "gate") == 0) {
             assert_int_equal(e % chips, chip);
             assert_int_equal(v->shape[0], c.hidden_dim); /* whole */
-            assert_int_equal(v->slice_full, 0);
+            assert_int_equal(v->slice_full[0], 0);
             seen[l][e]++;
           }
         }
