@@ -14,6 +14,28 @@
  *              x += Wdown (silu(Wgate xb) * (Wup xb))
  *   logits = Wcls (rmsnorm(x) * output_norm), Wcls = output or token_embd
  *
+ * With multi-head latent attention (kv_lora_rank > 0; model.h's tensors and
+ * nope = qk_nope_dim, rope = qk_rope_dim, lora = kv_lora_rank) the attention
+ * is MLA's plain, "naive" form (keys and values expanded from the cached
+ * latents, not absorbed into the queries), and the cache holds per position
+ * the normed latent c and the rotated shared key k_pe:
+ *
+ *              qa = rmsnorm(Wq_a xb) * attn_q_a_norm; q = Wq_b qa
+ *                (q_lora_rank 0: q = Wq xb); head h: q_nope, q_pe = its
+ *                first nope and last rope elements
+ *              kv = Wkv_a xb; c = rmsnorm(kv[0:lora]) * attn_kv_a_norm;
+ *                k_pe = kv[lora:lora+rope]
+ *              rotate each q_pe and k_pe by pos (RoPE over rope elements:
+ *                sc_rope_freq with d = rope; rope_style pairs them)
+ *              per head h, position s <= pos: k_nope = attn_k_b[h]^T c_s,
+ *                v_s = attn_v_b[h] c_s, score = (q_nope . k_nope + q_pe .
+ *                k_pe_s) / sqrt(nope + rope); out_h = softmax . v
+ *              x += Wo out    (Wo: [dim, n_heads * v_head_dim])
+ *
+ * The feed-forward is always the dense one: a mixture of experts'
+ * configuration is run with its ffn_gate/up/down as a dense SwiGLU (expert
+ * weights are never loaded; see model.h).
+ *
  * Weights of any sc_wtype are decoded to FP32 once, at creation. */
 #ifndef SEEDCHIP_REFERENCE_H
 #define SEEDCHIP_REFERENCE_H

@@ -53,6 +53,58 @@ static const builtin builtins[] = {
       .rope_style = SC_ROPE_HALVES,
       .n_experts = 8,
       .n_experts_used = 2}},
+    /* deepseek-ai/DeepSeek-V3: multi-head latent attention, 256 routed experts
+     * of 2048 (8 per token) and 1 shared, the first 3 layers dense. For timing
+     * without weights: its YaRN rope_scaling (factor 40) and its sigmoid,
+     * group-limited router are not modelled (plain RoPE, docs/LLM.md). */
+    {"deepseek-v3",
+     {.arch = "deepseek2",
+      .dim = 7168,
+      .hidden_dim = 18432,
+      .n_layers = 61,
+      .n_heads = 128,
+      .n_kv_heads = 128,
+      .head_dim = 128 + 64,
+      .vocab_size = 129280,
+      .max_seq_len = 163840,
+      .rope_theta = 10000.0f,
+      .norm_eps = 1e-6f,
+      .rope_style = SC_ROPE_PAIRS,
+      .n_experts = 256,
+      .n_experts_used = 8,
+      .moe_hidden_dim = 2048,
+      .n_shared_experts = 1,
+      .n_dense_layers = 3,
+      .q_lora_rank = 1536,
+      .kv_lora_rank = 512,
+      .qk_nope_dim = 128,
+      .qk_rope_dim = 64,
+      .v_head_dim = 128}},
+    /* deepseek-ai/DeepSeek-V2-Lite: queries straight from the input
+     * (q_lora_rank null), 64 routed experts of 1408 (6 per token) and 2
+     * shared, the first layer dense; YaRN not modelled, as above */
+    {"deepseek-v2-lite",
+     {.arch = "deepseek2",
+      .dim = 2048,
+      .hidden_dim = 10944,
+      .n_layers = 27,
+      .n_heads = 16,
+      .n_kv_heads = 16,
+      .head_dim = 128 + 64,
+      .vocab_size = 102400,
+      .max_seq_len = 163840,
+      .rope_theta = 10000.0f,
+      .norm_eps = 1e-6f,
+      .rope_style = SC_ROPE_PAIRS,
+      .n_experts = 64,
+      .n_experts_used = 6,
+      .moe_hidden_dim = 1408,
+      .n_shared_experts = 2,
+      .n_dense_layers = 1,
+      .kv_lora_rank = 512,
+      .qk_nope_dim = 128,
+      .qk_rope_dim = 64,
+      .v_head_dim = 128}},
 };
 
 const char *const *sc_model_config_names(void) {
@@ -80,16 +132,21 @@ sc_status sc_model_config_builtin(const char *name, sc_model_config *out) {
   return SC_STATUS_NOT_FOUND;
 }
 
+/* The elements of a head that RoPE turns: all, or MLA's qk_rope_dim. */
+static uint32_t rope_dim(const sc_model_config *c) {
+  return c->kv_lora_rank > 0 ? c->qk_rope_dim : c->head_dim;
+}
+
 sc_status sc_rope_llama3(sc_model_config *c, double factor, double low, double high,
                          double orig_ctx) {
-  uint32_t pairs = c->head_dim / 2;
+  uint32_t d = rope_dim(c), pairs = d / 2;
   if (!(factor >= 1) || !(low < high) || !(low > 0) || !(orig_ctx > 0) || pairs == 0 ||
       pairs > SC_ROPE_MAX_PAIRS)
     return SC_STATUS_INVALID;
   const double pi = 3.14159265358979323846;
   double lo_wave = orig_ctx / low, hi_wave = orig_ctx / high;
   for (uint32_t j = 0; j < pairs; j++) {
-    double f = 1.0 / pow((double)c->rope_theta, 2.0 * j / (double)c->head_dim);
+    double f = 1.0 / pow((double)c->rope_theta, 2.0 * j / (double)d);
     double wave = 2 * pi / f, g;
     if (wave < hi_wave) {
       g = f;
@@ -106,7 +163,7 @@ sc_status sc_rope_llama3(sc_model_config *c, double factor, double low, double h
 }
 
 float sc_rope_freq(const sc_model_config *c, uint32_t j) {
-  float f = 1.0f / powf(c->rope_theta, (float)(2 * j) / (float)c->head_dim);
+  float f = 1.0f / powf(c->rope_theta, (float)(2 * j) / (float)rope_dim(c));
   if (c->rope_scaled && j < SC_ROPE_MAX_PAIRS && c->rope_factors[j] > 0) f /= c->rope_factors[j];
   return f;
 }

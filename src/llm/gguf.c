@@ -21,7 +21,9 @@
  * first); the data stays in the mapping. A mixture of experts
  * (`<arch>.expert_count` above 0: llama.cpp writes Mixtral as `llama` with
  * its expert counts) gives its configuration to llm_gguf_config but is
- * refused by the loader, whose sc_model has no place for experts. */
+ * refused by the loader, whose sc_model has no place for experts. So is
+ * `deepseek2` (DeepSeek-V2/V3: multi-head latent attention, whose weights
+ * the loader does not take yet, and DeepSeek's experts): read_mla. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -760,10 +762,13 @@ static const struct {
   const char *arch;
   sc_rope_style rope;
   bool qkv_bias;
+  bool mla; /* multi-head latent attention and DeepSeek's experts (read_mla) */
 } archs[] = {
-    {"llama", SC_ROPE_PAIRS, false},
-    {"mistral", SC_ROPE_PAIRS, false},
-    {"qwen2", SC_ROPE_HALVES, true},
+    {"llama", SC_ROPE_PAIRS, false, false},
+    {"mistral", SC_ROPE_PAIRS, false, false},
+    {"qwen2", SC_ROPE_HALVES, true, false},
+    /* llama.cpp's DeepSeek-V2/V3: "normal" RoPE, adjacent pairs */
+    {"deepseek2", SC_ROPE_PAIRS, false, true},
 };
 
 /* "<arch>.<suffix>" into buf. */
@@ -783,6 +788,101 @@ static sc_status opt_f32(const sc_gguf *g, const char *key, float *v, char *err,
   return st == SC_STATUS_NOT_FOUND ? SC_STATUS_OK : st;
 }
 
+/* A required u32 key that must be at least lo ("<key> 0 must be at least 1"). */
+static sc_status req_u32(const sc_gguf *g, const char *key, uint32_t lo, uint32_t *v, char *err,
+                         size_t n) {
+  sc_status st = sc_gguf_get_u32(g, key, v, err, n);
+  if (st == SC_STATUS_OK && *v < lo)
+    return sc_errf(err, n, SC_STATUS_INVALID, "%s: %s %" PRIu32 " must be at least %" PRIu32,
+                   llm_gguf_name(g), key, *v, lo);
+  return st;
+}
+
+/* deepseek2 (after the common keys and the expert counts): multi-head latent
+ * attention and DeepSeek's experts. llama.cpp's converter wrote key_length =
+ * qk_nope + qk_rope and value_length = v_head_dim; since it stores MLA as one
+ * shared latent "kv head" (head_count_kv 1) it writes key_length =
+ * kv_lora_rank + qk_rope and value_length = kv_lora_rank, and the per-head
+ * sizes as key_length_mla and value_length_mla, which win when present. */
+static sc_status read_mla(const sc_gguf *g, sc_model_config *cfg, const char *A, char *err,
+                          size_t n) {
+  char k[96], kr[96], kl[96], vl[96];
+  sc_status st;
+  uint32_t rope = 0, key_len = 0, v_len = 0;
+  cfg->q_lora_rank = 0;
+  if ((st = opt_u32(g, arch_key(k, sizeof k, A, "attention.q_lora_rank"), &cfg->q_lora_rank, err,
+                    n)) ||
+      (st = req_u32(g, arch_key(k, sizeof k, A, "attention.kv_lora_rank"), 1, &cfg->kv_lora_rank,
+                    err, n)) ||
+      (st = req_u32(g, arch_key(kr, sizeof kr, A, "rope.dimension_count"), 2, &rope, err, n)))
+    return st;
+  arch_key(kl, sizeof kl, A, "attention.key_length_mla");
+  arch_key(vl, sizeof vl, A, "attention.value_length_mla");
+  bool kl_mla = sc_gguf_find(g, kl, NULL) != NULL, vl_mla = sc_gguf_find(g, vl, NULL) != NULL;
+  /* the one-kv-head form's key_length is the latent's: the _mla keys are needed */
+  if (cfg->n_kv_heads == 1 && cfg->n_heads > 1 && !(kl_mla && vl_mla))
+    return sc_errf(err, n, SC_STATUS_INVALID,
+                   "%s: %s.attention.head_count_kv 1 (the latent as one kv head) needs %s and %s",
+                   llm_gguf_name(g), A, kl, vl);
+  if (!kl_mla) arch_key(kl, sizeof kl, A, "attention.key_length");
+  if (!vl_mla) arch_key(vl, sizeof vl, A, "attention.value_length");
+  if ((st = req_u32(g, kl, 1, &key_len, err, n)) || (st = req_u32(g, vl, 1, &v_len, err, n)))
+    return st;
+  if (rope % 2 != 0)
+    return sc_errf(err, n, SC_STATUS_INVALID, "%s: %s %" PRIu32 " must be even (RoPE turns pairs)",
+                   llm_gguf_name(g), kr, rope);
+  if (key_len <= rope)
+    return sc_errf(err, n, SC_STATUS_INVALID,
+                   "%s: %s %" PRIu32 " must be above %s %" PRIu32
+                   " (a key is qk_nope + qk_rope elements)",
+                   llm_gguf_name(g), kl, key_len, kr, rope);
+  cfg->qk_rope_dim = rope;
+  cfg->qk_nope_dim = key_len - rope;
+  cfg->v_head_dim = v_len;
+  cfg->head_dim = key_len;
+  /* a key and a value per head, whichever way the file counts kv heads */
+  if (cfg->n_kv_heads != 1 && cfg->n_kv_heads != cfg->n_heads)
+    return sc_errf(err, n, SC_STATUS_INVALID,
+                   "%s: %s.attention.head_count_kv %" PRIu32
+                   " must be 1 or %s.attention.head_count "
+                   "(%" PRIu32 ") with multi-head latent attention",
+                   llm_gguf_name(g), A, cfg->n_kv_heads, A, cfg->n_heads);
+  cfg->n_kv_heads = cfg->n_heads;
+
+  /* DeepSeek's experts: each expert_feed_forward_length wide (required),
+   * expert_shared_count on every token, the first leading_dense_block_count
+   * layers dense */
+  cfg->moe_hidden_dim = cfg->n_shared_experts = cfg->n_dense_layers = 0;
+  char ke[96];
+  arch_key(ke, sizeof ke, A, "expert_count");
+  const struct {
+    const char *suffix;
+    uint32_t *dst;
+  } moe[] = {
+      {"expert_feed_forward_length", &cfg->moe_hidden_dim},
+      {"expert_shared_count", &cfg->n_shared_experts},
+      {"leading_dense_block_count", &cfg->n_dense_layers},
+  };
+  for (size_t i = 0; i < SC_ARRAY_LEN(moe); i++) {
+    arch_key(k, sizeof k, A, moe[i].suffix);
+    if (cfg->n_experts > 0 && i == 0)
+      st = req_u32(g, k, 1, moe[i].dst, err, n);
+    else
+      st = opt_u32(g, k, moe[i].dst, err, n);
+    if (st) return st;
+    if (cfg->n_experts == 0 && *moe[i].dst != 0)
+      return sc_errf(err, n, SC_STATUS_INVALID,
+                     "%s: %s %" PRIu32 " without experts (%s absent or 0)", llm_gguf_name(g), k,
+                     *moe[i].dst, ke);
+  }
+  if (cfg->n_experts > 0 && cfg->n_dense_layers >= cfg->n_layers)
+    return sc_errf(err, n, SC_STATUS_INVALID,
+                   "%s: %s.leading_dense_block_count %" PRIu32 " must be below %s.block_count "
+                   "(%" PRIu32 ")",
+                   llm_gguf_name(g), A, cfg->n_dense_layers, A, cfg->n_layers);
+  return SC_STATUS_OK;
+}
+
 static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, size_t n) {
   const char *arch;
   uint64_t arch_len;
@@ -793,7 +893,8 @@ static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, 
     if (arch_len == strlen(archs[i].arch) && memcmp(arch, archs[i].arch, arch_len) == 0) a = i;
   if (a == SC_ARRAY_LEN(archs))
     return sc_errf(err, n, SC_STATUS_UNSUPPORTED,
-                   "%s: general.architecture '%.*s' is not supported (llama, qwen2, mistral)",
+                   "%s: general.architecture '%.*s' is not supported (llama, qwen2, mistral, "
+                   "deepseek2)",
                    llm_gguf_name(g), (int)(arch_len < 64 ? arch_len : 64), arch);
   snprintf(cfg->arch, sizeof cfg->arch, "%s", archs[a].arch);
   cfg->rope_style = archs[a].rope;
@@ -824,6 +925,8 @@ static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, 
   char ku[96];
   arch_key(ku, sizeof ku, A, "expert_used_count");
   cfg->n_experts = cfg->n_experts_used = 0;
+  cfg->moe_hidden_dim = cfg->n_shared_experts = cfg->n_dense_layers = 0;
+  cfg->q_lora_rank = cfg->kv_lora_rank = cfg->qk_nope_dim = cfg->qk_rope_dim = cfg->v_head_dim = 0;
   if ((st = opt_u32(g, arch_key(k, sizeof k, A, "expert_count"), &cfg->n_experts, err, n)))
     return st;
   if (cfg->n_experts > MAX_EXPERTS)
@@ -843,10 +946,15 @@ static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, 
                      used, k);
   }
 
+  bool mla = archs[a].mla;
+  if (mla && (st = read_mla(g, cfg, A, err, n))) return st;
   /* The forward pass rotates whole heads with plain RoPE: partial rotation,
-   * separate value widths and RoPE scaling are other models. */
+   * separate value widths and RoPE scaling are other models (but MLA's
+   * widths are its own, and DeepSeek's YaRN is accepted, not modelled, for
+   * timing-only runs). */
   uint32_t v = 0;
-  if ((st = opt_u32(g, arch_key(k, sizeof k, A, "attention.value_length"), &v, err, n))) return st;
+  if (!mla && (st = opt_u32(g, arch_key(k, sizeof k, A, "attention.value_length"), &v, err, n)))
+    return st;
   if (v != 0 && v != cfg->head_dim)
     return sc_errf(err, n, SC_STATUS_UNSUPPORTED,
                    "%s: %s %" PRIu32 " differs from the key length %" PRIu32 " (not supported)",
@@ -854,7 +962,8 @@ static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, 
   const char *s;
   uint64_t len;
   st = sc_gguf_get_str(g, arch_key(k, sizeof k, A, "rope.scaling.type"), &s, &len, err, n);
-  if (st == SC_STATUS_OK && !(len == 4 && memcmp(s, "none", 4) == 0))
+  if (st == SC_STATUS_OK && !(len == 4 && memcmp(s, "none", 4) == 0) &&
+      !(mla && len == 4 && memcmp(s, "yarn", 4) == 0))
     return sc_errf(err, n, SC_STATUS_UNSUPPORTED, "%s: %s '%.*s' is not supported",
                    llm_gguf_name(g), k, (int)(len < 32 ? len : 32), s);
   if (st != SC_STATUS_OK && st != SC_STATUS_NOT_FOUND) return st;
@@ -873,8 +982,9 @@ static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, 
 
   uint32_t head_dim = cfg->head_dim ? cfg->head_dim : cfg->n_heads ? cfg->dim / cfg->n_heads : 0;
   uint32_t rot = head_dim;
-  if ((st = opt_u32(g, arch_key(k, sizeof k, A, "rope.dimension_count"), &rot, err, n))) return st;
-  if (rot != head_dim)
+  if (!mla && (st = opt_u32(g, arch_key(k, sizeof k, A, "rope.dimension_count"), &rot, err, n)))
+    return st;
+  if (!mla && rot != head_dim)
     return sc_errf(err, n, SC_STATUS_UNSUPPORTED,
                    "%s: %s %" PRIu32 " differs from the head size %" PRIu32
                    " (partial RoPE is not supported)",
@@ -883,12 +993,13 @@ static sc_status read_config(const sc_gguf *g, sc_model_config *cfg, char *err, 
   /* Llama 3.1's scaled RoPE: llama.cpp stores the per-pair divisors */
   const sc_gguf_tensor *rf = sc_gguf_find_tensor(g, "rope_freqs.weight");
   if (rf) {
-    uint32_t pairs = head_dim / 2;
+    uint32_t pairs = (mla ? cfg->qk_rope_dim : head_dim) / 2;
     if (rf->type != SC_GGML_F32 || rf->n_elems != pairs || pairs > SC_ROPE_MAX_PAIRS)
       return sc_errf(err, n, SC_STATUS_INVALID,
-                     "%s: rope_freqs.weight: F32 with head_dim / 2 = %" PRIu32
+                     "%s: rope_freqs.weight: F32 with %s / 2 = %" PRIu32
                      " elements expected, found %s with %" PRIu64,
-                     llm_gguf_name(g), pairs, sc_ggml_type_name(rf->type), rf->n_elems);
+                     llm_gguf_name(g), mla ? "qk_rope_dim" : "head_dim", pairs,
+                     sc_ggml_type_name(rf->type), rf->n_elems);
     for (uint32_t j = 0; j < pairs; j++) {
       float f;
       memcpy(&f, rf->data + 4 * (size_t)j, 4);
@@ -954,6 +1065,13 @@ sc_status llm_gguf_build(sc_model *m, const sc_gguf *g, char *err, size_t err_si
                  "weights are not loaded; use the configuration alone for timing-only runs "
                  "(seedchip profile --config, seedchip bench --models)",
                  llm_gguf_name(g), c->arch, c->n_experts, c->n_experts_used);
+  /* nor are multi-head latent attention's, yet */
+  if (st == SC_STATUS_OK && c->kv_lora_rank > 0)
+    st = sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
+                 "%s: %s.attention.kv_lora_rank %" PRIu32 ": multi-head latent attention weights "
+                 "are not loaded yet; use the file for its configuration (timing-only runs: "
+                 "seedchip profile --config, seedchip bench --models)",
+                 llm_gguf_name(g), c->arch, c->kv_lora_rank);
   if (st == SC_STATUS_OK) st = add_tensors(m, g, err, err_size);
   if (st == SC_STATUS_OK) {
     char msg[256];

@@ -43,9 +43,32 @@ uint64_t llm_wtype_bytes(sc_wtype t, uint64_t n);
 /* Checks a configuration alone: every count 1 to 2^24 (n_layers to 4096,
  * max_seq_len any positive value), n_heads a multiple of n_kv_heads, head_dim
  * (dim / n_heads when 0, then filled in) even with head_dim * n_heads at most
- * 2^24, rope_theta > 0, norm_eps in [0, 1], a known rope_style. INVALID with
- * "config: dim is 0 (must be 1 to 16777216)" and the like. */
+ * 2^24, rope_theta > 0, norm_eps in [0, 1], a known rope_style. With
+ * multi-head latent attention (kv_lora_rank > 0): qk_nope_dim, qk_rope_dim
+ * (even) and v_head_dim 1 to 2^24, q_lora_rank 0 to 2^24, head_dim =
+ * qk_nope_dim + qk_rope_dim (filled in when 0; it may be odd), n_kv_heads =
+ * n_heads, v_head_dim * n_heads at most 2^24, no qkv_bias; without it all
+ * five MLA fields 0. moe_hidden_dim, n_shared_experts and n_dense_layers 0
+ * without experts; with them n_dense_layers below n_layers and the shared
+ * experts' width at most 2^24. INVALID with "config: dim is 0 (must be 1 to
+ * 16777216)" and the like, naming the field. */
 SC_MUST_USE sc_status llm_config_check(sc_model_config *c, char *err, size_t err_size);
+
+/* The tensors of every layer of a configuration that passed
+ * llm_config_check (model.h), after "blk.N.", in a fixed order: attention
+ * (attn_q/k/v/output, or multi-head latent attention's), feed-forward, then
+ * attn_q/k/v.bias with qkv_bias. Shapes outermost first; the list is what
+ * llm_model_check requires and what sc_model_synthetic makes. */
+typedef enum llm_tkind { LLM_MATRIX, LLM_NORM, LLM_BIAS } llm_tkind;
+typedef struct llm_layer_tensor {
+  const char *suffix; /* "attn_q.weight" (static) */
+  llm_tkind kind;
+  uint32_t rank; /* 1 to 3 */
+  uint64_t shape[3];
+} llm_layer_tensor;
+enum { LLM_MAX_LAYER_TENSORS = 16 };
+/* Fills out (room for LLM_MAX_LAYER_TENSORS) and returns the count. */
+uint32_t llm_layer_tensors(const sc_model_config *c, llm_layer_tensor *out);
 
 /* Checks the configuration (llm_config_check) and that every tensor the
  * configuration needs is present with the shape it needs (see model.h), naming

@@ -338,19 +338,149 @@ void sc_tensor_to_f32(const sc_tensor *t, uint64_t first, uint64_t n, float *out
 #define MAX_DIM (1u << 24)
 #define MAX_LAYERS 4096u
 
-/* Checks that tensor `name` exists with shape {a} (rank 1) or {a, b}. */
-static sc_status expect(const sc_model *m, const char *name, uint32_t rank, uint64_t a, uint64_t b,
+/* Checks that tensor `name` exists with the shape `want` of `rank`. */
+static sc_status expect(const sc_model *m, const char *name, uint32_t rank, const uint64_t *want,
                         char *err, size_t err_size) {
   const sc_tensor *t = sc_model_tensor(m, name);
   if (!t) return sc_errf(err, err_size, SC_STATUS_NOT_FOUND, "%s: missing", name);
-  uint64_t want[2] = {a, b};
   bool ok = t->rank == rank;
   for (uint32_t i = 0; ok && i < rank; i++) ok = t->shape[i] == want[i];
   if (ok) return SC_STATUS_OK;
-  char ws[64], fs[128];
+  char ws[96], fs[128];
   format_shape(ws, sizeof ws, rank, want);
   format_shape(fs, sizeof fs, t->rank, t->shape);
   return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: expected %s, found %s", name, ws, fs);
+}
+
+/* One row of the list below. */
+static void put_tensor(llm_layer_tensor *out, uint32_t *n, const char *suffix, llm_tkind kind,
+                       uint32_t rank, uint64_t a, uint64_t b, uint64_t c) {
+  out[*n] = (llm_layer_tensor){suffix, kind, rank, {a, b, c}};
+  (*n)++;
+}
+
+uint32_t llm_layer_tensors(const sc_model_config *c, llm_layer_tensor *out) {
+  uint64_t dim = c->dim, hidden = c->hidden_dim, H = c->n_heads;
+  uint64_t q_dim = H * c->head_dim, kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
+  uint32_t n = 0;
+  put_tensor(out, &n, "attn_norm.weight", LLM_NORM, 1, dim, 0, 0);
+  if (c->kv_lora_rank > 0) { /* multi-head latent attention (model.h) */
+    uint64_t q_lora = c->q_lora_rank, kv_lora = c->kv_lora_rank;
+    if (q_lora > 0) {
+      put_tensor(out, &n, "attn_q_a.weight", LLM_MATRIX, 2, q_lora, dim, 0);
+      put_tensor(out, &n, "attn_q_a_norm.weight", LLM_NORM, 1, q_lora, 0, 0);
+      put_tensor(out, &n, "attn_q_b.weight", LLM_MATRIX, 2, q_dim, q_lora, 0);
+    } else {
+      put_tensor(out, &n, "attn_q.weight", LLM_MATRIX, 2, q_dim, dim, 0);
+    }
+    put_tensor(out, &n, "attn_kv_a_mqa.weight", LLM_MATRIX, 2, kv_lora + c->qk_rope_dim, dim, 0);
+    put_tensor(out, &n, "attn_kv_a_norm.weight", LLM_NORM, 1, kv_lora, 0, 0);
+    put_tensor(out, &n, "attn_k_b.weight", LLM_MATRIX, 3, H, kv_lora, c->qk_nope_dim);
+    put_tensor(out, &n, "attn_v_b.weight", LLM_MATRIX, 3, H, c->v_head_dim, kv_lora);
+    put_tensor(out, &n, "attn_output.weight", LLM_MATRIX, 2, dim, H * c->v_head_dim, 0);
+  } else {
+    put_tensor(out, &n, "attn_q.weight", LLM_MATRIX, 2, q_dim, dim, 0);
+    put_tensor(out, &n, "attn_k.weight", LLM_MATRIX, 2, kv_dim, dim, 0);
+    put_tensor(out, &n, "attn_v.weight", LLM_MATRIX, 2, kv_dim, dim, 0);
+    put_tensor(out, &n, "attn_output.weight", LLM_MATRIX, 2, dim, q_dim, 0);
+  }
+  put_tensor(out, &n, "ffn_norm.weight", LLM_NORM, 1, dim, 0, 0);
+  put_tensor(out, &n, "ffn_gate.weight", LLM_MATRIX, 2, hidden, dim, 0);
+  put_tensor(out, &n, "ffn_up.weight", LLM_MATRIX, 2, hidden, dim, 0);
+  put_tensor(out, &n, "ffn_down.weight", LLM_MATRIX, 2, dim, hidden, 0);
+  if (c->qkv_bias && c->kv_lora_rank == 0) {
+    put_tensor(out, &n, "attn_q.bias", LLM_BIAS, 1, q_dim, 0, 0);
+    put_tensor(out, &n, "attn_k.bias", LLM_BIAS, 1, kv_dim, 0, 0);
+    put_tensor(out, &n, "attn_v.bias", LLM_BIAS, 1, kv_dim, 0, 0);
+  }
+  return n;
+}
+
+/* Multi-head latent attention (kv_lora_rank > 0): its widths, head_dim =
+ * qk_nope_dim + qk_rope_dim (filled in when 0), one key and value per query
+ * head. Without it the MLA fields are all 0. */
+static sc_status check_mla(sc_model_config *c, char *err, size_t err_size) {
+  const struct {
+    const char *name;
+    uint32_t value;
+  } f[] = {
+      {"kv_lora_rank", c->kv_lora_rank}, {"qk_nope_dim", c->qk_nope_dim},
+      {"qk_rope_dim", c->qk_rope_dim},   {"v_head_dim", c->v_head_dim},
+      {"q_lora_rank", c->q_lora_rank},
+  };
+  if (c->kv_lora_rank == 0) {
+    for (size_t i = 1; i < SC_ARRAY_LEN(f); i++)
+      if (f[i].value != 0)
+        return sc_errf(err, err_size, SC_STATUS_INVALID,
+                       "config: %s is %" PRIu32 " without multi-head latent attention "
+                       "(kv_lora_rank 0; must be 0)",
+                       f[i].name, f[i].value);
+    return SC_STATUS_OK;
+  }
+  for (size_t i = 0; i < SC_ARRAY_LEN(f); i++) {
+    uint32_t lo = i + 1 < SC_ARRAY_LEN(f) ? 1 : 0; /* q_lora_rank 0: no query latent */
+    if (f[i].value < lo || f[i].value > MAX_DIM)
+      return sc_errf(err, err_size, SC_STATUS_INVALID,
+                     "config: %s is %" PRIu32 " (must be %" PRIu32 " to %u with multi-head latent "
+                     "attention)",
+                     f[i].name, f[i].value, lo, MAX_DIM);
+  }
+  if (c->qk_rope_dim % 2 != 0)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "config: qk_rope_dim %" PRIu32 " must be even (RoPE turns pairs)",
+                   c->qk_rope_dim);
+  uint32_t qk = c->qk_nope_dim + c->qk_rope_dim; /* each at most 2^24 */
+  if (c->head_dim == 0) c->head_dim = qk;
+  if (c->head_dim != qk)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "config: head_dim %" PRIu32 " is not qk_nope_dim + qk_rope_dim (%" PRIu32
+                   " + %" PRIu32 ") with multi-head latent attention",
+                   c->head_dim, c->qk_nope_dim, c->qk_rope_dim);
+  if (c->n_kv_heads != c->n_heads)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "config: n_kv_heads (%" PRIu32 ") must equal n_heads (%" PRIu32
+                   ") with multi-head latent attention (a key and a value per head)",
+                   c->n_kv_heads, c->n_heads);
+  if ((uint64_t)c->v_head_dim * c->n_heads > MAX_DIM)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "config: v_head_dim %" PRIu32 " (v_head_dim * n_heads must be at most %u)",
+                   c->v_head_dim, MAX_DIM);
+  if (c->qkv_bias)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "config: qkv_bias with multi-head latent attention (it has no attn_q/k/v)");
+  return SC_STATUS_OK;
+}
+
+/* DeepSeek's mixture-of-experts fields need experts; n_dense_layers leaves
+ * at least one layer of experts. */
+static sc_status check_moe(const sc_model_config *c, char *err, size_t err_size) {
+  const struct {
+    const char *name;
+    uint32_t value;
+  } f[] = {
+      {"moe_hidden_dim", c->moe_hidden_dim},
+      {"n_shared_experts", c->n_shared_experts},
+      {"n_dense_layers", c->n_dense_layers},
+  };
+  if (c->n_experts == 0) {
+    for (size_t i = 0; i < SC_ARRAY_LEN(f); i++)
+      if (f[i].value != 0)
+        return sc_errf(err, err_size, SC_STATUS_INVALID,
+                       "config: %s is %" PRIu32 " without experts (n_experts 0; must be 0)",
+                       f[i].name, f[i].value);
+    return SC_STATUS_OK;
+  }
+  uint32_t width = c->moe_hidden_dim ? c->moe_hidden_dim : c->hidden_dim;
+  if (c->moe_hidden_dim > MAX_DIM || (uint64_t)c->n_shared_experts * width > MAX_DIM)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "config: moe_hidden_dim %" PRIu32 " and n_shared_experts %" PRIu32
+                   " (each expert and the shared ones together at most %u wide)",
+                   c->moe_hidden_dim, c->n_shared_experts, MAX_DIM);
+  if (c->n_dense_layers >= c->n_layers)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "config: n_dense_layers %" PRIu32 " must be below n_layers (%" PRIu32 ")",
+                   c->n_dense_layers, c->n_layers);
+  return SC_STATUS_OK;
 }
 
 sc_status llm_config_check(sc_model_config *c, char *err, size_t err_size) {
@@ -375,6 +505,9 @@ sc_status llm_config_check(sc_model_config *c, char *err, size_t err_size) {
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "config: n_heads (%" PRIu32 ") is not a multiple of n_kv_heads (%" PRIu32 ")",
                    c->n_heads, c->n_kv_heads);
+  sc_status st = check_mla(c, err, err_size);
+  if (st != SC_STATUS_OK) return st;
+  if ((st = check_moe(c, err, err_size)) != SC_STATUS_OK) return st;
   if (c->head_dim == 0) {
     if (c->dim % c->n_heads != 0)
       return sc_errf(err, err_size, SC_STATUS_INVALID,
@@ -382,7 +515,9 @@ sc_status llm_config_check(sc_model_config *c, char *err, size_t err_size) {
                      c->n_heads);
     c->head_dim = c->dim / c->n_heads;
   }
-  if (c->head_dim % 2 != 0 || (uint64_t)c->head_dim * c->n_heads > MAX_DIM)
+  /* with MLA only the qk_rope_dim part turns (checked even above) */
+  if ((c->head_dim % 2 != 0 && c->kv_lora_rank == 0) ||
+      (uint64_t)c->head_dim * c->n_heads > MAX_DIM)
     return sc_errf(err, err_size, SC_STATUS_INVALID,
                    "config: head_dim %" PRIu32 " (must be even, and head_dim * n_heads at most "
                    "%u)",
@@ -401,40 +536,19 @@ sc_status llm_model_check(sc_model *m, char *err, size_t err_size) {
   sc_model_config *c = &m->cfg;
   sc_status st = llm_config_check(c, err, err_size);
   if (st != SC_STATUS_OK) return st;
-  uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim,
-           kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
-  if ((st = expect(m, "token_embd.weight", 2, c->vocab_size, c->dim, err, err_size)) ||
-      (st = expect(m, "output_norm.weight", 1, c->dim, 0, err, err_size)))
+  const uint64_t embd[2] = {c->vocab_size, c->dim}, norm[1] = {c->dim};
+  if ((st = expect(m, "token_embd.weight", 2, embd, err, err_size)) ||
+      (st = expect(m, "output_norm.weight", 1, norm, err, err_size)))
     return st;
   c->tied_embeddings = sc_model_tensor(m, "output.weight") == NULL;
-  if (!c->tied_embeddings &&
-      (st = expect(m, "output.weight", 2, c->vocab_size, c->dim, err, err_size)))
-    return st;
-  static const char *const bias[3] = {"attn_q.bias", "attn_k.bias", "attn_v.bias"};
+  if (!c->tied_embeddings && (st = expect(m, "output.weight", 2, embd, err, err_size))) return st;
+  llm_layer_tensor want[LLM_MAX_LAYER_TENSORS];
+  uint32_t n = llm_layer_tensors(c, want);
   for (uint32_t l = 0; l < c->n_layers; l++) {
-    const struct {
-      const char *suffix;
-      uint32_t rank;
-      uint64_t a, b;
-    } want[] = {
-        {"attn_norm.weight", 1, c->dim, 0},
-        {"attn_q.weight", 2, q_dim, c->dim},
-        {"attn_k.weight", 2, kv_dim, c->dim},
-        {"attn_v.weight", 2, kv_dim, c->dim},
-        {"attn_output.weight", 2, c->dim, q_dim},
-        {"ffn_norm.weight", 1, c->dim, 0},
-        {"ffn_gate.weight", 2, c->hidden_dim, c->dim},
-        {"ffn_up.weight", 2, c->hidden_dim, c->dim},
-        {"ffn_down.weight", 2, c->dim, c->hidden_dim},
-    };
     char name[64];
-    for (size_t i = 0; i < SC_ARRAY_LEN(want); i++) {
+    for (uint32_t i = 0; i < n; i++) {
       snprintf(name, sizeof name, "blk.%" PRIu32 ".%s", l, want[i].suffix);
-      if ((st = expect(m, name, want[i].rank, want[i].a, want[i].b, err, err_size))) return st;
-    }
-    for (int i = 0; c->qkv_bias && i < 3; i++) {
-      snprintf(name, sizeof name, "blk.%" PRIu32 ".%s", l, bias[i]);
-      if ((st = expect(m, name, 1, i == 0 ? q_dim : kv_dim, 0, err, err_size))) return st;
+      if ((st = expect(m, name, want[i].rank, want[i].shape, err, err_size))) return st;
     }
   }
   return SC_STATUS_OK;

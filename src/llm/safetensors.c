@@ -20,10 +20,12 @@
  * refused as UNSUPPORTED. Hugging Face stores Q and K in the rotate-half
  * layout, so rope_style is HALVES.
  *
- * A Mixtral config.json (a mixture of experts) is read for its configuration
- * alone (llm_safetensors_config, for timing-only runs): the model loaders
- * refuse it before reading any tensor, since its experts' weights have no
- * place in sc_model and loading it as a dense model would be wrong. */
+ * A Mixtral config.json (a mixture of experts) and a DeepSeek-V2/V3 one
+ * (multi-head latent attention, DeepSeek's experts; arch "deepseek2") are
+ * read for their configuration alone (llm_safetensors_config, for
+ * timing-only runs): the model loaders refuse them before reading any
+ * tensor, since experts' weights have no place in sc_model, MLA's are not
+ * mapped yet, and loading either as a dense Llama would be wrong. */
 #define _POSIX_C_SOURCE 200809L /* stat */
 #include <errno.h>
 #include <inttypes.h>
@@ -106,19 +108,24 @@ static const name_map layer_names[] = {
     {"self_attn.rotary_emb.inv_freq", NULL, false}, /* older checkpoints: derived from rope_theta */
 };
 
-/* The architectures config.json may name, by model_type and by class. */
+/* The architectures config.json may name, by model_type and by class, and
+ * the arch they get in sc_model_config. */
 typedef struct arch_map {
-  const char *model_type, *hf_class;
+  const char *model_type, *hf_class, *arch;
   bool qkv_bias;
-  bool sliding; /* sliding_window applies whenever set (else only with use_sliding_window) */
-  bool moe;     /* a mixture of experts: num_local_experts, num_experts_per_tok */
+  bool sliding;  /* sliding_window applies whenever set (else only with use_sliding_window) */
+  bool moe;      /* a mixture of experts: num_local_experts, num_experts_per_tok */
+  bool deepseek; /* DeepSeek-V2/V3: MLA and DeepSeek's experts (read_deepseek) */
 } arch_map;
 
 static const arch_map archs[] = {
-    {"llama", "LlamaForCausalLM", false, false, false},
-    {"mistral", "MistralForCausalLM", false, true, false},
-    {"mixtral", "MixtralForCausalLM", false, true, true},
-    {"qwen2", "Qwen2ForCausalLM", true, false, false},
+    {"llama", "LlamaForCausalLM", "llama", false, false, false, false},
+    {"mistral", "MistralForCausalLM", "mistral", false, true, false, false},
+    {"mixtral", "MixtralForCausalLM", "mixtral", false, true, true, false},
+    {"qwen2", "Qwen2ForCausalLM", "qwen2", true, false, false, false},
+    /* llama.cpp's name for both, as GGUF files say */
+    {"deepseek_v2", "DeepseekV2ForCausalLM", "deepseek2", false, false, false, true},
+    {"deepseek_v3", "DeepseekV3ForCausalLM", "deepseek2", false, false, false, true},
 };
 
 /* The numeric and boolean keys of config.json, stored into sc_model_config. */
@@ -181,7 +188,8 @@ static sc_status read_arch(const char *cfg_name, const cJSON *root, const arch_m
     *out = find_arch(mt->valuestring, NULL);
     if (!*out)
       return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
-                     "%s: model_type '%s' is not supported (llama, mistral, mixtral, qwen2 are)",
+                     "%s: model_type '%s' is not supported (llama, mistral, mixtral, qwen2, "
+                     "deepseek_v2, deepseek_v3 are)",
                      cfg_name, mt->valuestring);
   }
   if (ar && !cJSON_IsNull(ar)) {
@@ -198,7 +206,8 @@ static sc_status read_arch(const char *cfg_name, const cJSON *root, const arch_m
       if (!a)
         return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
                        "%s: architectures[%d] '%s' is not supported (LlamaForCausalLM, "
-                       "MistralForCausalLM, MixtralForCausalLM, Qwen2ForCausalLM are)",
+                       "MistralForCausalLM, MixtralForCausalLM, Qwen2ForCausalLM, "
+                       "DeepseekV2ForCausalLM, DeepseekV3ForCausalLM are)",
                        cfg_name, i, e->valuestring);
       if (*out && a != *out)
         return sc_errf(err, err_size, SC_STATUS_INVALID,
@@ -215,9 +224,10 @@ static sc_status read_arch(const char *cfg_name, const cJSON *root, const arch_m
 
 /* rope_scaling / rope_parameters: absent, null, of rope_type "default" (plain
  * RoPE) or "llama3" (apply_llama3). The other scaled variants ("linear",
- * "dynamic", "yarn", ...) are refused. */
-static sc_status check_rope_type(const char *cfg_name, const char *key, const cJSON *j, char *err,
-                                 size_t err_size) {
+ * "dynamic", "yarn", ...) are refused, except "yarn" where yarn_ok (DeepSeek,
+ * which is read for timing only: its YaRN is not modelled, RoPE stays plain). */
+static sc_status check_rope_type(const char *cfg_name, const char *key, const cJSON *j,
+                                 bool yarn_ok, char *err, size_t err_size) {
   if (!j || cJSON_IsNull(j)) return SC_STATUS_OK;
   if (!cJSON_IsObject(j))
     return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s must be an object or null, got %s",
@@ -232,7 +242,8 @@ static sc_status check_rope_type(const char *cfg_name, const char *key, const cJ
   if (!cJSON_IsString(t))
     return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: %s.rope_type must be a string, got %s",
                    cfg_name, key, llm_json_type(t));
-  if (strcmp(t->valuestring, "default") == 0 || strcmp(t->valuestring, "llama3") == 0)
+  if (strcmp(t->valuestring, "default") == 0 || strcmp(t->valuestring, "llama3") == 0 ||
+      (yarn_ok && strcmp(t->valuestring, "yarn") == 0))
     return SC_STATUS_OK;
   return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
                  "%s: %s of type '%s' is not supported (only null, 'default' and 'llama3')",
@@ -315,12 +326,15 @@ static sc_status read_key(const char *cfg_name, const cJSON *j, const config_key
   return SC_STATUS_INTERNAL;
 }
 
-/* A required integer key from lo to hi (a mixture's expert counts); `why`
- * says what it counts, for the messages. */
+/* An integer key from lo to hi (a mixture's expert counts, MLA's widths);
+ * `why` says what it counts, for the messages. Absent or null is an error
+ * when required, else 0. */
 static sc_status read_count(const char *cfg_name, const cJSON *root, const char *key, uint32_t lo,
-                            uint32_t hi, const char *why, uint32_t *out, char *err,
+                            uint32_t hi, const char *why, bool required, uint32_t *out, char *err,
                             size_t err_size) {
   const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, key);
+  *out = 0;
+  if ((!j || cJSON_IsNull(j)) && !required) return SC_STATUS_OK;
   if (!j || cJSON_IsNull(j))
     return sc_errf(err, err_size, SC_STATUS_INVALID, "%s: missing required key %s (%s)", cfg_name,
                    key, why);
@@ -339,6 +353,66 @@ static sc_status read_count(const char *cfg_name, const cJSON *root, const char 
   return SC_STATUS_OK;
 }
 
+/* DeepSeek-V2/V3: multi-head latent attention (every width required;
+ * q_lora_rank null: no query latent) and DeepSeek's mixture of experts
+ * (n_routed_experts null: a dense feed-forward). head_dim is left 0 for
+ * llm_config_check to make qk_nope + qk_rope. The router's settings
+ * (topk_method, n_group, topk_group, scoring_func, routed_scaling_factor,
+ * norm_topk_prob) and the multi-token-prediction layers
+ * (num_nextn_predict_layers) are not modelled and are ignored, as unknown
+ * keys are. */
+static sc_status read_deepseek(const char *cfg_name, const cJSON *root, sc_model_config *cfg,
+                               char *err, size_t err_size) {
+  sc_status st;
+  const cJSON *q = cJSON_GetObjectItemCaseSensitive(root, "q_lora_rank");
+  if (!cJSON_IsNull(q) && (st = read_count(cfg_name, root, "q_lora_rank", 1, UINT32_MAX,
+                                           "the query latent's width, or null for none", true,
+                                           &cfg->q_lora_rank, err, err_size)))
+    return st;
+  if ((st = read_count(cfg_name, root, "kv_lora_rank", 1, UINT32_MAX,
+                       "the key-value latent's width", true, &cfg->kv_lora_rank, err, err_size)) ||
+      (st = read_count(cfg_name, root, "qk_nope_head_dim", 1, UINT32_MAX,
+                       "a head's query and key elements without RoPE", true, &cfg->qk_nope_dim, err,
+                       err_size)) ||
+      (st = read_count(cfg_name, root, "qk_rope_head_dim", 2, UINT32_MAX,
+                       "a head's query and key elements with RoPE", true, &cfg->qk_rope_dim, err,
+                       err_size)) ||
+      (st = read_count(cfg_name, root, "v_head_dim", 1, UINT32_MAX, "a head's value elements", true,
+                       &cfg->v_head_dim, err, err_size)))
+    return st;
+  if (cfg->qk_rope_dim % 2 != 0)
+    return sc_errf(err, err_size, SC_STATUS_INVALID,
+                   "%s: qk_rope_head_dim must be even (RoPE turns pairs), got %" PRIu32, cfg_name,
+                   cfg->qk_rope_dim);
+  cfg->head_dim = 0;
+
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "n_routed_experts");
+  if (cJSON_IsNull(e)) return SC_STATUS_OK; /* dense */
+  if ((st = read_count(cfg_name, root, "n_routed_experts", 1, MAX_EXPERTS,
+                       "routed experts per layer, or null for none", true, &cfg->n_experts, err,
+                       err_size)) ||
+      (st = read_count(cfg_name, root, "num_experts_per_tok", 1, cfg->n_experts,
+                       "experts per token, at most n_routed_experts", true, &cfg->n_experts_used,
+                       err, err_size)) ||
+      (st = read_count(cfg_name, root, "moe_intermediate_size", 1, UINT32_MAX,
+                       "each expert's hidden width", true, &cfg->moe_hidden_dim, err, err_size)) ||
+      (st = read_count(cfg_name, root, "n_shared_experts", 0, MAX_EXPERTS,
+                       "experts every token goes through", false, &cfg->n_shared_experts, err,
+                       err_size)) ||
+      (st = read_count(cfg_name, root, "first_k_dense_replace", 0, cfg->n_layers - 1,
+                       "dense layers before the first with experts, below num_hidden_layers", false,
+                       &cfg->n_dense_layers, err, err_size)))
+    return st;
+  /* every layer from first_k_dense_replace on has experts only with a frequency of 1 */
+  const cJSON *freq = cJSON_GetObjectItemCaseSensitive(root, "moe_layer_freq");
+  if (freq && !cJSON_IsNull(freq) && !(cJSON_IsNumber(freq) && freq->valuedouble == 1.0))
+    return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
+                   "%s: moe_layer_freq other than 1 is not supported (experts in every layer "
+                   "from first_k_dense_replace on)",
+                   cfg_name);
+  return SC_STATUS_OK;
+}
+
 /* Fills cfg from the text of config.json; cfg->tied_embeddings holds
  * tie_word_embeddings (llm_model_check later derives it from the tensors). */
 static sc_status read_config(const char *cfg_name, const char *text, size_t len,
@@ -353,16 +427,23 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
     goto done;
   }
   if ((st = read_arch(cfg_name, root, &arch, err, err_size))) goto done;
-  snprintf(cfg->arch, sizeof cfg->arch, "%s", arch->model_type);
+  snprintf(cfg->arch, sizeof cfg->arch, "%s", arch->arch);
   cfg->qkv_bias = arch->qkv_bias;
-  cfg->rope_style = SC_ROPE_HALVES;
+  /* DeepSeek's modelling code turns adjacent pairs (it de-interleaves q_pe
+   * and k_pe before its rotate_half), so its weights are PAIRS */
+  cfg->rope_style = arch->deepseek ? SC_ROPE_PAIRS : SC_ROPE_HALVES;
   cfg->rope_theta = 10000.0f;
   cfg->norm_eps = 1e-6f;
   cfg->tied_embeddings = false;
   cfg->n_experts = cfg->n_experts_used = 0;
+  cfg->moe_hidden_dim = cfg->n_shared_experts = cfg->n_dense_layers = 0;
+  cfg->q_lora_rank = cfg->kv_lora_rank = cfg->qk_nope_dim = cfg->qk_rope_dim = cfg->v_head_dim = 0;
   for (size_t i = 0; i < SC_ARRAY_LEN(config_keys); i++) {
     const config_key *k = &config_keys[i];
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, k->key);
+    /* transformers' DeepSeek classes write head_dim = qk_rope_head_dim (for
+     * their RoPE tables); the head here is qk_nope + qk_rope (read_deepseek) */
+    if (arch->deepseek && strcmp(k->key, "head_dim") == 0) continue;
     if (!j || (cJSON_IsNull(j) && !k->required)) {
       if (k->required) {
         st = sc_errf(err, err_size, SC_STATUS_INVALID, "%s: missing required key %s", cfg_name,
@@ -376,18 +457,19 @@ static sc_status read_config(const char *cfg_name, const char *text, size_t len,
   if (cfg->n_kv_heads == 0) cfg->n_kv_heads = cfg->n_heads;
   /* Mixtral: intermediate_size is each expert's hidden width */
   if (arch->moe && ((st = read_count(cfg_name, root, "num_local_experts", 1, MAX_EXPERTS,
-                                     "experts per layer", &cfg->n_experts, err, err_size)) ||
+                                     "experts per layer", true, &cfg->n_experts, err, err_size)) ||
                     (st = read_count(cfg_name, root, "num_experts_per_tok", 1, cfg->n_experts,
-                                     "experts per token, at most num_local_experts",
+                                     "experts per token, at most num_local_experts", true,
                                      &cfg->n_experts_used, err, err_size))))
     goto done;
+  if (arch->deepseek && (st = read_deepseek(cfg_name, root, cfg, err, err_size))) goto done;
 
   /* transformers 5 moves rope_theta into rope_parameters */
   const cJSON *rp = cJSON_GetObjectItemCaseSensitive(root, "rope_parameters");
   if ((st = check_rope_type(cfg_name, "rope_scaling",
-                            cJSON_GetObjectItemCaseSensitive(root, "rope_scaling"), err,
-                            err_size)) ||
-      (st = check_rope_type(cfg_name, "rope_parameters", rp, err, err_size)))
+                            cJSON_GetObjectItemCaseSensitive(root, "rope_scaling"), arch->deepseek,
+                            err, err_size)) ||
+      (st = check_rope_type(cfg_name, "rope_parameters", rp, arch->deepseek, err, err_size)))
     goto done;
   const cJSON *theta =
       cJSON_IsObject(rp) ? cJSON_GetObjectItemCaseSensitive(rp, "rope_theta") : NULL;
@@ -813,17 +895,25 @@ static sc_status finish(st_ctx *c, const char *path, const char *cfg_name, char 
 
 /* ---- entry points ---- */
 
-/* The model loaders take dense models only: a mixture's experts have no
- * tensors in sc_model (model.h), and its weights read as a dense model's
- * would be wrong. */
-static sc_status refuse_experts(const char *cfg_name, const sc_model_config *cfg, char *err,
-                                size_t err_size) {
-  if (cfg->n_experts == 0) return SC_STATUS_OK;
-  return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
-                 "%s: %s, %" PRIu32 " experts (%" PRIu32 " per token): mixture-of-experts "
-                 "weights are not loaded; use the configuration alone for timing-only runs "
-                 "(seedchip profile --config, seedchip bench --models)",
-                 cfg_name, cfg->arch, cfg->n_experts, cfg->n_experts_used);
+/* The model loaders take dense models with attn_q/k/v only: a mixture's
+ * experts have no tensors in sc_model (model.h), multi-head latent
+ * attention's Hugging Face tensors are not mapped to model.h's yet, and
+ * either read as a dense Llama would be wrong. */
+static sc_status refuse_unloaded(const char *cfg_name, const sc_model_config *cfg, char *err,
+                                 size_t err_size) {
+  if (cfg->n_experts > 0)
+    return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
+                   "%s: %s, %" PRIu32 " experts (%" PRIu32 " per token): mixture-of-experts "
+                   "weights are not loaded; use the configuration alone for timing-only runs "
+                   "(seedchip profile --config, seedchip bench --models)",
+                   cfg_name, cfg->arch, cfg->n_experts, cfg->n_experts_used);
+  if (cfg->kv_lora_rank > 0)
+    return sc_errf(err, err_size, SC_STATUS_UNSUPPORTED,
+                   "%s: %s, kv_lora_rank %" PRIu32 ": multi-head latent attention weights are "
+                   "not loaded yet; use the file for its configuration (timing-only runs: "
+                   "seedchip profile --config, seedchip bench --models)",
+                   cfg_name, cfg->arch, cfg->kv_lora_rank);
+  return SC_STATUS_OK;
 }
 
 sc_status llm_safetensors_config(const char *cfg_name, const char *text, size_t len,
@@ -838,7 +928,7 @@ sc_status llm_safetensors_parse(const char *config, size_t config_len, const uin
   if (!m) return sc_errf(err, err_size, SC_STATUS_NO_MEMORY, "config.json: out of memory");
   st_ctx c = {.m = m};
   sc_status st = read_config("config.json", config, config_len, llm_model_config(m), err, err_size);
-  if (st == SC_STATUS_OK) st = refuse_experts("config.json", llm_model_config(m), err, err_size);
+  if (st == SC_STATUS_OK) st = refuse_unloaded("config.json", llm_model_config(m), err, err_size);
   if (st == SC_STATUS_OK) {
     c.tie = llm_model_config(m)->tied_embeddings;
     st = add_file(&c, "model.safetensors", file, file_size, NULL, err, err_size);
@@ -989,7 +1079,7 @@ sc_status llm_load_safetensors(const char *path, sc_model **out, char *err, size
   if ((st = sc_read_file(cfg_path.data, MAX_CONFIG_BYTES, &text, &len, err, err_size))) goto done;
   st = read_config(cfg_path.data, (const char *)text, len, llm_model_config(m), err, err_size);
   free(text);
-  if (st == SC_STATUS_OK) st = refuse_experts(cfg_path.data, llm_model_config(m), err, err_size);
+  if (st == SC_STATUS_OK) st = refuse_unloaded(cfg_path.data, llm_model_config(m), err, err_size);
   if (st != SC_STATUS_OK) goto done;
   st_ctx c = {.m = m, .tie = llm_model_config(m)->tied_embeddings};
   if (sharded) {

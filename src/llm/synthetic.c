@@ -1,7 +1,11 @@
 /* synthetic.c: sc_model_synthetic (model.h): a model of any Llama-family
  * configuration with deterministic pseudo-random FP32 weights, for the shapes
  * no real model file covers (many heads, MQA, long contexts, big vocabularies)
- * and for benchmarks of a given size.
+ * and for benchmarks of a given size. With multi-head latent attention
+ * (kv_lora_rank > 0) a layer has MLA's tensors instead of attn_q/k/v. A
+ * mixture of experts gets no expert weights: every layer has the dense
+ * feed-forward of hidden_dim, and the expert fields stay in the configuration
+ * as given (the reference forward pass then runs the dense feed-forward).
  *
  * Invariants: the weights are one owned block holding every tensor back to
  * back, in the order of tensor_spec (each 4-byte aligned, little-endian F32);
@@ -20,62 +24,49 @@
 /* The most weight bytes a synthetic model may have. */
 #define MAX_BYTES ((uint64_t)8 << 30)
 
-typedef enum kind { MATRIX, NORM, BIAS } kind;
-
-/* One tensor to make: its name, what it is, and its shape ([out, in] or [n]). */
+/* One tensor to make: its name, what it is, and its shape ([out, in], [n] or
+ * [heads, out, in]). */
 typedef struct spec {
   char name[64];
-  kind kind;
+  llm_tkind kind;
   uint32_t rank;
-  uint64_t shape[2];
+  uint64_t shape[3];
 } spec;
-
-static const struct {
-  const char *suffix;
-  kind kind;
-} layer_tensors[] = {
-    {"attn_norm.weight", NORM},  {"attn_q.weight", MATRIX},      {"attn_k.weight", MATRIX},
-    {"attn_v.weight", MATRIX},   {"attn_output.weight", MATRIX}, {"ffn_norm.weight", NORM},
-    {"ffn_gate.weight", MATRIX}, {"ffn_up.weight", MATRIX},      {"ffn_down.weight", MATRIX},
-    {"attn_q.bias", BIAS},       {"attn_k.bias", BIAS},          {"attn_v.bias", BIAS},
-};
-enum { LAYER_TENSORS_NO_BIAS = 9 };
 
 static uint32_t n_global(const sc_model_config *c) {
   return c->tied_embeddings ? 2 : 3;
 }
-static uint32_t n_per_layer(const sc_model_config *c) {
-  return c->qkv_bias ? (uint32_t)SC_ARRAY_LEN(layer_tensors) : LAYER_TENSORS_NO_BIAS;
-}
 
-/* Tensor i of the model (0 <= i < n_global + n_layers * n_per_layer). */
+/* Tensor i of the model (0 <= i < n_global + n_layers * the layer's count):
+ * the global ones, then each layer's in the order of llm_layer_tensors. */
 static void tensor_spec(const sc_model_config *c, uint64_t i, spec *s) {
-  uint64_t dim = c->dim, hidden = c->hidden_dim;
-  uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim,
-           kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
   memset(s, 0, sizeof *s);
   if (i < n_global(c)) {
     static const char *const names[3] = {"token_embd.weight", "output_norm.weight",
                                          "output.weight"};
     snprintf(s->name, sizeof s->name, "%s", names[i]);
-    s->kind = i == 1 ? NORM : MATRIX;
+    s->kind = i == 1 ? LLM_NORM : LLM_MATRIX;
     s->rank = i == 1 ? 1 : 2;
-    s->shape[0] = i == 1 ? dim : c->vocab_size;
-    s->shape[1] = dim;
+    s->shape[0] = i == 1 ? c->dim : c->vocab_size;
+    s->shape[1] = c->dim;
     return;
   }
   i -= n_global(c);
-  uint64_t l = i / n_per_layer(c), j = i % n_per_layer(c);
-  snprintf(s->name, sizeof s->name, "blk.%" PRIu64 ".%s", l, layer_tensors[j].suffix);
-  s->kind = layer_tensors[j].kind;
-  s->rank = s->kind == MATRIX ? 2 : 1;
-  /* [out, in] per tensor, in the order of layer_tensors */
-  const uint64_t shapes[][2] = {
-      {dim, 0},      {q_dim, dim},  {kv_dim, dim}, {kv_dim, dim}, {dim, q_dim}, {dim, 0},
-      {hidden, dim}, {hidden, dim}, {dim, hidden}, {q_dim, 0},    {kv_dim, 0},  {kv_dim, 0},
-  };
-  s->shape[0] = shapes[j][0];
-  s->shape[1] = shapes[j][1];
+  llm_layer_tensor t[LLM_MAX_LAYER_TENSORS];
+  uint32_t n = llm_layer_tensors(c, t);
+  uint64_t l = i / n, j = i % n;
+  snprintf(s->name, sizeof s->name, "blk.%" PRIu64 ".%s", l, t[j].suffix);
+  s->kind = t[j].kind;
+  s->rank = t[j].rank;
+  memcpy(s->shape, t[j].shape, sizeof s->shape);
+}
+
+/* Elements of tensor s: at most 2^48, since the configuration check keeps
+ * every dimension, and n_heads times a head's width, at most 2^24. */
+static uint64_t spec_elems(const spec *s) {
+  uint64_t n = 1;
+  for (uint32_t d = 0; d < s->rank; d++) n *= s->shape[d];
+  return n;
 }
 
 /* ---- the generator ---- */
@@ -117,10 +108,11 @@ static void put_f32(uint8_t *p, float f) {
 /* n values of tensor s at p. */
 static void fill(const spec *s, uint64_t seed, uint8_t *p, uint64_t n) {
   uint64_t st = stream_start(seed, s->name);
-  float a = s->kind == MATRIX ? 1.0f / sqrtf((float)s->shape[1]) : 0.1f;
+  /* a matrix's "in" is its last dimension (attn_k_b's too) */
+  float a = s->kind == LLM_MATRIX ? 1.0f / sqrtf((float)s->shape[s->rank - 1]) : 0.1f;
   for (uint64_t i = 0; i < n; i++) {
     float t = next_signed(&st);
-    put_f32(p + 4 * i, s->kind == NORM ? 1.0f + 0.2f * t : a * t);
+    put_f32(p + 4 * i, s->kind == LLM_NORM ? 1.0f + 0.2f * t : a * t);
   }
 }
 
@@ -141,15 +133,17 @@ sc_status sc_model_synthetic(const sc_model_config *cfg, uint64_t seed, sc_model
     return sc_errf(err, err_size, SC_STATUS_INVALID, "synthetic: %s", why);
 
   /* Sizes first, so that nothing is allocated for a model that cannot be. */
-  uint64_t n_tensors = n_global(&c) + (uint64_t)c.n_layers * n_per_layer(&c), total = 0;
+  llm_layer_tensor per_layer[LLM_MAX_LAYER_TENSORS];
+  uint64_t n_tensors = n_global(&c) + (uint64_t)c.n_layers * llm_layer_tensors(&c, per_layer);
+  uint64_t total = 0;
   spec s;
   for (uint64_t i = 0; i < n_tensors; i++) {
     tensor_spec(&c, i, &s);
-    uint64_t n = s.shape[0], b = s.rank == 2 ? s.shape[1] : 1;
-    if (n > UINT64_MAX / b || n * b > UINT64_MAX / 4 || total > UINT64_MAX - 4 * n * b)
+    uint64_t n = spec_elems(&s);
+    if (n > UINT64_MAX / 4 || total > UINT64_MAX - 4 * n)
       return sc_errf(err, err_size, SC_STATUS_OVERFLOW,
                      "synthetic: %s: the weights' byte count overflows 64 bits", s.name);
-    total += 4 * n * b;
+    total += 4 * n;
   }
   if (total > MAX_BYTES)
     return sc_errf(err, err_size, SC_STATUS_OVERFLOW,
@@ -169,7 +163,7 @@ sc_status sc_model_synthetic(const sc_model_config *cfg, uint64_t seed, sc_model
   uint64_t off = 0;
   for (uint64_t i = 0; i < n_tensors && st == SC_STATUS_OK; i++) {
     tensor_spec(&c, i, &s);
-    uint64_t n = s.shape[0] * (s.rank == 2 ? s.shape[1] : 1);
+    uint64_t n = spec_elems(&s);
     fill(&s, seed, block + off, n);
     st = llm_model_add_tensor(m, s.name, SC_WTYPE_F32, s.rank, s.shape, block + off, 4 * n, err,
                               err_size);

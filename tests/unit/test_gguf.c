@@ -677,7 +677,8 @@ static void test_errors_written(void **state) {
   expect_error(MUT_ALIGN_3, SC_STATUS_INVALID,
                "f.gguf: metadata key 0 'general.alignment': 3 is not a power of two");
   expect_error(MUT_ARCH_GPT2, SC_STATUS_UNSUPPORTED,
-               "f.gguf: general.architecture 'gpt2' is not supported (llama, qwen2, mistral)");
+               "f.gguf: general.architecture 'gpt2' is not supported (llama, qwen2, mistral, "
+               "deepseek2)");
   expect_error(MUT_DUP_KEY, SC_STATUS_INVALID,
                "f.gguf: metadata key 'general.name' appears twice (keys 1 and 2)");
   expect_error(MUT_NESTED_ARRAY, SC_STATUS_UNSUPPORTED,

@@ -8,7 +8,8 @@
  * pairs 0-28 keep their frequency, 35-63 divide it by 8, and 29-34 lie
  * between. The built-in Llama 3.1 configurations carry these factors, other
  * models none; bad parameters are refused; sc_rope_freq divides the plain
- * frequency by the factor. */
+ * frequency by the factor. With multi-head latent attention the rotated
+ * dimension is qk_rope_dim, not head_dim (DeepSeek-V3: 64 of 192). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,6 +53,35 @@ static void test_builtins(void **state) {
   assert_true(sc_rope_freq(&c, 5) == 1.0f / powf(c.rope_theta, 10.0f / (float)c.head_dim));
 }
 
+/* Multi-head latent attention turns only qk_rope_dim elements of a head:
+ * the frequencies and the llama3 factors are those of a head of that size,
+ * whatever head_dim is (the compiler's copy with head_dim set to the rope
+ * table's width agrees). */
+static void test_mla(void **state) {
+  (void)state;
+  sc_model_config c;
+  assert_int_equal(sc_model_config_builtin("deepseek-v3", &c), SC_STATUS_OK);
+  assert_int_equal(c.head_dim, 192);
+  assert_int_equal(c.qk_rope_dim, 64);
+  sc_model_config table = c;
+  table.head_dim = c.qk_rope_dim;
+  for (uint32_t j = 0; j < 32; j++) {
+    float want = 1.0f / powf(10000.0f, (float)(2 * j) / 64.0f);
+    assert_true(sc_rope_freq(&c, j) == want);
+    assert_true(sc_rope_freq(&table, j) == want);
+  }
+  sc_model_config mla = {.head_dim = 192,
+                         .rope_theta = 500000.0f,
+                         .kv_lora_rank = 16,
+                         .qk_nope_dim = 128,
+                         .qk_rope_dim = 64};
+  sc_model_config plain = {.head_dim = 64, .rope_theta = 500000.0f};
+  assert_int_equal(sc_rope_llama3(&mla, 8, 1, 4, 8192), SC_STATUS_OK);
+  assert_int_equal(sc_rope_llama3(&plain, 8, 1, 4, 8192), SC_STATUS_OK);
+  assert_memory_equal(mla.rope_factors, plain.rope_factors, sizeof mla.rope_factors);
+  for (uint32_t j = 0; j < 32; j++) assert_true(sc_rope_freq(&mla, j) == sc_rope_freq(&plain, j));
+}
+
 static void test_bad_parameters(void **state) {
   (void)state;
   sc_model_config c = {.head_dim = 128, .rope_theta = 500000.0f};
@@ -68,6 +98,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_llama3_factors),
       cmocka_unit_test(test_builtins),
+      cmocka_unit_test(test_mla),
       cmocka_unit_test(test_bad_parameters),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,8 +13,10 @@
  *    dtypes, missing or contradictory config keys, shapes that do not match the
  *    config, a sharded index pointing to a missing shard. Each must fail with
  *    the status and the message that names the place;
- *  - a Mixtral config.json (a mixture of experts) is refused by the loaders,
- *    in memory, as a file and as a directory, before any tensor is read. */
+ *  - a Mixtral config.json (a mixture of experts) and a DeepSeek one
+ *    (multi-head latent attention, with or without experts) are refused by
+ *    the loaders, in memory, as a file and as a directory, before any tensor
+ *    is read. */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 #include <ftw.h>
 #include <inttypes.h>
@@ -1183,7 +1185,9 @@ static void test_config_errors(void **state) {
       {"\"tie_word_embeddings\": false", "\"tie_word_embeddings\": 0", SC_STATUS_INVALID,
        "tie_word_embeddings must be a boolean, got a number"},
       {"\"model_type\": \"llama\"", "\"model_type\": \"gpt2\"", SC_STATUS_UNSUPPORTED,
-       "config.json: model_type 'gpt2' is not supported (llama, mistral, mixtral, qwen2 are)"},
+       "config.json: model_type 'gpt2' is not supported (llama, mistral, mixtral, qwen2, "
+       "deepseek_v2, "
+       "deepseek_v3 are)"},
       /* a mixture of experts: its configuration is read (and checked), its weights refused */
       {"\"architectures\": [\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",",
        "\"model_type\": \"mixtral\", \"num_local_experts\": 4, \"num_experts_per_tok\": 2,",
@@ -1195,6 +1199,21 @@ static void test_config_errors(void **state) {
        SC_STATUS_UNSUPPORTED, "config.json: mixtral, 8 experts (8 per token): mixture-of-experts"},
       {"\"model_type\": \"llama\"", "\"model_type\": \"mixtral\"", SC_STATUS_INVALID,
        "architectures[0] 'LlamaForCausalLM' contradicts model_type 'mixtral'"},
+      /* DeepSeek: multi-head latent attention, with and without experts; refused the same way */
+      {"\"architectures\": [\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",",
+       "\"model_type\": \"deepseek_v3\", \"q_lora_rank\": null, \"kv_lora_rank\": 4, "
+       "\"qk_nope_head_dim\": 2, \"qk_rope_head_dim\": 2, \"v_head_dim\": 4, "
+       "\"n_routed_experts\": null,",
+       SC_STATUS_UNSUPPORTED,
+       "config.json: deepseek2, kv_lora_rank 4: multi-head latent attention weights are not "
+       "loaded yet; use the file for its configuration (timing-only runs: seedchip profile "
+       "--config, seedchip bench --models)"},
+      {"[\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",",
+       "[\"DeepseekV2ForCausalLM\"], \"q_lora_rank\": 4, \"kv_lora_rank\": 4, "
+       "\"qk_nope_head_dim\": 2, \"qk_rope_head_dim\": 2, \"v_head_dim\": 4, "
+       "\"n_routed_experts\": 4, \"num_experts_per_tok\": 2, \"moe_intermediate_size\": 8,",
+       SC_STATUS_UNSUPPORTED,
+       "config.json: deepseek2, 4 experts (2 per token): mixture-of-experts"},
       {"\"architectures\": [\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",",
        "\"model_type\": \"mixtral\", \"num_experts_per_tok\": 2,", SC_STATUS_INVALID,
        "config.json: missing required key num_local_experts (experts per layer)"},
@@ -1284,6 +1303,18 @@ static void test_files_and_shards(void **state) {
   load_fails(file, SC_STATUS_UNSUPPORTED, want);
   load_fails(dir, SC_STATUS_UNSUPPORTED, want);
   free(moe);
+  /* multi-head latent attention, as a file and as a directory */
+  char *mla = edit(x.cfg, "\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",",
+                   "\"DeepseekV3ForCausalLM\"], \"q_lora_rank\": null, \"kv_lora_rank\": 4, "
+                   "\"qk_nope_head_dim\": 2, \"qk_rope_head_dim\": 2, \"v_head_dim\": 4, "
+                   "\"n_routed_experts\": null,");
+  put_text(dir, "config.json", mla);
+  snprintf(want, sizeof want,
+           "%s: deepseek2, kv_lora_rank 4: multi-head latent attention weights are not loaded yet",
+           cfg);
+  load_fails(file, SC_STATUS_UNSUPPORTED, want);
+  load_fails(dir, SC_STATUS_UNSUPPORTED, want);
+  free(mla);
   put_text(dir, "config.json", x.cfg);
   remove(file);
 
