@@ -85,8 +85,13 @@ typedef struct sc_gvalue {
   /* CONST: a box of it (a chip's share under tensor parallelism, a part of
    * each head): per axis d, the model tensor's elements [slice_start[d],
    * slice_start[d] + shape[d]) of its slice_full[d]; slice_full[d] 0: the
-   * axis whole. All 0: the whole tensor. */
+   * axis whole. All 0: the whole tensor. With box_rank > 0 the axes are
+   * those of the model tensor viewed with box_rank axes, the box's lengths
+   * box_shape (the const is that box in row-major order, in its own shape:
+   * rows h * 192 .. h * 192 + 128 of every head h as one matrix). */
   int64_t slice_start[SC_GRAPH_MAX_RANK], slice_full[SC_GRAPH_MAX_RANK];
+  uint32_t box_rank;
+  int64_t box_shape[SC_GRAPH_MAX_RANK];
   /* OP: */
   sc_gop op;
   uint32_t n_in;
@@ -115,10 +120,13 @@ int64_t sc_graph_const(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank
 int64_t sc_graph_const_slice(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
                              const int64_t *shape, const char *source, uint32_t axis, int64_t start,
                              int64_t full);
-/* Slices const id along one more axis (its shape[axis] elements from start
- * of full). False, with sc_graph_error set, when id is not a const, the axis
- * is sliced already or the slice falls outside full. */
-bool sc_graph_slice_axis(sc_graph *g, uint32_t id, uint32_t axis, int64_t start, int64_t full);
+/* A const of shape `shape` holding the box of the model tensor source viewed
+ * with box_rank axes: per axis d, box_shape[d] elements from start[d] of
+ * full[d] (full[d] 0: the axis whole, box_shape[d] long). The box's and the
+ * shape's elements must be as many. */
+int64_t sc_graph_const_box(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
+                           const int64_t *shape, const char *source, uint32_t box_rank,
+                           const int64_t *box_shape, const int64_t *start, const int64_t *full);
 int64_t sc_graph_state(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
                        const int64_t *shape);
 /* An op on n_in existing values; its result's dtype and shape are inferred by

@@ -434,6 +434,40 @@ static void gen_rope(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   only_core0_end(G, k);
 }
 
+/* y = concat(a, b) along attr axis: per row of the axes before it (rows
+ * split over the cores), a's part then b's, as two 2-D device-memory DMAs. */
+static void gen_concat(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  const sc_gvalue *a = val(G, y->in[0]), *b = val(G, y->in[1]);
+  int axis = y->attrs.axis < 0 ? (int)y->rank + y->attrs.axis : y->attrs.axis;
+  uint64_t outer = 1, cores = G->a->cores.count;
+  for (int d = 0; d < axis; d++) outer *= (uint64_t)y->shape[d];
+  uint64_t an = elems(a) / outer, bn = elems(b) / outer, yn = an + bn;
+  uint64_t per = (outer + cores - 1) / cores;
+  li(G, 4, per);
+  line(G, "mul x20, x3, x4"); /* the core's first row */
+  li(G, 21, outer);
+  line(G, "bgeu x20, x21, L%u_done", k);
+  line(G, "sub x9, x21, x20");
+  line(G, "minu x9, x9, x4"); /* its rows */
+  for (int part = 0; part < 2; part++) {
+    uint64_t n = part ? bn : an;
+    li(G, 5, n * 4);
+    line(G, "mul x6, x20, x5");
+    li(G, 7, G->addr[y->in[part]]);
+    line(G, "add x6, x6, x7");
+    li(G, 5, yn * 4);
+    line(G, "mul x4, x20, x5");
+    li(G, 7, G->addr[id] + (part ? an * 4 : 0));
+    line(G, "add x4, x4, x7");
+    li(G, 8, n);
+    li(G, 10, yn * 4);
+    li(G, 11, n * 4);
+    line(G, "dma.2d hbm[x4]:fp32, hbm[x6]:fp32, x8..x11, x0, q0 @signal(s0)");
+  }
+  line(G, "sync.wait s0, 2");
+  label(G, "done", k);
+}
+
 static void gen_cache_write(gen *G, const sc_gvalue *y, uint32_t k) {
   const sc_gvalue *x = val(G, y->in[1]);
   uint64_t row = (uint64_t)x->shape[1] * (uint64_t)x->shape[2];
@@ -636,7 +670,7 @@ static bool gemv_shape(const gen *G, uint64_t rows, uint64_t N, uint64_t K) {
   if ((N / TC + cores - 1) / cores * TC * rows * 4 > G->a->core.acc_sram.size_bytes) return false;
   sc_dtype adt = f.fp8 ? SC_DTYPE_FP8_E4M3 : f.abits == 16 ? SC_DTYPE_BF16 : SC_DTYPE_FP32;
   if (G->a->core.mxu.macs_per_pe_cycle[adt] < 1) return false;
-  return N % G->a->core.mxu.cols == 0 && K % G->a->core.mxu.rows == 0;
+  return (N % G->a->core.mxu.cols == 0 || N < G->a->core.mxu.cols) && K % G->a->core.mxu.rows == 0;
 }
 
 /* Emits instruction `ins` three ways: with suffix s0 (a semaphore
@@ -703,8 +737,8 @@ static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins, const
 /* Issues DMA d = x15 of a GEMV: chunks kk = d * per .. (at most per) of the
  * core's m = x20 tiles, through the ring (ring_dma). Uses x4 .. x14. */
 static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t K, uint64_t per,
-                     uint64_t chunks, uint64_t TB, uint64_t wb) {
-  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, cores = G->a->cores.count;
+                     uint64_t chunks, uint64_t TC, uint64_t HT, uint64_t wb) {
+  uint64_t TR = G->a->core.mxu.rows, cores = G->a->cores.count, TB = TR * TC * wb;
   wform f = form_of(G->opt.wdtype);
   li(G, 6, per);
   line(G, "mul x6, x6, x15"); /* kk */
@@ -713,25 +747,58 @@ static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t 
   li(G, 7, per);
   line(G, "minu x8, x8, x7"); /* c */
   line(G, "mv x9, x8");       /* c chunks (rows of planes) */
-  li(G, 8, TR * TC);          /* one tile's chunk: contiguous */
-  line(G, "mv x10, x20");     /* m tiles (planes) */
-  /* tile (j, kk) is TC x TR contiguous at element j * TC * K + kk * TR * TC */
-  li(G, 4, TC * K * wb);
-  line(G, "mul x4, x4, x3");
+  li(G, 8, TR * TC);          /* one block's chunk: contiguous */
+  line(G, "mv x10, x20");     /* m blocks (planes) */
+  /* storage tile (j, kk) is HT x TR contiguous at element j * HT * K + kk * TR * HT;
+   * block b (TC rows) of it at row b * TC mod HT of tile b * TC / HT */
+  if (TC == HT) {
+    li(G, 4, TC * K * wb);
+    line(G, "mul x4, x4, x3");
+  } else {
+    li(G, 4, TC);
+    line(G, "mul x5, x4, x3");
+    li(G, 4, HT);
+    line(G, "divu x7, x5, x4");
+    line(G, "remu x5, x5, x4");
+    li(G, 4, HT * K * wb);
+    line(G, "mul x7, x7, x4");
+    li(G, 4, TR * wb);
+    line(G, "mul x5, x5, x4");
+    line(G, "add x4, x5, x7");
+  }
   li(G, 5, G->mw_addr[id]);
   line(G, "add x4, x4, x5");
-  li(G, 5, TB);
+  li(G, 5, TR * HT * wb);
   line(G, "mul x5, x5, x6");
   line(G, "add x4, x4, x5");
-  /* in SRAM chunk-major: chunk ci of tile i at (ci * m + i) * TB */
+  /* in SRAM chunk-major: chunk ci of block i at (ci * m + i) * TB */
   li(G, 11, TB);
   line(G, "mul x11, x11, x20");   /* dst: next chunk */
-  li(G, 12, TB);                  /* dst: next tile */
-  li(G, 13, TB);                  /* src: next chunk */
-  li(G, 14, cores * TC * K * wb); /* src: next tile */
+  li(G, 12, TB);                  /* dst: next block */
+  li(G, 13, TR * HT * wb);        /* src: next chunk */
+  li(G, 14, cores * TC * K * wb); /* src: next block (cores * TC rows on: whole tiles) */
   char ins[96];
   snprintf(ins, sizeof ins, "dma.3d sram[x6]:%s, hbm[x4]:%s, x8..x14, x0", f.wdt, f.wdt);
   ring_dma(G, k, tag, ins, NULL);
+}
+
+/* The storage's tile height of a GEMV's weights of N rows: the MXU's width,
+ * or N when it is less (one partial tile). */
+static uint64_t gemv_height(const gen *G, uint64_t N) {
+  return N < G->a->core.mxu.cols ? N : G->a->core.mxu.cols;
+}
+
+/* The output rows per block of GEMV id (N rows, its group's included): the
+ * storage's tile height, halved while the blocks stay at most one per core
+ * (fewer blocks than cores leave cores idle) and a fused RoPE's heads whole
+ * in a block. Every output's sum is the same whatever the block: only which
+ * core computes it changes. */
+static uint64_t gemv_block(const gen *G, uint32_t id, uint64_t N) {
+  uint64_t cores = G->a->cores.count, R = gemv_height(G, N), hd = 1;
+  for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j])
+    if (G->rope_of[j] != UINT32_MAX) hd = last(val(G, G->rope_of[j]));
+  while (R % 2 == 0 && N / (R / 2) <= cores && (R / 2) % hd == 0) R /= 2;
+  return R;
 }
 
 /* y[1, N] = x[1, K] @ W[N, K]^T (+ bias) as a GEMV (docs/COMPILER.md,
@@ -765,9 +832,9 @@ static void member_tiles(gen *G, uint64_t t0, uint64_t t1, uint64_t cores) {
  * accumulator row. A DMA's first chunk waits for it (s0 / s4 by engine
  * x19), its last frees the buffer (s1 / s5). */
 static void gemv_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t K, uint64_t xs,
-                       uint64_t TB) {
-  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
-  uint64_t ab = f.abits / 8, wb = f.wbits / 8;
+                       uint64_t TC) {
+  uint64_t TR = G->a->core.mxu.rows;
+  uint64_t ab = f.abits / 8, wb = f.wbits / 8, TB = TR * TC * wb;
   /* the stationary x[kk + ci ..]: K = TR, N = 1 */
   line(G, "add x6, x26, x28");
   li(G, 7, TR * ab);
@@ -810,9 +877,9 @@ static void gemv_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t K, uint
  * of KX = groups * K at xs): a load of x per tile. The buffer's first load
  * waits for the DMA and its last matmul frees it, as in gen_matmul_gemv. */
 static void gemv_grouped_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t K, uint64_t Ng,
-                               uint64_t KX, uint64_t xs, uint64_t TB) {
-  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, cores = G->a->cores.count;
-  uint64_t ab = f.abits / 8, wb = f.wbits / 8;
+                               uint64_t KX, uint64_t xs, uint64_t TC) {
+  uint64_t TR = G->a->core.mxu.rows, cores = G->a->cores.count;
+  uint64_t ab = f.abits / 8, wb = f.wbits / 8, TB = TR * TC * wb;
   line(G, "li x22, 0"); /* i */
   label(G, "gt", k);
   li(G, 7, cores);
@@ -872,7 +939,13 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   uint64_t K = last(w), N = wrows(w);
   for (uint32_t j = G->gnext[id]; j != UINT32_MAX; j = G->gnext[j]) /* its group's outputs */
     N += wrows(val(G, val(G, j)->in[1]));
-  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, cores = G->a->cores.count;
+  uint64_t TR = G->a->core.mxu.rows, cores = G->a->cores.count;
+  uint32_t n_ropes = 0, rope_any = UINT32_MAX; /* fused RoPE: this position's table row (s7) */
+  for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j])
+    if (G->rope_of[j] != UINT32_MAX) n_ropes++, rope_any = G->rope_of[j];
+  /* the output rows per block ("tile", TC): the MXU's width, or fewer when
+   * that leaves cores idle (docs/COMPILER.md, "Decode matmuls") */
+  uint64_t HT = gemv_height(G, N), TC = gemv_block(G, id, N);
   uint64_t tiles = N / TC, chunks = K / TR, mmax = (tiles + cores - 1) / cores;
   wform f = form_of(G->opt.wdtype);
   uint64_t wb = f.wbits / 8, TB = TR * TC * wb;
@@ -894,9 +967,6 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "li x13, 1");
     line(G, "dma.1d sram[x7]:fp32, hbm[x4]:fp32, x13, x0, q1 @signal(s7)");
   }
-  uint32_t n_ropes = 0, rope_any = UINT32_MAX; /* fused RoPE: this position's table row (s7) */
-  for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j])
-    if (G->rope_of[j] != UINT32_MAX) n_ropes++, rope_any = G->rope_of[j];
   if (n_ropes) {
     uint64_t hd = last(val(G, rope_any));
     li(G, 4, G->rope);
@@ -920,7 +990,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   label(G, "pro", k);
   li(G, 7, S < GEMV_LEAD ? S : GEMV_LEAD);
   line(G, "bge x15, x7, L%u_prd", k);
-  gemv_dma(G, k, "p", id, K, per, chunks, TB, wb);
+  gemv_dma(G, k, "p", id, K, per, chunks, TC, HT, wb);
   line(G, "addi x15, x15, 1");
   line(G, "j L%u_pro", k);
   label(G, "prd", k);
@@ -931,7 +1001,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "addi x15, x21, %u", GEMV_LEAD);
   li(G, 7, S);
   line(G, "bge x15, x7, L%u_nod", k);
-  gemv_dma(G, k, "m", id, K, per, chunks, TB, wb);
+  gemv_dma(G, k, "m", id, K, per, chunks, TC, HT, wb);
   label(G, "nod", k);
   li(G, 27, chunks);
   line(G, "sub x27, x27, x26");
@@ -946,9 +1016,9 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "li x28, 0");        /* ci */
   label(G, "chunk", k);
   if (ng > 1)
-    gemv_grouped_chunk(G, k, f, T, K, Ng, KX, xs, TB);
+    gemv_grouped_chunk(G, k, f, T, K, Ng, KX, xs, TC);
   else
-    gemv_chunk(G, k, f, T, K, xs, TB);
+    gemv_chunk(G, k, f, T, K, xs, TC);
   line(G, "addi x28, x28, 1");
   line(G, "blt x28, x27, L%u_chunk", k);
   line(G, "add x26, x26, x27");
@@ -1529,32 +1599,53 @@ static void store_unit(gen *G, uint64_t base, uint64_t n, unsigned reg) {
 }
 
 /* The combine of a split decode attention (after every part is in): per unit
- * u (u = core, core + cores, ...), from its PS parts' outputs o_p (unscaled
- * sums of exp(s - m_p) v), maxima m_p and sums l_p: M = max m_p, w_p =
- * exp(m_p - M), out = sum_p w_p o_p / sum_p w_p l_p. */
+ * u and group of gh of its grp heads (work item w = u * (grp / gh) + group on
+ * core w mod cores), from its PS parts' outputs o_p (unscaled sums of
+ * exp(s - m_p) v), maxima m_p and sums l_p: M = max m_p, w_p = exp(m_p - M),
+ * out = sum_p w_p o_p / sum_p w_p l_p. Each head's arithmetic is the same
+ * whatever gh. */
 static void attention_combine(gen *G, uint32_t k, uint32_t id, uint64_t units, uint64_t PS,
                               uint64_t grp, uint64_t hd) {
-  uint64_t cores = G->a->cores.count, mb = G->s.c, lb = G->s.c + align_up(grp * PS * 4);
+  uint64_t cores = G->a->cores.count, HS = 1;
+  while (units * HS * 2 <= cores && grp % (HS * 2) == 0) HS *= 2; /* head groups per unit */
+  uint64_t gh = grp / HS, mb = G->s.c, lb = G->s.c + align_up(gh * PS * 4);
   line(G, "sync.fence all");
   line(G, "sync.barrier");
   line(G, "mv x20, x3");
   label(G, "cu", k);
-  li(G, 4, units);
+  li(G, 4, units * HS);
   line(G, "bge x20, x4, L%u_cd", k);
-  /* o_part[u][p] -> A (PS x grp rows of hd); m, l [g][p] -> C */
-  li(G, 4, PS * grp * hd * 4);
-  line(G, "mul x4, x4, x20");
+  /* x21 = the item's first head of the sequence's kv heads: u * grp + group * gh */
+  li(G, 4, HS);
+  line(G, "divu x5, x20, x4");
+  line(G, "remu x6, x20, x4");
+  li(G, 4, grp);
+  line(G, "mul x5, x5, x4");
+  li(G, 4, gh);
+  line(G, "mul x6, x6, x4");
+  line(G, "add x21, x5, x6");
+  /* o_part[u][p][its heads] -> A (PS x gh rows of hd); m, l [its heads][p] -> C */
+  li(G, 4, HS);
+  line(G, "divu x5, x20, x4"); /* u */
+  li(G, 4, (PS - 1) * grp * hd * 4);
+  line(G, "mul x4, x4, x5");
+  li(G, 6, hd * 4);
+  line(G, "mul x6, x6, x21");
+  line(G, "add x4, x4, x6");
   li(G, 5, G->attn_o);
-  line(G, "add x4, x4, x5");
+  line(G, "add x4, x4, x5"); /* u * PS * grp * hd + (u * grp + group * gh) * hd, in bytes */
   li(G, 5, G->s.a);
-  li(G, 8, PS * grp * hd);
-  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
-  li(G, 7, grp * PS * 4);
-  line(G, "mul x7, x7, x20");
+  li(G, 8, gh * hd);
+  li(G, 9, PS);
+  li(G, 10, gh * hd * 4);
+  li(G, 11, grp * hd * 4);
+  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @signal(s6)");
+  li(G, 7, PS * 4);
+  line(G, "mul x7, x7, x21");
   li(G, 4, G->attn_m);
   line(G, "add x4, x4, x7");
   li(G, 5, mb);
-  li(G, 8, grp * PS);
+  li(G, 8, gh * PS);
   line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
   li(G, 4, G->attn_l);
   line(G, "add x4, x4, x7");
@@ -1566,7 +1657,7 @@ static void attention_combine(gen *G, uint32_t k, uint32_t id, uint64_t units, u
   li(G, 6, lb);
   li(G, 7, G->s.s);
   li(G, 24, G->s.scale);
-  li(G, 8, grp);
+  li(G, 8, gh);
   li(G, 9, PS);
   li(G, 10, 4);
   li(G, 11, PS * 4);
@@ -1585,7 +1676,7 @@ static void attention_combine(gen *G, uint32_t k, uint32_t id, uint64_t units, u
   li(G, 11, hd * 4);
   li(G, 12, PS * 4);
   for (uint64_t q = 0; q < PS; q++) {
-    li(G, 6, G->s.a + q * grp * hd * 4);
+    li(G, 6, G->s.a + q * gh * hd * 4);
     li(G, 7, mb + q * 4);
     if (q == 0) {
       li(G, 13, G->s.b);
@@ -1600,7 +1691,14 @@ static void attention_combine(gen *G, uint32_t k, uint32_t id, uint64_t units, u
   li(G, 12, 4);
   line(G, "vpu.div sram[x13]:fp32, sram[x13]:fp32, sram[x24]:fp32, x8..x12, col");
   line(G, "sync.fence vpu");
-  store_unit(G, G->addr[id], grp * hd, 13);
+  /* its gh rows of hd to y at head x21 */
+  li(G, 4, hd * 4);
+  line(G, "mul x4, x4, x21");
+  li(G, 5, G->addr[id]);
+  line(G, "add x4, x4, x5");
+  li(G, 8, gh * hd);
+  line(G, "dma.1d hbm[x4]:fp32, sram[x13]:fp32, x8, x0, q0 @signal(s6)");
+  line(G, "sync.wait s6, 1");
   li(G, 4, cores);
   line(G, "add x20, x20, x4");
   line(G, "j L%u_cu", k);
@@ -2166,6 +2264,7 @@ static bool plan(gen *G, sc_status *st) {
     case SC_GOP_ADD:
     case SC_GOP_MUL:
     case SC_GOP_SWIGLU:
+    case SC_GOP_CONCAT:
       break;
     case SC_GOP_ALL_REDUCE:
     case SC_GOP_ALL_GATHER:
@@ -2341,6 +2440,12 @@ static bool plan(gen *G, sc_status *st) {
   bool one = G->T == 1 || G->B > 1; /* one token per sequence: decode */
   if (!one && G->cstride / 4 * G->T > widest) widest = G->cstride / 4 * G->T;
   if (one && G->cstride / 4 * G->grp > widest) widest = G->cstride / 4 * G->grp;
+  if (one && G->grp) { /* a split attention's combine: its parts' outputs in a row */
+    uint64_t units = (uint64_t)G->B * G->kvh, ps = 1;
+    while (units * ps * 2 <= G->a->cores.count) ps *= 2;
+    if (G->opt.attn_parts) ps = G->opt.attn_parts;
+    if (ps <= 64 && ps * G->grp * G->attn_dv > widest) widest = ps * G->grp * G->attn_dv;
+  }
   if (G->next - base > G->a->memory.capacity_bytes)
     return fail(G, st, SC_STATUS_INVALID,
                 "the model needs %llu bytes of device memory, %s has %llu",
@@ -2391,13 +2496,18 @@ static bool plan(gen *G, sc_status *st) {
   /* decode attention streams the cache through the ring too */
   bool attn1 = (G->T == 1 || G->B > 1) && G->grp &&
                G->grp * (G->cstride + G->attn_dv * 4) <= G->a->core.acc_sram.size_bytes;
-  if (attn1 && need < GEMV_DMA_BYTES) need = GEMV_DMA_BYTES;
+  /* ... a tile of positions per buffer at least (keys or values) */
+  uint64_t width = G->attn_dk > G->attn_dv ? G->attn_dk : G->attn_dv;
+  uint64_t attn_min = GEMV_DMA_BYTES, tile_rows = G->a->core.mxu.cols * width * 4;
+  if (tile_rows > attn_min) attn_min = tile_rows;
+  if (!attn1) attn_min = 0;
+  if (need < attn_min) need = attn_min;
   /* the ring's buffers hold a chunk of every tile of a core: when they do not
    * fit, the GEMVs with the most tiles per core (the classifier) take the tile
    * path, until the rest fit */
   while (need && G->s.size + GEMV_BUFS * align_up(need > GEMV_DMA_BYTES ? need : GEMV_DMA_BYTES) >
                      G->a->core.sram.size_bytes) {
-    uint64_t next = attn1 ? GEMV_DMA_BYTES : 0;
+    uint64_t next = attn_min;
     for (uint32_t i = 0; i < n; i++) {
       if (!G->gemv[i]) continue;
       uint64_t N = wrows(val(G, val(G, i)->in[1]));
@@ -2413,7 +2523,6 @@ static bool plan(gen *G, sc_status *st) {
     G->s.g = G->s.size;
     G->s.gbuf = align_up(need > GEMV_DMA_BYTES ? need : GEMV_DMA_BYTES);
     G->s.size = G->s.g + GEMV_BUFS * G->s.gbuf;
-    uint64_t width = G->attn_dk > G->attn_dv ? G->attn_dk : G->attn_dv;
     G->attn_dec = attn1 && G->s.gbuf / (width * 4) >= G->a->core.mxu.cols;
   } else {
     memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
@@ -2481,8 +2590,10 @@ static bool plan(gen *G, sc_status *st) {
       if (u->kind != SC_GV_OP || u->op == SC_GOP_RESHAPE) continue;
       const sc_gvalue *lw = val(G, val(G, prev)->in[1]);
       uint64_t N = wrows(lw), K = last(lw);
+      uint64_t TCg = G->a->core.mxu.cols; /* members of whole tiles: one tile-major matrix */
       bool ok = u->op == SC_GOP_MATMUL && G->gemv[j] && u->n_in == 2 && u->in[0] == v->in[0] &&
-                val(G, u->in[1])->rank == 2 && lw->rank == 2 && last(val(G, u->in[1])) == K &&
+                N % TCg == 0 && wrows(val(G, u->in[1])) % TCg == 0 && val(G, u->in[1])->rank == 2 &&
+                lw->rank == 2 && last(val(G, u->in[1])) == K &&
                 G->mw_addr[j] == G->mw_addr[prev] + N * K * wf.wbits / 8 &&
                 G->addr[j] == G->addr[prev] + N * 4 &&
                 (!wf.channel || G->ms_addr[j] == G->ms_addr[prev] + N * 4);
@@ -2698,9 +2809,11 @@ static sc_status quantize_weights(const gen *G, uint32_t i, const float *w, uint
 static sc_status const_f32(gen *G, const sc_gvalue *v, float *out, sc_status *st) {
   const sc_tensor *t = G->m ? sc_model_tensor(G->m, v->source) : NULL;
   uint64_t full[SC_GRAPH_MAX_RANK], want = 1;
+  uint32_t r = v->box_rank ? v->box_rank : v->rank; /* the box's axes */
+  const int64_t *len = v->box_rank ? v->box_shape : v->shape;
   bool sliced = false;
-  for (uint32_t d = 0; d < v->rank; d++) {
-    full[d] = v->slice_full[d] ? (uint64_t)v->slice_full[d] : (uint64_t)v->shape[d];
+  for (uint32_t d = 0; d < r; d++) {
+    full[d] = v->slice_full[d] ? (uint64_t)v->slice_full[d] : (uint64_t)len[d];
     sliced |= v->slice_full[d] != 0;
     want *= full[d];
   }
@@ -2709,19 +2822,18 @@ static sc_status const_f32(gen *G, const sc_gvalue *v, float *out, sc_status *st
          v->source, (unsigned long long)want);
     return *st;
   }
-  if (!sliced || v->rank == 0) {
+  if (!sliced || r == 0) {
     sc_tensor_to_f32(t, 0, want, out);
     return SC_STATUS_OK;
   }
-  /* the box: rows of the last axis, in row-major order of the others */
-  uint32_t r = v->rank;
-  uint64_t run = (uint64_t)v->shape[r - 1], rows = elems(v) / run, idx[SC_GRAPH_MAX_RANK] = {0};
+  /* the box: rows of its last axis, in row-major order of the others */
+  uint64_t run = (uint64_t)len[r - 1], rows = elems(v) / run, idx[SC_GRAPH_MAX_RANK] = {0};
   for (uint64_t o = 0; o < rows; o++) {
     uint64_t at = 0;
     for (uint32_t d = 0; d < r; d++) at = at * full[d] + idx[d] + (uint64_t)v->slice_start[d];
     sc_tensor_to_f32(t, at, run, out + o * run);
     for (int d = (int)r - 2; d >= 0; d--) { /* the next row */
-      if (++idx[d] < (uint64_t)v->shape[d]) break;
+      if (++idx[d] < (uint64_t)len[d]) break;
       idx[d] = 0;
     }
   }
@@ -2825,6 +2937,9 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
       break;
     case SC_GOP_SWIGLU:
       gen_binary(&G, v, k, i, "vpu.mul", "vpu.silu");
+      break;
+    case SC_GOP_CONCAT:
+      gen_concat(&G, v, k, i);
       break;
     case SC_GOP_ALL_REDUCE:
       gen_all_reduce(&G, v, k, i);

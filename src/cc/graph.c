@@ -127,26 +127,6 @@ int64_t sc_graph_const(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank
                        const int64_t *shape, const char *source) {
   return leaf(g, name, SC_GV_CONST, dt, rank, shape, source ? source : name);
 }
-static bool slice_ok(const sc_gvalue *v, uint32_t axis, int64_t start, int64_t full) {
-  return axis < v->rank && start >= 0 && full > 0 && v->shape[axis] <= full - start &&
-         !v->slice_full[axis];
-}
-bool sc_graph_slice_axis(sc_graph *g, uint32_t id, uint32_t axis, int64_t start, int64_t full) {
-  if (id >= g->n || g->v[id].kind != SC_GV_CONST) {
-    fail(g, "value %u is not a const to slice", id);
-    return false;
-  }
-  sc_gvalue *v = &g->v[id];
-  if (!slice_ok(v, axis, start, full)) {
-    fail(g, "%%%s: slice [%lld, +%lld) of axis %u outside its %lld elements (or sliced already)",
-         v->name, (long long)start, axis < v->rank ? (long long)v->shape[axis] : 0LL, axis,
-         (long long)full);
-    return false;
-  }
-  v->slice_start[axis] = start;
-  v->slice_full[axis] = full;
-  return true;
-}
 int64_t sc_graph_const_slice(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
                              const int64_t *shape, const char *source, uint32_t axis, int64_t start,
                              int64_t full) {
@@ -159,6 +139,31 @@ int64_t sc_graph_const_slice(sc_graph *g, const char *name, sc_dtype dt, uint32_
   if (id < 0) return id;
   g->v[id].slice_start[axis] = start;
   g->v[id].slice_full[axis] = full;
+  return id;
+}
+int64_t sc_graph_const_box(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
+                           const int64_t *shape, const char *source, uint32_t box_rank,
+                           const int64_t *box_shape, const int64_t *start, const int64_t *full) {
+  int64_t n = 1, nb = 1;
+  bool ok = box_rank >= 1 && box_rank <= SC_GRAPH_MAX_RANK && rank <= SC_GRAPH_MAX_RANK;
+  for (uint32_t d = 0; ok && d < rank; d++) n *= shape[d];
+  for (uint32_t d = 0; ok && d < box_rank; d++) {
+    nb *= box_shape[d];
+    ok = box_shape[d] > 0 && start[d] >= 0 && full[d] >= 0 &&
+         (full[d] ? box_shape[d] <= full[d] - start[d] : start[d] == 0);
+  }
+  if (!ok || n != nb)
+    return fail(g, "%%%s: a box of %lld elements outside its tensor, or not %lld elements", name,
+                (long long)nb, (long long)n);
+  int64_t id = sc_graph_const(g, name, dt, rank, shape, source);
+  if (id < 0) return id;
+  sc_gvalue *v = &g->v[id];
+  v->box_rank = box_rank;
+  for (uint32_t d = 0; d < box_rank; d++) {
+    v->box_shape[d] = box_shape[d];
+    v->slice_start[d] = start[d];
+    v->slice_full[d] = full[d];
+  }
   return id;
 }
 int64_t sc_graph_state(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
@@ -625,11 +630,13 @@ void sc_graph_dump(const sc_graph *g, sc_strbuf *out) {
       if (v->kind == SC_GV_CONST) sc_strbuf_printf(out, " = \"%s\"", v->source);
       if (v->kind == SC_GV_CONST) {
         const char *sep = " [";
-        for (uint32_t d = 0; d < v->rank; d++)
+        uint32_t r = v->box_rank ? v->box_rank : v->rank;
+        const int64_t *len = v->box_rank ? v->box_shape : v->shape;
+        for (uint32_t d = 0; d < r; d++)
           if (v->slice_full[d]) {
-            sc_strbuf_printf(
-                out, "%saxis %u: %lld..%lld of %lld", sep, d, (long long)v->slice_start[d],
-                (long long)(v->slice_start[d] + v->shape[d]), (long long)v->slice_full[d]);
+            sc_strbuf_printf(out, "%saxis %u: %lld..%lld of %lld", sep, d,
+                             (long long)v->slice_start[d], (long long)(v->slice_start[d] + len[d]),
+                             (long long)v->slice_full[d]);
             sep = ", ";
           }
         if (sep[0] == ',') sc_strbuf_printf(out, "]");

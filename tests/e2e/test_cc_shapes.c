@@ -330,14 +330,46 @@ static void test_head_dim_192(void **state) {
   run_case(&c);
 }
 
+/* Multi-head latent attention (DeepSeek-V3's form, docs/COMPILER.md): 4
+ * heads with queries and keys of 128 + 64 (RoPE) values over a latent of
+ * 128, values of 128, queries through a rank-128 latent; the chip runs the
+ * absorbed form (one cached latent for every head, grouped matmuls into and
+ * out of it), the reference the plain one (each head's key and value
+ * recomputed from the cached latent), so the two agreeing checks the
+ * algebra as well as the code. A prefill of 12 first, then decode; and the
+ * same without the query latent (q_lora_rank 0). */
+static sc_model_config mla_config(uint32_t q_lora) {
+  sc_model_config c = config(256, 512, 2, 4, 4, 192, 300, 64);
+  c.kv_lora_rank = 128;
+  c.qk_nope_dim = 128;
+  c.qk_rope_dim = 64;
+  c.v_head_dim = 128;
+  c.q_lora_rank = q_lora;
+  c.norm_eps = 1e-6f;
+  return c;
+}
+
+static void test_mla(void **state) {
+  (void)state;
+  shape_case c = {"mla", mla_config(128), 64, 64, 40, 12};
+  run_case(&c);
+}
+
+static void test_mla_no_q_lora(void **state) {
+  (void)state;
+  shape_case c = {"mla-no-q-lora", mla_config(0), 32, 32, 8, 0};
+  run_case(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_many_heads),   cmocka_unit_test(test_mqa),
-      cmocka_unit_test(test_head_dim_64),  cmocka_unit_test(test_head_dim_128),
-      cmocka_unit_test(test_vocab_32k),    cmocka_unit_test(test_qwen2_like),
-      cmocka_unit_test(test_long_context), cmocka_unit_test(test_tiny),
-      cmocka_unit_test(test_llama3_rope),  cmocka_unit_test(test_head_dim_256),
-      cmocka_unit_test(test_head_dim_192),
+      cmocka_unit_test(test_many_heads),    cmocka_unit_test(test_mqa),
+      cmocka_unit_test(test_head_dim_64),   cmocka_unit_test(test_head_dim_128),
+      cmocka_unit_test(test_vocab_32k),     cmocka_unit_test(test_qwen2_like),
+      cmocka_unit_test(test_long_context),  cmocka_unit_test(test_tiny),
+      cmocka_unit_test(test_llama3_rope),   cmocka_unit_test(test_head_dim_256),
+      cmocka_unit_test(test_head_dim_192),  cmocka_unit_test(test_mla),
+      cmocka_unit_test(test_mla_no_q_lora),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
