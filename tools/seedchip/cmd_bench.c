@@ -83,14 +83,27 @@ static double wbytes_per_param(sc_cc_wdtype t) {
 static model_cost cost_of(const sc_model_config *c, sc_cc_wdtype t, double kv_bytes) {
   model_cost m = {0};
   double d = c->dim, hd = c->head_dim, H = c->n_heads, KVH = c->n_kv_heads, L = c->n_layers;
-  double attn = d * H * hd + 2 * d * KVH * hd + H * hd * d, expert = 3 * d * c->hidden_dim;
-  double E = c->n_experts, k = c->n_experts_used;
-  /* a token multiplies the attention, its k experts and the router; all E are stored */
-  m.matmul_params = L * (attn + (E ? k * expert + E * d : expert)) + (double)c->vocab_size * d;
-  m.weight_bytes = (L * (attn + (E ? E * expert + E * d : expert)) + (double)c->vocab_size * d) *
-                   wbytes_per_param(t);
-  m.kv_bytes_per_pos = L * KVH * hd * 2 * kv_bytes; /* K and V of every layer */
-  m.attn_macs_per_pos = L * H * hd * 2;             /* q.k and p.v */
+  double attn = d * H * hd + 2 * d * KVH * hd + H * hd * d;
+  double E = c->n_experts, k = c->n_experts_used, F = c->hidden_dim;
+  double EH = c->moe_hidden_dim ? c->moe_hidden_dim : F, expert = 3 * d * EH;
+  double shared = 3 * d * EH * c->n_shared_experts, dense = 3 * d * F;
+  double Ld = E ? c->n_dense_layers : L, Lm = L - Ld; /* dense and MoE layers */
+  m.kv_bytes_per_pos = L * KVH * hd * 2 * kv_bytes;   /* K and V of every layer */
+  m.attn_macs_per_pos = L * H * hd * 2;               /* q.k and p.v */
+  if (c->kv_lora_rank) { /* latent attention (docs/COMPILER.md), absorbed */
+    double ql = c->q_lora_rank, kvl = c->kv_lora_rank, r = c->qk_rope_dim;
+    double qk = c->qk_nope_dim + r, vd = c->v_head_dim;
+    attn = (ql ? d * ql + ql * H * qk : d * H * qk) + d * (kvl + r) + H * kvl * c->qk_nope_dim +
+           H * vd * kvl + H * vd * d;
+    m.kv_bytes_per_pos = L * (kvl + r) * kv_bytes; /* the latent and the RoPE key */
+    m.attn_macs_per_pos = L * H * (2 * kvl + r);   /* q.(latent, key) and p.latent */
+  }
+  /* a token multiplies the attention, its k experts, the shared ones and the
+   * router; all E are stored */
+  double per_token = L * attn + Ld * dense + Lm * (k * expert + E * d + shared);
+  double stored = L * attn + Ld * dense + Lm * (E * expert + E * d + shared);
+  m.matmul_params = per_token + (double)c->vocab_size * d;
+  m.weight_bytes = (stored + (double)c->vocab_size * d) * wbytes_per_param(t);
   return m;
 }
 
@@ -138,7 +151,9 @@ static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, s
     const sc_gvalue *v = sc_graph_value(s->graph, (uint32_t)i);
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
     const sc_gvalue *w = sc_graph_value(s->graph, v->in[1]);
-    s->weight_elems += (double)w->shape[0] * (double)w->shape[1] * chips;
+    double n = 1;
+    for (uint32_t d = 0; d < w->rank; d++) n *= (double)w->shape[d];
+    s->weight_elems += n * chips;
   }
   sc_system sys;
   sc_strbuf e = {0};
@@ -171,9 +186,13 @@ static int part_of(const char *where) {
     op = dot ? dot + 1 : where;
     if (op[0] == 'e' && op[1] >= '0' && op[1] <= '9') return P_FFN; /* an expert's op */
   }
-  if (strcmp(op, "router") == 0) return P_FFN;
-  static const char *const attn[] = {"q",       "k",    "v",        "q_rope", "k_rope", "k_cache",
-                                     "v_cache", "attn", "attn_out", "q_bias", "k_bias", "v_bias"};
+  if (strcmp(op, "router") == 0 || strncmp(op, "shexp", 5) == 0) return P_FFN;
+  static const char *const attn[] = {"q",        "k",         "v",         "q_rope",
+                                     "k_rope",   "k_cache",   "v_cache",   "attn",
+                                     "attn_out", "q_bias",    "k_bias",    "v_bias",
+                                     "q_a",      "q_a_norm",  "q_nope",    "q_rope_in",
+                                     "q_latent", "kv_latent", "k_rope_in", "kv_latent_norm",
+                                     "kv_entry", "kv_cache",  "attn_v"};
   static const char *const ffn[] = {"gate", "up", "down", "swiglu"};
   for (size_t i = 0; i < SC_ARRAY_LEN(attn); i++)
     if (strcmp(op, attn[i]) == 0) return P_ATTN;
@@ -399,9 +418,11 @@ static void not_run(bench *b, const char *model, sc_bench_phase phase, uint32_t 
 /* Whether tensor parallelism over chips splits cfg evenly (sc_cc_llama_graph;
  * a mixture's experts go whole to the chips, expert parallelism). */
 static bool tp_divides(const sc_model_config *cfg, uint32_t chips) {
-  return chips == 1 ||
-         (cfg->n_kv_heads % chips == 0 && (cfg->n_experts || cfg->hidden_dim % chips == 0) &&
-          cfg->vocab_size % chips == 0);
+  uint32_t heads = cfg->kv_lora_rank ? cfg->n_heads : cfg->n_kv_heads; /* split */
+  uint32_t eh = cfg->moe_hidden_dim ? cfg->moe_hidden_dim : cfg->hidden_dim;
+  bool dense = !cfg->n_experts || cfg->n_dense_layers; /* hidden_dim sliced */
+  return chips == 1 || (heads % chips == 0 && (!dense || cfg->hidden_dim % chips == 0) &&
+                        (cfg->n_shared_experts * eh) % chips == 0 && cfg->vocab_size % chips == 0);
 }
 
 /* Decode rows of one model at batch 1 (and the batches the compiler cannot
@@ -420,7 +441,7 @@ static void bench_model(bench *b, const char *name) {
     return;
   }
   model_cost mc = cost_of(&cfg, b->wdtype, b->kv == SC_DTYPE_BF16 ? 2 : 4);
-  double kv_seq = mc.kv_bytes_per_pos * CONTEXT;
+  double kv_seq = mc.kv_bytes_per_pos * CONTEXT; /* one sequence's, on one chip */
   double need = mc.weight_bytes + kv_seq;
   double cap = (double)b->arch->memory.capacity_bytes;
   /* the chips: --system's, or the fewest whose memory holds the weights and
@@ -432,9 +453,10 @@ static void bench_model(bench *b, const char *name) {
     uint32_t least = (uint32_t)ceil(need / cap);
     if (b->chips && need <= cap * chips)
       not_run(b, name, SC_BENCH_DECODE, 1, chips,
-              "%u chips do not divide its %u kv heads, %u hidden units and %u vocabulary entries "
-              "evenly (tensor parallelism)",
-              chips, cfg.n_kv_heads, cfg.hidden_dim, cfg.vocab_size);
+              "%u chips do not divide its %u %s heads, %u hidden units and %u vocabulary "
+              "entries evenly (tensor parallelism)",
+              chips, cfg.kv_lora_rank ? cfg.n_heads : cfg.n_kv_heads,
+              cfg.kv_lora_rank ? "query" : "kv", cfg.hidden_dim, cfg.vocab_size);
     else
       not_run(b, name, SC_BENCH_DECODE, 1, least,
               "needs %u chips or more (%.0f GB of weights in %s and one 4k cache, %.0f GB per "
@@ -445,6 +467,11 @@ static void bench_model(bench *b, const char *name) {
     return;
   }
   cap *= chips;
+  /* a latent cache is on every chip of the group (each has all the heads'
+   * latent); other caches are split by kv heads */
+  double kv_copies = cfg.kv_lora_rank ? chips : 1;
+  mc.kv_bytes_per_pos *= kv_copies;
+  kv_seq *= kv_copies;
   uint32_t max_batch = (uint32_t)((cap - mc.weight_bytes) / kv_seq);
   step_run s = {.arch = (sc_arch *)b->arch, .chips = chips, .sys = b->sys};
   /* decode at batch 1, 8, 64 and the largest that fits, at the context's last position */
