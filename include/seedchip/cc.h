@@ -119,6 +119,10 @@ typedef struct sc_cc_options {
    * are split into, over several cores, then combined (docs/COMPILER.md,
    * "Decode attention"); 0 = as many as keep every core busy, 1 = none. */
   uint32_t attn_parts;
+  /* Every intermediate in memory of its own instead of blocks taken again
+   * once their values are dead (docs/COMPILER.md, "Buffers"): the same
+   * bits, more memory; for comparing. */
+  bool no_reuse;
 } sc_cc_options;
 
 /* The end of a program's device memory: the highest buffer end. */

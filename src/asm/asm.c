@@ -99,6 +99,9 @@ typedef struct asm_ctx {
   size_t n_syms, cap_syms;
   label *labels;
   size_t n_labels, cap_labels;
+  /* indices of syms and labels by name (open addressing, UINT32_MAX empty) */
+  uint32_t *sym_slots, *label_slots;
+  size_t sym_cap, label_cap;
   section *sects;
   size_t n_sects, cap_sects;
   size_t cur_sect; /* SIZE_MAX before any section */
@@ -411,17 +414,64 @@ static char *read_string(asm_ctx *a) {
 
 /* ---- symbols ---- */
 
+/* FNV-1a of n bytes of name, mixed with seed (a label's section). */
+static uint64_t name_hash(const char *name, size_t n, uint64_t seed) {
+  uint64_t h = 1469598103934665603u ^ (seed * 0x9E3779B97F4A7C15u);
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)name[i]) * 1099511628211u;
+  return h;
+}
+
+static uint64_t sym_hash(const asm_ctx *a, uint32_t i) {
+  return name_hash(a->syms[i].name, strlen(a->syms[i].name), 0);
+}
+static uint64_t label_hash(const asm_ctx *a, uint32_t i) {
+  return name_hash(a->labels[i].name, strlen(a->labels[i].name), a->labels[i].sect);
+}
+
+/* Adds item i (of n, the new one last) to an index, rebuilt twice as large
+ * when it is half full. */
+static bool index_add(asm_ctx *a, uint32_t **slots, size_t *cap, uint32_t i,
+                      uint64_t (*hash)(const asm_ctx *, uint32_t)) {
+  if ((i + 1) * 2 > *cap) {
+    size_t nc = *cap ? *cap * 2 : 64;
+    uint32_t *t = malloc(nc * sizeof *t);
+    if (!t) {
+      a->oom = true;
+      return false;
+    }
+    for (size_t j = 0; j < nc; j++) t[j] = UINT32_MAX;
+    for (uint32_t k = 0; k < i; k++) {
+      size_t j = hash(a, k) & (nc - 1);
+      while (t[j] != UINT32_MAX) j = (j + 1) & (nc - 1);
+      t[j] = k;
+    }
+    free(*slots);
+    *slots = t;
+    *cap = nc;
+  }
+  size_t j = hash(a, i) & (*cap - 1);
+  while ((*slots)[j] != UINT32_MAX) j = (j + 1) & (*cap - 1);
+  (*slots)[j] = i;
+  return true;
+}
+
 static sym *find_sym(asm_ctx *a, const char *name, size_t n) {
-  for (size_t i = 0; i < a->n_syms; i++)
-    if (strlen(a->syms[i].name) == n && memcmp(a->syms[i].name, name, n) == 0) return &a->syms[i];
+  if (!a->sym_cap) return NULL;
+  for (size_t j = name_hash(name, n, 0) & (a->sym_cap - 1); a->sym_slots[j] != UINT32_MAX;
+       j = (j + 1) & (a->sym_cap - 1)) {
+    sym *s = &a->syms[a->sym_slots[j]];
+    if (strlen(s->name) == n && memcmp(s->name, name, n) == 0) return s;
+  }
   return NULL;
 }
 
 static label *find_label(asm_ctx *a, size_t sect, const char *name, size_t n) {
-  for (size_t i = 0; i < a->n_labels; i++)
-    if (a->labels[i].sect == sect && strlen(a->labels[i].name) == n &&
-        memcmp(a->labels[i].name, name, n) == 0)
-      return &a->labels[i];
+  if (!a->label_cap) return NULL;
+  for (size_t j = name_hash(name, n, sect) & (a->label_cap - 1); a->label_slots[j] != UINT32_MAX;
+       j = (j + 1) & (a->label_cap - 1)) {
+    label *l = &a->labels[a->label_slots[j]];
+    if (l->sect == sect && strlen(l->name) == n && memcmp(l->name, name, n) == 0) return l;
+  }
   return NULL;
 }
 
@@ -437,7 +487,7 @@ static bool define_sym(asm_ctx *a, const char *name, sym_kind kind, int64_t valu
   char *d = dup_n(a, name, strlen(name));
   if (!d) return false;
   a->syms[a->n_syms++] = (sym){d, kind, value, a->line};
-  return true;
+  return index_add(a, &a->sym_slots, &a->sym_cap, (uint32_t)(a->n_syms - 1), sym_hash);
 }
 
 /* ---- expressions: integers with C precedence, checked for overflow ---- */
@@ -1171,7 +1221,10 @@ static void statement(asm_ctx *a) {
             old->line);
       } else if (GROW(a, a->labels, a->n_labels, a->cap_labels)) {
         char *d = dup_n(a, a->text + at, n);
-        if (d) a->labels[a->n_labels++] = (label){d, a->cur_sect, s->n_words, a->line};
+        if (d) {
+          a->labels[a->n_labels++] = (label){d, a->cur_sect, s->n_words, a->line};
+          index_add(a, &a->label_slots, &a->label_cap, (uint32_t)(a->n_labels - 1), label_hash);
+        }
       }
     }
     skip_blank(a);
@@ -1445,6 +1498,8 @@ static void free_ctx(asm_ctx *a) {
   free(a->syms);
   for (size_t i = 0; i < a->n_labels; i++) free(a->labels[i].name);
   free(a->labels);
+  free(a->sym_slots);
+  free(a->label_slots);
   for (size_t i = 0; i < a->n_sects; i++) free(a->sects[i].words);
   free(a->sects);
   for (size_t i = 0; i < a->n_insns; i++) free(a->insns[i].where);

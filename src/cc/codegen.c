@@ -66,15 +66,16 @@ typedef struct gen {
   bool *in_memory;   /* per const: read in its own layout (not only as matmul weights) */
   /* per value: device address (aliases share), bytes */
   uint64_t *addr, *bytes;
-  uint64_t next;              /* next free device address */
-  uint64_t consts, rope;      /* const buffers: small constants, (cos, sin) table */
-  uint32_t head_dim, max_seq; /* head_dim: the RoPE table's row (the rotated width) */
-  uint64_t attn_dk, attn_dv;  /* attention: the query and key width, the value width (largest) */
-  float attn_div;             /* attention: scores are divided by it (sqrt(dk) or 1 / scale) */
-  uint32_t T;                 /* tokens per step (graph input %tokens) */
-  uint32_t B;                 /* sequences: 1, or T (a batched decode step, [B, S, ...] caches) */
-  uint64_t tokens_addr;       /* T > 1: the %tokens input buffer (int32) */
-  uint64_t cstride;           /* T > 1: row stride of the attention scores in SRAM C */
+  uint64_t next;               /* next free device address */
+  uint64_t scratch0, scratch1; /* the intermediates' memory (one buffer, cc.scratch) */
+  uint64_t consts, rope;       /* const buffers: small constants, (cos, sin) table */
+  uint32_t head_dim, max_seq;  /* head_dim: the RoPE table's row (the rotated width) */
+  uint64_t attn_dk, attn_dv;   /* attention: the query and key width, the value width (largest) */
+  float attn_div;              /* attention: scores are divided by it (sqrt(dk) or 1 / scale) */
+  uint32_t T;                  /* tokens per step (graph input %tokens) */
+  uint32_t B;                  /* sequences: 1, or T (a batched decode step, [B, S, ...] caches) */
+  uint64_t tokens_addr;        /* T > 1: the %tokens input buffer (int32) */
+  uint64_t cstride;            /* T > 1: row stride of the attention scores in SRAM C */
   sram_map s;
   uint32_t label;
   /* line number -> op (value id + 1; 0 = prologue) */
@@ -2188,6 +2189,122 @@ static uint64_t alloc(gen *G, uint64_t bytes) {
   return a;
 }
 
+/* ---- the intermediates' buffers (docs/COMPILER.md, "Buffers") ----
+ * A step's intermediates share device memory: a block is taken again once
+ * the values in it are dead. Blocks are whole groups of consecutive matmuls
+ * of one x (a GEMV group's outputs lie end to end). */
+typedef struct block {
+  uint64_t addr, size;
+  uint32_t last; /* the last op reading any value in it */
+} block;
+
+typedef struct pool {
+  block *free, *live;
+  size_t n_free, n_live, cap_free, cap_live;
+  bool oom;
+} pool;
+
+static void pool_push(pool *p, block **arr, size_t *n, size_t *cap, block b) {
+  if (*n == *cap) {
+    size_t c = *cap ? *cap * 2 : 64;
+    block *a = realloc(*arr, c * sizeof *a);
+    if (!a) {
+      p->oom = true;
+      return;
+    }
+    *arr = a;
+    *cap = c;
+  }
+  (*arr)[(*n)++] = b;
+}
+
+/* Frees the live blocks whose values are dead before op i (merging
+ * neighbours in the free list, which stays sorted by address). */
+static void pool_release(pool *p, uint32_t i) {
+  for (size_t k = 0; k < p->n_live;) {
+    if (p->live[k].last >= i) {
+      k++;
+      continue;
+    }
+    block b = p->live[k];
+    p->live[k] = p->live[--p->n_live];
+    size_t at = 0;
+    while (at < p->n_free && p->free[at].addr < b.addr) at++;
+    if (at > 0 && p->free[at - 1].addr + p->free[at - 1].size == b.addr) { /* join below */
+      p->free[at - 1].size += b.size;
+      if (at < p->n_free && b.addr + b.size == p->free[at].addr) {
+        p->free[at - 1].size += p->free[at].size;
+        memmove(p->free + at, p->free + at + 1, (p->n_free - at - 1) * sizeof *p->free);
+        p->n_free--;
+      }
+      continue;
+    }
+    if (at < p->n_free && b.addr + b.size == p->free[at].addr) { /* join above */
+      p->free[at].addr = b.addr;
+      p->free[at].size += b.size;
+      continue;
+    }
+    pool_push(p, &p->free, &p->n_free, &p->cap_free, b);
+    if (p->oom) return;
+    memmove(p->free + at + 1, p->free + at, (p->n_free - 1 - at) * sizeof *p->free);
+    p->free[at] = b;
+  }
+}
+
+static uint64_t alloc(gen *G, uint64_t bytes);
+
+/* A block of bytes live until op last: the smallest free one that holds
+ * it (reuse = false: new memory). */
+static uint64_t pool_take(gen *G, pool *p, uint64_t bytes, uint32_t last, bool reuse) {
+  bytes = align_up(bytes ? bytes : 4);
+  size_t best = SIZE_MAX;
+  for (size_t k = 0; reuse && k < p->n_free; k++)
+    if (p->free[k].size >= bytes && (best == SIZE_MAX || p->free[k].size < p->free[best].size))
+      best = k;
+  uint64_t a;
+  if (best == SIZE_MAX) {
+    a = alloc(G, bytes);
+  } else {
+    a = p->free[best].addr;
+    p->free[best].addr += bytes;
+    p->free[best].size -= bytes;
+    if (!p->free[best].size) {
+      memmove(p->free + best, p->free + best + 1, (p->n_free - best - 1) * sizeof *p->free);
+      p->n_free--;
+    }
+  }
+  pool_push(p, &p->live, &p->n_live, &p->cap_live, (block){a, bytes, last});
+  return a;
+}
+
+/* The last op reading each value (UINT32_MAX: never freed: outputs and
+ * what is not an intermediate): through views, and through RMSNorms and
+ * SwiGLUs whose consumers may compute them (fused: their inputs are read
+ * there). */
+static uint32_t *last_uses(const gen *G) {
+  size_t n = sc_graph_count(G->g);
+  uint32_t *last = malloc(n * sizeof *last);
+  if (!last) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    const sc_gvalue *v = val(G, (uint32_t)i);
+    last[i] = v->kind != SC_GV_OP || v->is_output ? UINT32_MAX : (uint32_t)i;
+  }
+  for (size_t j = n; j-- > 0;) {
+    const sc_gvalue *v = val(G, (uint32_t)j);
+    if (v->kind != SC_GV_OP) continue;
+    bool view = v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE || v->op == SC_GOP_SEND ||
+                v->op == SC_GOP_RECV;
+    bool fusable = v->op == SC_GOP_RMSNORM || v->op == SC_GOP_SWIGLU;
+    for (uint32_t q = 0; q < v->n_in; q++) {
+      uint32_t u = v->in[q];
+      if (last[u] == UINT32_MAX) continue;
+      uint32_t until = view || fusable ? last[j] : (uint32_t)j;
+      if (until > last[u]) last[u] = until;
+    }
+  }
+  return last;
+}
+
 static bool fail(gen *G, sc_status *st, sc_status code, const char *fmt, ...) SC_PRINTF(4, 5);
 static bool fail(gen *G, sc_status *st, sc_status code, const char *fmt, ...) {
   va_list ap;
@@ -2397,6 +2514,23 @@ static bool plan(gen *G, sc_status *st) {
   }
   if (G->T > 1) G->tokens_addr = alloc(G, (uint64_t)G->T * 4);
   uint64_t widest = 1; /* the largest intermediate, for the SRAM rows */
+  uint32_t *dies = last_uses(G);
+  pool pl = {0};
+  bool *placed = calloc(n, sizeof *placed);
+  if (!dies || !placed) {
+    free(dies);
+    free(placed);
+    return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  }
+  for (uint32_t i = 0; i < n; i++) { /* the outputs first, each in a buffer of its own */
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP || !v->is_output || v->op == SC_GOP_RESHAPE ||
+        v->op == SC_GOP_CACHE_WRITE || v->op == SC_GOP_SEND || v->op == SC_GOP_RECV)
+      continue;
+    G->addr[i] = alloc(G, elems(v) * 4);
+    placed[i] = true;
+  }
+  G->scratch0 = G->next; /* then the intermediates, in one buffer */
   for (uint32_t i = 0; i < n; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_OP) continue;
@@ -2406,13 +2540,47 @@ static bool plan(gen *G, sc_status *st) {
       G->bytes[i] = G->bytes[v->in[0]];
       continue;
     }
+    pool_release(&pl, i);
+    if (!placed[i]) {
+      /* new memory for what is written before its op runs (a residual add a
+       * GEMV completes), for outputs and what peers write into */
+      bool fresh = v->op == SC_GOP_ADD || v->op == SC_GOP_ALL_GATHER || G->opt.no_reuse;
+      uint64_t bytes = align_up(elems(v) * 4);
+      uint32_t until = dies[i], members[64], nm = 0;
+      members[nm++] = i;
+      for (uint32_t j = i + 1; v->op == SC_GOP_MATMUL && j < n && nm < 64; j++) {
+        const sc_gvalue *u = val(G, j); /* the matmuls of the same x after it, end to end */
+        if (u->kind != SC_GV_OP || u->op == SC_GOP_RESHAPE) continue;
+        if (u->op != SC_GOP_MATMUL || u->in[0] != v->in[0] || u->is_output) break;
+        members[nm++] = j;
+        bytes += align_up(elems(u) * 4);
+        if (dies[j] > until) until = dies[j];
+      }
+      uint64_t a = pool_take(G, &pl, bytes, until, !fresh);
+      for (uint32_t m = 0; m < nm; m++) {
+        placed[members[m]] = true;
+        G->addr[members[m]] = a;
+        a += align_up(elems(val(G, members[m])) * 4);
+      }
+    }
     /* a matmul's output never sits whole in SRAM (its tiles pass through C);
      * a SwiGLU fused into fp8 GEMVs is computed in groups of rows (only its
      * fp8 copy, a quarter of the bytes, is whole) */
     bool grouped = swiglu_fusable(G, i);
+    /* device memory to device memory, or a head (a group of heads) at a time */
+    bool streamed = v->op == SC_GOP_ALL_GATHER || v->op == SC_GOP_CONCAT ||
+                    v->op == SC_GOP_ATTENTION || v->op == SC_GOP_MATMUL;
     if (grouped && (elems(v) + 3) / 4 > widest) widest = (elems(v) + 3) / 4;
     if (grouped && last(v) > widest) widest = last(v); /* a group has a row at least */
-    if (!grouped && v->op != SC_GOP_MATMUL && elems(v) > widest) widest = elems(v);
+    if (!grouped && !streamed && elems(v) > widest) widest = elems(v);
+    if (v->op == SC_GOP_ATTENTION) { /* a head's T rows, or a group's rows, of q and of y */
+      uint64_t dk = last(val(G, v->in[0])), dv = last(v),
+               kvh = val(G, v->in[1])->shape[val(G, v->in[1])->rank - 2];
+      uint64_t rows = G->T == 1 || G->B > 1 ? (uint64_t)v->shape[1] / kvh : G->T;
+      if (rows * (dk > dv ? dk : dv) > widest) widest = rows * (dk > dv ? dk : dv);
+    }
+    if (v->op == SC_GOP_MATMUL && !form_of(G->opt.wdtype).fp8 && elems(val(G, v->in[0])) > widest)
+      widest = elems(val(G, v->in[0])); /* x whole in A (fp8: in groups of rows) */
     if (v->op == SC_GOP_MATMUL) {
       uint64_t tiles = (wrows(val(G, v->in[1])) + G->a->core.mxu.cols - 1) / G->a->core.mxu.cols;
       uint64_t rows = G->T * G->a->core.mxu.cols; /* a tile of the tile path */
@@ -2422,8 +2590,13 @@ static bool plan(gen *G, sc_status *st) {
       if (gemv > widest) widest = gemv; /* the GEMV's drain of all the core's tiles */
     }
     G->bytes[i] = elems(v) * 4;
-    G->addr[i] = alloc(G, G->bytes[i]);
   }
+  G->scratch1 = G->next;
+  free(dies);
+  free(placed);
+  free(pl.free);
+  free(pl.live);
+  if (pl.oom) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
   /* the collectives' receive buffers: a block of the largest all_reduce per chip */
   uint64_t coll = 0;
   for (uint32_t i = 0; i < n; i++) {
@@ -2997,6 +3170,9 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   for (int j = 0; j < 2 && st == SC_STATUS_OK && G.coll_recv[0]; j++)
     st = add_buffer(prog, j ? "cc.coll1" : "cc.coll0", SC_PROG_ROLE_SCRATCH, G.coll_recv[j],
                     G.coll_recv[1] - G.coll_recv[0], NULL);
+  if (st == SC_STATUS_OK && G.scratch1 > G.scratch0)
+    st = add_buffer(prog, "cc.scratch", SC_PROG_ROLE_SCRATCH, G.scratch0, G.scratch1 - G.scratch0,
+                    NULL);
   if (st == SC_STATUS_OK && G.T > 1) {
     sc_prog_buffer b = {0};
     b.name = "tokens";
@@ -3034,6 +3210,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
           v->op == SC_GOP_RECV || (v->op == SC_GOP_ROPE && G.absorbed[i]))))
       continue; /* views, and ropes done in place by their GEMV */
     if (v->kind == SC_GV_CONST && !G.in_memory[i]) continue; /* only its matmul storage */
+    if (v->kind == SC_GV_OP && !v->is_output) continue;      /* in cc.scratch */
     if (v->kind == SC_GV_CONST && G.opt.no_weights) {
       st = add_buffer(prog, v->name, SC_PROG_ROLE_SCRATCH, G.addr[i], G.bytes[i], NULL);
     } else if (v->kind == SC_GV_CONST) {

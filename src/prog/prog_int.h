@@ -31,6 +31,12 @@ struct sc_program {
   uint32_t n_cores;
   sc_prog_buffer *bufs;
   size_t n_bufs, cap_bufs;
+  /* the buffers by name (open addressing: an index, or UINT32_MAX) and by
+   * address (indices in ascending order of addr), so that adding one
+   * checks its name and its neighbours in logarithmic time */
+  uint32_t *by_name;
+  size_t name_cap;
+  uint32_t *by_addr;
   prog_strs strs;
   char errmsg[512];
 };

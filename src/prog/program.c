@@ -124,6 +124,8 @@ void sc_prog_destroy(sc_program *prog) {
   free(prog->cores);
   for (size_t i = 0; i < prog->n_bufs; i++) free((void *)prog->bufs[i].data);
   free(prog->bufs);
+  free(prog->by_name);
+  free(prog->by_addr);
   free(prog);
 }
 
@@ -245,8 +247,17 @@ sc_status sc_prog_add_buffer(sc_program *prog, const sc_prog_buffer *buf) {
     if (buf->ext_offset > UINT64_MAX - size)
       return prog_seterr(prog, SC_STATUS_INVALID, "buffer '%s': external range overflows", name);
   }
-  for (size_t i = 0; i < prog->n_bufs; i++) {
-    const sc_prog_buffer *o = &prog->bufs[i];
+  /* the buffers are disjoint: only the ones just below and above can overlap */
+  size_t lo = 0, hi = prog->n_bufs; /* the first at or above buf->addr */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (prog->bufs[prog->by_addr[mid]].addr < buf->addr)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (size_t k = lo ? lo - 1 : 0; k < lo + 1 && k < prog->n_bufs; k++) {
+    const sc_prog_buffer *o = &prog->bufs[prog->by_addr[k]];
     if (buf->addr < o->addr + o->size_bytes && o->addr < buf->addr + size)
       return prog_seterr(prog, SC_STATUS_INVALID,
                          "buffer '%s' [0x%llx, 0x%llx) overlaps buffer '%s' [0x%llx, 0x%llx)", name,
@@ -254,13 +265,29 @@ sc_status sc_prog_add_buffer(sc_program *prog, const sc_prog_buffer *buf) {
                          o->name, (unsigned long long)o->addr,
                          (unsigned long long)(o->addr + o->size_bytes));
   }
-
   if (prog->n_bufs == prog->cap_bufs) {
     size_t cap = prog->cap_bufs ? prog->cap_bufs * 2 : 8;
     sc_prog_buffer *bufs = realloc(prog->bufs, cap * sizeof *bufs);
     if (!bufs) return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
     prog->bufs = bufs;
+    uint32_t *by_addr = realloc(prog->by_addr, cap * sizeof *by_addr);
+    if (!by_addr) return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
+    prog->by_addr = by_addr;
     prog->cap_bufs = cap;
+  }
+  if ((prog->n_bufs + 1) * 2 > prog->name_cap) { /* the name table, rebuilt twice as large */
+    size_t cap = prog->name_cap ? prog->name_cap * 2 : 16;
+    uint32_t *slots = malloc(cap * sizeof *slots);
+    if (!slots) return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
+    for (size_t i = 0; i < cap; i++) slots[i] = UINT32_MAX;
+    for (size_t i = 0; i < prog->n_bufs; i++) {
+      size_t j = fnv1a(prog->bufs[i].name) & (cap - 1);
+      while (slots[j] != UINT32_MAX) j = (j + 1) & (cap - 1);
+      slots[j] = (uint32_t)i;
+    }
+    free(prog->by_name);
+    prog->by_name = slots;
+    prog->name_cap = cap;
   }
   sc_prog_buffer b = *buf;
   b.size_bytes = size;
@@ -282,6 +309,11 @@ sc_status sc_prog_add_buffer(sc_program *prog, const sc_prog_buffer *buf) {
     memcpy(copy, buf->data, (size_t)size);
     b.data = copy;
   }
+  size_t j = fnv1a(b.name) & (prog->name_cap - 1);
+  while (prog->by_name[j] != UINT32_MAX) j = (j + 1) & (prog->name_cap - 1);
+  prog->by_name[j] = (uint32_t)prog->n_bufs;
+  memmove(prog->by_addr + lo + 1, prog->by_addr + lo, (prog->n_bufs - lo) * sizeof *prog->by_addr);
+  prog->by_addr[lo] = (uint32_t)prog->n_bufs;
   prog->bufs[prog->n_bufs++] = b;
   return SC_STATUS_OK;
 }
@@ -295,8 +327,10 @@ const sc_prog_buffer *sc_prog_buffer_at(const sc_program *prog, size_t i) {
 }
 
 const sc_prog_buffer *sc_prog_find_buffer(const sc_program *prog, const char *name) {
-  for (size_t i = 0; i < prog->n_bufs; i++)
-    if (strcmp(prog->bufs[i].name, name) == 0) return &prog->bufs[i];
+  if (!prog->name_cap) return NULL;
+  for (size_t j = fnv1a(name) & (prog->name_cap - 1); prog->by_name[j] != UINT32_MAX;
+       j = (j + 1) & (prog->name_cap - 1))
+    if (strcmp(prog->bufs[prog->by_name[j]].name, name) == 0) return &prog->bufs[prog->by_name[j]];
   return NULL;
 }
 
