@@ -489,7 +489,18 @@ static void bench_model(bench *b, const char *name) {
     /* the largest batch: fewer while the caches and activations do not fit in memory */
     while (!made && i == 3 && B > 64 && strstr(err, "bytes of device memory")) {
       step_free(&s);
-      B = B * 31 / 32;
+      /* a chip's memory is a fixed part and a part per sequence: scale B by
+       * what the per-sequence part may take, from the bytes it needed */
+      const char *at = strstr(err, "needs ");
+      unsigned long long need_b = 0;
+      double fixed = mc.weight_bytes / chips, per_chip = cap / chips;
+      uint32_t next = B * 31 / 32;
+      if (at && sscanf(at, "needs %llu", &need_b) == 1 && (double)need_b > per_chip &&
+          (double)need_b > fixed && per_chip > fixed) {
+        double fit = B * (per_chip - fixed) / ((double)need_b - fixed);
+        if (fit < next) next = (uint32_t)fit;
+      }
+      B = next > 64 ? next : 64;
       made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, false, err, sizeof err);
     }
     if (!made || !step_time(&s, CONTEXT - 1, &r, err, sizeof err)) {
