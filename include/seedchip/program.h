@@ -102,9 +102,13 @@ SC_MUST_USE sc_status sc_prog_add_buffer(sc_program *prog, const sc_prog_buffer 
  * added in any order; a later entry for the same pc replaces the earlier one. */
 SC_MUST_USE sc_status sc_prog_add_debug(sc_program *prog, uint32_t core, uint32_t pc,
                                         const char *where, uint32_t line, uint32_t col);
-/* Replaces the debug entries of core `to` by a copy of core `from`'s (cores
- * that run the same code). INVALID when from has none or to is out of range. */
+/* Replaces the debug entries of core `to` by core `from`'s (cores that run
+ * the same code; shared until either changes). INVALID when from is out of
+ * range or equals to. */
 SC_MUST_USE sc_status sc_prog_copy_debug(sc_program *prog, uint32_t from, uint32_t to);
+/* Core `to` runs core `from`'s code, with its debug entries: the two share
+ * them (in memory once; a later change to either's entries copies them). */
+SC_MUST_USE sc_status sc_prog_share_code(sc_program *prog, uint32_t from, uint32_t to);
 
 /* Serialises to a malloc'd byte array (caller frees). */
 SC_MUST_USE sc_status sc_prog_serialize(sc_program *prog, uint8_t **bytes, size_t *len);

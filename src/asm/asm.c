@@ -1529,13 +1529,11 @@ static sc_program *build(asm_ctx *a, const char *arch_name, uint64_t fp) {
   if (flen > SC_PROG_MAX_NAME) file += flen - SC_PROG_MAX_NAME;
   if (flen == 0) file = "<input>";
   for (size_t i = 0; i < a->n_sects && !a->oom; i++) {
-    const section *s = &a->sects[i];
-    for (uint32_t core = s->first; core <= s->last && !a->oom; core++) {
-      if (sc_prog_set_code(p, core, s->words, s->n_words) != SC_STATUS_OK) {
+    const section *s = &a->sects[i]; /* the first core's; the others share it (below) */
+    for (uint32_t core = s->first; core <= s->last && !a->oom; core++)
+      if ((core == s->first || s->n_words == 0) &&
+          sc_prog_set_code(p, core, s->words, s->n_words) != SC_STATUS_OK)
         a->oom = true;
-        break;
-      }
-    }
   }
   for (size_t i = 0; i < a->n_insns && !a->oom; i++) {
     const insn_rec *r = &a->insns[i];
@@ -1551,7 +1549,7 @@ static sc_program *build(asm_ctx *a, const char *arch_name, uint64_t fp) {
     const section *s = &a->sects[i];
     if (s->n_words == 0) continue;
     for (uint32_t core = s->first + 1; core <= s->last && !a->oom; core++)
-      if (sc_prog_copy_debug(p, s->first, core) != SC_STATUS_OK) a->oom = true;
+      if (sc_prog_share_code(p, s->first, core) != SC_STATUS_OK) a->oom = true;
   }
   return p;
 }

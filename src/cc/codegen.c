@@ -87,6 +87,9 @@ typedef struct gen {
    * receive buffers (alternating) and how many collectives came before */
   uint32_t chip, chips;
   uint64_t coll_recv[2], n_coll;
+  /* the ops reading each value: (use_op[k], use_slot[k]) for k in
+   * [use_off[v], use_off[v + 1]), in graph order */
+  uint32_t *use_off, *use_op, *use_slot;
   char *err;
   size_t err_size;
   bool oom;
@@ -2323,28 +2326,55 @@ static bool swiglu_fusable(const gen *G, uint32_t i) {
       !form_of(G->opt.wdtype).fp8)
     return false;
   uint32_t users = 0;
-  for (uint32_t j = i + 1; j < sc_graph_count(G->g); j++) {
-    const sc_gvalue *u = val(G, j);
-    if (u->kind != SC_GV_OP) continue;
-    for (uint32_t q = 0; q < u->n_in; q++) {
-      if (u->in[q] != i) continue;
-      if (u->op != SC_GOP_MATMUL || q != 0) return false;
-      const sc_gvalue *w = val(G, u->in[1]);
-      uint64_t N = wrows(w), K = last(w);
-      if (w->rank != 2 || !gemv_shape(G, elems(v) / K, N, K)) return false;
-      users++;
-    }
+  for (uint32_t k = G->use_off[i]; k < G->use_off[i + 1]; k++) {
+    const sc_gvalue *u = val(G, G->use_op[k]);
+    if (u->op != SC_GOP_MATMUL || G->use_slot[k] != 0) return false;
+    const sc_gvalue *w = val(G, u->in[1]);
+    uint64_t N = wrows(w), K = last(w);
+    if (w->rank != 2 || !gemv_shape(G, elems(v) / K, N, K)) return false;
+    users++;
   }
   return users > 0;
 }
 
 /* Checks what this generator supports and lays out device memory. */
+/* G->use_off / use_op / use_slot: who reads each value. */
+static bool uses_index(gen *G) {
+  size_t n = sc_graph_count(G->g), total = 0;
+  G->use_off = calloc(n + 1, sizeof *G->use_off);
+  if (!G->use_off) return false;
+  for (uint32_t j = 0; j < n; j++) {
+    const sc_gvalue *u = val(G, j);
+    for (uint32_t q = 0; u->kind == SC_GV_OP && q < u->n_in; q++)
+      G->use_off[u->in[q] + 1]++, total++;
+  }
+  for (size_t i = 0; i < n; i++) G->use_off[i + 1] += G->use_off[i];
+  G->use_op = malloc((total ? total : 1) * sizeof *G->use_op);
+  G->use_slot = malloc((total ? total : 1) * sizeof *G->use_slot);
+  uint32_t *at = malloc((n ? n : 1) * sizeof *at);
+  if (!G->use_op || !G->use_slot || !at) {
+    free(at);
+    return false;
+  }
+  memcpy(at, G->use_off, n * sizeof *at);
+  for (uint32_t j = 0; j < n; j++) {
+    const sc_gvalue *u = val(G, j);
+    for (uint32_t q = 0; u->kind == SC_GV_OP && q < u->n_in; q++) {
+      G->use_op[at[u->in[q]]] = j;
+      G->use_slot[at[u->in[q]]++] = q;
+    }
+  }
+  free(at);
+  return true;
+}
+
 static bool plan(gen *G, sc_status *st) {
   const sc_graph *g = G->g;
   size_t n = sc_graph_count(g);
   G->addr = calloc(n, sizeof *G->addr);
   G->bytes = calloc(n, sizeof *G->bytes);
-  if (!G->addr || !G->bytes) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  if (!G->addr || !G->bytes || !uses_index(G))
+    return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
   /* What the step is: T tokens, the cache's positions, the heads' width. */
   G->T = 1;
   G->B = 1;
@@ -2727,15 +2757,13 @@ static bool plan(gen *G, sc_status *st) {
       if (v->kind != SC_GV_OP || (v->op != SC_GOP_RMSNORM && v->op != SC_GOP_SWIGLU)) continue;
       bool all = !v->is_output;
       uint32_t users = 0;
-      for (uint32_t j = i + 1; j < n && all; j++) {
+      for (uint32_t k = G->use_off[i]; k < G->use_off[i + 1] && all; k++) {
+        uint32_t j = G->use_op[k];
         const sc_gvalue *u = val(G, j);
-        if (u->kind != SC_GV_OP) continue;
-        for (uint32_t q = 0; q < u->n_in; q++) {
-          if (u->in[q] != i) continue;
-          users++;
-          if (u->op != SC_GOP_MATMUL || q != 0 || !G->gemv[j] || val(G, u->in[1])->rank != 2)
-            all = false;
-        }
+        users++;
+        if (u->op != SC_GOP_MATMUL || G->use_slot[k] != 0 || !G->gemv[j] ||
+            val(G, u->in[1])->rank != 2)
+          all = false;
       }
       G->fused[i] = all && users > 0;
     }
@@ -2788,14 +2816,9 @@ static bool plan(gen *G, sc_status *st) {
         G->gnext[i] != UINT32_MAX || v->n_in != 2 || v->is_output || val(G, v->in[1])->rank != 2)
       continue;
     uint32_t users = 0, add = UINT32_MAX;
-    for (uint32_t j = i + 1; j < n; j++) {
-      const sc_gvalue *u = val(G, j);
-      if (u->kind != SC_GV_OP) continue;
-      for (uint32_t q = 0; q < u->n_in; q++) {
-        if (u->in[q] != i) continue;
-        users++;
-        if (u->op == SC_GOP_ADD && q == 1) add = j;
-      }
+    for (uint32_t k = G->use_off[i]; k < G->use_off[i + 1]; k++) {
+      users++;
+      if (val(G, G->use_op[k])->op == SC_GOP_ADD && G->use_slot[k] == 1) add = G->use_op[k];
     }
     if (users != 1 || add == UINT32_MAX) continue;
     const sc_gvalue *a = val(G, add), *r = val(G, a->in[0]);
@@ -2815,17 +2838,15 @@ static bool plan(gen *G, sc_status *st) {
         (G->gnext[i] == UINT32_MAX && !G->gskip[i]))
       continue; /* group members only */
     uint32_t users = 0, rs = UINT32_MAX, rope = UINT32_MAX;
-    for (uint32_t j = i + 1; j < n; j++) {
-      const sc_gvalue *u = val(G, j);
-      for (uint32_t q = 0; u->kind == SC_GV_OP && q < u->n_in; q++)
-        if (u->in[q] == i) users++, rs = u->op == SC_GOP_RESHAPE ? j : UINT32_MAX;
+    for (uint32_t k = G->use_off[i]; k < G->use_off[i + 1]; k++) {
+      uint32_t j = G->use_op[k];
+      users++, rs = val(G, j)->op == SC_GOP_RESHAPE ? j : UINT32_MAX;
     }
     if (users != 1 || rs == UINT32_MAX) continue;
     users = 0;
-    for (uint32_t j = rs + 1; j < n; j++) {
-      const sc_gvalue *u = val(G, j);
-      for (uint32_t q = 0; u->kind == SC_GV_OP && q < u->n_in; q++)
-        if (u->in[q] == rs) users++, rope = u->op == SC_GOP_ROPE && q == 0 ? j : UINT32_MAX;
+    for (uint32_t k = G->use_off[rs]; k < G->use_off[rs + 1]; k++) {
+      uint32_t j = G->use_op[k];
+      users++, rope = val(G, j)->op == SC_GOP_ROPE && G->use_slot[k] == 0 ? j : UINT32_MAX;
     }
     if (users != 1 || rope == UINT32_MAX) continue;
     uint64_t hd = last(val(G, rope)), TC = G->a->core.mxu.cols;
@@ -3151,7 +3172,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   for (uint32_t c = 0; c < arch->cores.count && st == SC_STATUS_OK; c++) {
     size_t n_words, n0;
     const uint64_t *words = sc_prog_code(prog, c, &n_words), *w0 = sc_prog_code(prog, 0, &n0);
-    if (c > 0 && n_words == n0 && memcmp(words, w0, n0 * sizeof *w0) == 0) {
+    if (c > 0 && n_words == n0 && (words == w0 || memcmp(words, w0, n0 * sizeof *w0) == 0)) {
       st = sc_prog_copy_debug(prog, 0, c); /* the same code: the same map */
       continue;
     }
@@ -3325,6 +3346,9 @@ done:
   free(G.ms_addr);
   free(G.mgroup);
   free(G.line_op);
+  free(G.use_off);
+  free(G.use_op);
+  free(G.use_slot);
   sc_strbuf_free(&G.text);
   if (st != SC_STATUS_OK) {
     sc_prog_destroy(prog);

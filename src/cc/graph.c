@@ -32,8 +32,41 @@ struct sc_graph {
   char name[SC_GRAPH_NAME_MAX];
   sc_gvalue *v;
   size_t n, cap;
+  uint32_t *slots; /* the values by name (open addressing: an id, or UINT32_MAX) */
+  size_t n_slots;
   char error[256];
 };
+
+static uint64_t name_hash(const char *s) {
+  uint64_t h = 1469598103934665603u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+  return h;
+}
+
+/* Commits the value being added (g->v[g->n]) to the name index; its id. */
+static int64_t commit(sc_graph *g) {
+  if ((g->n + 1) * 2 > g->n_slots) {
+    size_t cap = g->n_slots ? g->n_slots * 2 : 128;
+    uint32_t *t = malloc(cap * sizeof *t);
+    if (!t) {
+      snprintf(g->error, sizeof g->error, "out of memory");
+      return -1;
+    }
+    for (size_t j = 0; j < cap; j++) t[j] = UINT32_MAX;
+    for (size_t i = 0; i < g->n; i++) {
+      size_t j = name_hash(g->v[i].name) & (cap - 1);
+      while (t[j] != UINT32_MAX) j = (j + 1) & (cap - 1);
+      t[j] = (uint32_t)i;
+    }
+    free(g->slots);
+    g->slots = t;
+    g->n_slots = cap;
+  }
+  size_t j = name_hash(g->v[g->n].name) & (g->n_slots - 1);
+  while (g->slots[j] != UINT32_MAX) j = (j + 1) & (g->n_slots - 1);
+  g->slots[j] = (uint32_t)g->n;
+  return (int64_t)g->n++;
+}
 
 sc_graph *sc_graph_create(const char *name) {
   sc_graph *g = calloc(1, sizeof *g);
@@ -44,6 +77,7 @@ sc_graph *sc_graph_create(const char *name) {
 void sc_graph_destroy(sc_graph *g) {
   if (!g) return;
   free(g->v);
+  free(g->slots);
   free(g);
 }
 
@@ -61,8 +95,10 @@ const sc_gvalue *sc_graph_value(const sc_graph *g, uint32_t id) {
 }
 
 int64_t sc_graph_find(const sc_graph *g, const char *name) {
-  for (size_t i = 0; i < g->n; i++)
-    if (strcmp(g->v[i].name, name) == 0) return (int64_t)i;
+  if (!g->n_slots) return -1;
+  for (size_t j = name_hash(name) & (g->n_slots - 1); g->slots[j] != UINT32_MAX;
+       j = (j + 1) & (g->n_slots - 1))
+    if (strcmp(g->v[g->slots[j]].name, name) == 0) return (int64_t)g->slots[j];
   return -1;
 }
 
@@ -116,7 +152,7 @@ static int64_t leaf(sc_graph *g, const char *name, sc_gkind kind, sc_dtype dt, u
   v->dtype = dt;
   for (uint32_t d = 0; d < rank; d++) v->shape[d] = shape[d];
   if (source) snprintf(v->source, sizeof v->source, "%s", source);
-  return (int64_t)g->n++;
+  return commit(g);
 }
 
 int64_t sc_graph_input(sc_graph *g, const char *name, sc_dtype dt, uint32_t rank,
@@ -188,7 +224,7 @@ int64_t sc_graph_op(sc_graph *g, const char *name, sc_gop op, const uint32_t *in
   memcpy(v->in, in, n_in * sizeof *in);
   if (attrs) v->attrs = *attrs;
   v->dtype = SC_DTYPE_FP32;
-  return (int64_t)g->n++;
+  return commit(g);
 }
 
 bool sc_graph_output(sc_graph *g, uint32_t id) {

@@ -32,6 +32,11 @@ sc_status sc_cc_link_system(const sc_program *const *progs, uint32_t n, uint32_t
       size_t words;
       const uint64_t *code = sc_prog_code(q, k, &words);
       if (!words) continue;
+      size_t w0;
+      if (k > 0 && code == sc_prog_code(q, 0, &w0)) { /* core 0's code and map, shared */
+        st = sc_prog_share_code(p, c * cores, c * cores + k);
+        continue;
+      }
       st = sc_prog_set_code(p, c * cores + k, code, words);
       for (uint32_t pc = 0; pc < words && st == SC_STATUS_OK; pc++) {
         const sc_prog_debug *d = sc_prog_debug_at(q, k, pc);

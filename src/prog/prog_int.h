@@ -22,6 +22,10 @@ typedef struct prog_core {
   size_t n_words;
   sc_prog_debug *debug; /* sorted by pc, unique */
   size_t n_debug, cap_debug;
+  /* cores that run the same code share its arrays: the count of cores
+   * holding each (NULL: this core's alone); a shared debug map is copied
+   * before it changes */
+  uint32_t *words_refs, *debug_refs;
 } prog_core;
 
 struct sc_program {

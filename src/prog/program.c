@@ -112,14 +112,50 @@ sc_status sc_prog_create(const char *arch_name, uint64_t fingerprint, sc_program
   return SC_STATUS_OK;
 }
 
+/* Lets go of a core's code (freed when no other core shares it). */
+static void release_words(prog_core *c) {
+  if (c->words_refs && --*c->words_refs > 0) {
+    c->words = NULL;
+  } else {
+    free(c->words);
+    free(c->words_refs);
+  }
+  c->words = NULL;
+  c->words_refs = NULL;
+  c->n_words = 0;
+}
+
+static void release_debug(prog_core *c) {
+  if (c->debug_refs && --*c->debug_refs > 0) {
+    c->debug = NULL;
+  } else {
+    free(c->debug);
+    free(c->debug_refs);
+  }
+  c->debug = NULL;
+  c->debug_refs = NULL;
+  c->n_debug = c->cap_debug = 0;
+}
+
+/* Makes a shared array's count exist (2 holders after the caller's share). */
+static bool share(uint32_t **refs) {
+  if (!*refs) {
+    *refs = malloc(sizeof **refs);
+    if (!*refs) return false;
+    **refs = 1;
+  }
+  ++**refs;
+  return true;
+}
+
 void sc_prog_destroy(sc_program *prog) {
   if (!prog) return;
   for (uint32_t i = 0; i < prog->strs.n; i++) free(prog->strs.items[i]);
   free(prog->strs.items);
   free(prog->strs.slots);
   for (uint32_t c = 0; c < prog->n_cores; c++) {
-    free(prog->cores[c].words);
-    free(prog->cores[c].debug);
+    release_words(&prog->cores[c]);
+    release_debug(&prog->cores[c]);
   }
   free(prog->cores);
   for (size_t i = 0; i < prog->n_bufs; i++) free((void *)prog->bufs[i].data);
@@ -171,9 +207,31 @@ sc_status sc_prog_set_code(sc_program *prog, uint32_t core, const uint64_t *word
     memcpy(copy, words, n_words * sizeof *copy);
   }
   prog_core *c = &prog->cores[core];
-  free(c->words);
+  release_words(c);
   c->words = copy;
   c->n_words = n_words;
+  return SC_STATUS_OK;
+}
+
+sc_status sc_prog_share_code(sc_program *prog, uint32_t from, uint32_t to) {
+  if (from >= prog->n_cores || from == to)
+    return prog_seterr(prog, SC_STATUS_INVALID, "core %u's code shared with core %u", from, to);
+  sc_status st = ensure_core(prog, to);
+  if (st != SC_STATUS_OK) return st;
+  prog_core *f = &prog->cores[from], *t = &prog->cores[to];
+  release_words(t);
+  release_debug(t);
+  if (f->words && !share(&f->words_refs))
+    return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
+  if (f->debug && !share(&f->debug_refs))
+    return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
+  t->words = f->words;
+  t->n_words = f->n_words;
+  t->words_refs = f->words ? f->words_refs : NULL;
+  t->debug = f->debug;
+  t->n_debug = f->n_debug;
+  t->cap_debug = f->cap_debug;
+  t->debug_refs = f->debug ? f->debug_refs : NULL;
   return SC_STATUS_OK;
 }
 
@@ -361,6 +419,15 @@ sc_status sc_prog_add_debug(sc_program *prog, uint32_t core, uint32_t pc, const 
   const char *w = prog_intern(prog, where, NULL);
   if (!w) return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
   prog_core *c = &prog->cores[core];
+  if (c->debug_refs && *c->debug_refs > 1) { /* shared: this core's own copy first */
+    sc_prog_debug *d = malloc((c->n_debug ? c->n_debug : 1) * sizeof *d);
+    if (!d) return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
+    memcpy(d, c->debug, c->n_debug * sizeof *d);
+    size_t n = c->n_debug;
+    release_debug(c);
+    c->debug = d;
+    c->n_debug = c->cap_debug = n;
+  }
   sc_prog_debug e = {pc, w, line, col};
   size_t at = debug_lower_bound(c, pc);
   if (at < c->n_debug && c->debug[at].pc == pc) {
@@ -386,15 +453,15 @@ sc_status sc_prog_copy_debug(sc_program *prog, uint32_t from, uint32_t to) {
                        to);
   sc_status st = ensure_core(prog, to);
   if (st != SC_STATUS_OK) return st;
-  const prog_core *f = &prog->cores[from];
-  prog_core *t = &prog->cores[to];
-  size_t n = f->n_debug;
-  sc_prog_debug *d = n ? malloc(n * sizeof *d) : NULL;
-  if (n && !d) return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
-  if (n) memcpy(d, f->debug, n * sizeof *d);
-  free(t->debug);
-  t->debug = d;
-  t->n_debug = t->cap_debug = n;
+  prog_core *f = &prog->cores[from], *t = &prog->cores[to];
+  if (t->debug == f->debug) return SC_STATUS_OK; /* shared already */
+  release_debug(t);
+  if (f->debug && !share(&f->debug_refs))
+    return prog_seterr(prog, SC_STATUS_NO_MEMORY, "out of memory");
+  t->debug = f->debug;
+  t->n_debug = f->n_debug;
+  t->cap_debug = f->cap_debug;
+  t->debug_refs = f->debug ? f->debug_refs : NULL;
   return SC_STATUS_OK;
 }
 
