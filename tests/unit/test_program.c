@@ -482,10 +482,54 @@ static void test_copy_debug(void **state) {
   sc_prog_destroy(p);
 }
 
+/* sc_prog_share_code: cores 1 and 2 run core 0's words (one array) with its
+ * entries; a change to any one's entries leaves the others' as they were;
+ * new code for core 0 leaves 1 and 2 with the old; the serialised program
+ * is the same as one with copies; every array is freed once (ASan). */
+static void test_share_code(void **state) {
+  (void)state;
+  sc_program *p, *q;
+  uint64_t w[3] = {0x1111, 0x2222, 0x3333}, w2[1] = {0x4444};
+  assert_int_equal(sc_prog_create("sc1", 1, &p), SC_STATUS_OK);
+  assert_int_equal(sc_prog_create("sc1", 1, &q), SC_STATUS_OK);
+  for (uint32_t c = 0; c < 3; c++) {
+    assert_int_equal(sc_prog_set_code(q, c, w, 3), SC_STATUS_OK);
+    assert_int_equal(sc_prog_add_debug(q, c, 1, "x", 1, 1), SC_STATUS_OK);
+  }
+  assert_int_equal(sc_prog_set_code(p, 0, w, 3), SC_STATUS_OK);
+  assert_int_equal(sc_prog_add_debug(p, 0, 1, "x", 1, 1), SC_STATUS_OK);
+  assert_int_equal(sc_prog_share_code(p, 0, 1), SC_STATUS_OK);
+  assert_int_equal(sc_prog_share_code(p, 0, 2), SC_STATUS_OK);
+  size_t n0, n1;
+  assert_ptr_equal(sc_prog_code(p, 0, &n0), sc_prog_code(p, 2, &n1));
+  assert_int_equal(n1, 3);
+  uint8_t *a, *b;
+  size_t la, lb;
+  assert_int_equal(sc_prog_serialize(p, &a, &la), SC_STATUS_OK);
+  assert_int_equal(sc_prog_serialize(q, &b, &lb), SC_STATUS_OK);
+  assert_int_equal(la, lb);
+  assert_memory_equal(a, b, la);
+  free(a);
+  free(b);
+  assert_int_equal(sc_prog_add_debug(p, 1, 2, "y", 2, 2), SC_STATUS_OK);
+  assert_non_null(sc_prog_debug_at(p, 1, 2));
+  assert_null(sc_prog_debug_at(p, 0, 2));
+  assert_null(sc_prog_debug_at(p, 2, 2));
+  assert_string_equal(sc_prog_debug_at(p, 2, 1)->where, "x");
+  assert_int_equal(sc_prog_set_code(p, 0, w2, 1), SC_STATUS_OK);
+  assert_int_equal(sc_prog_code(p, 0, &n0)[0], 0x4444);
+  assert_int_equal(sc_prog_code(p, 2, &n1)[2], 0x3333);
+  assert_int_equal(sc_prog_share_code(p, 0, 0), SC_STATUS_INVALID);
+  assert_int_equal(sc_prog_share_code(p, 7, 1), SC_STATUS_INVALID);
+  sc_prog_destroy(p);
+  sc_prog_destroy(q);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_builder_view),
       cmocka_unit_test(test_copy_debug),
+      cmocka_unit_test(test_share_code),
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_empty_program),
       cmocka_unit_test(test_buffer_checks),
