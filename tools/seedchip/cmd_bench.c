@@ -224,7 +224,9 @@ static bool step_time(step_run *s, uint64_t pos, step_result *acc, char *err, si
   acc->energy_j += sum.energy_j;
   acc->mem_bytes += sum.mem_bytes;
   /* each graph op's span: its debug entries' `where` (one string per op) */
-  enum { SLOTS = 1 << 14 };
+  /* a power of two, twice the chips' graph ops (the `where`s) at least */
+  size_t SLOTS = 1024;
+  while (SLOTS < 2 * (s->chips ? s->chips : 1) * (sc_graph_count(s->graph) + 16)) SLOTS *= 2;
   typedef struct span {
     const char *where;
     uint64_t lo, hi;
@@ -238,7 +240,7 @@ static bool step_time(step_run *s, uint64_t pos, step_result *acc, char *err, si
     const sc_prof_op *o = &prof->ops[i];
     const sc_prog_debug *d = sc_prog_debug_at(s->prog, o->core, o->pc);
     const char *w = d ? d->where : "";
-    size_t h = ((uintptr_t)w >> 3) * 0x9E3779B97F4A7C15u >> 50;
+    size_t h = (size_t)(((uintptr_t)w >> 3) * 0x9E3779B97F4A7C15u >> 20) & (SLOTS - 1);
     while (tab[h].where && tab[h].where != w) h = (h + 1) & (SLOTS - 1);
     if (!tab[h].where) tab[h] = (span){w, o->start, o->end};
     if (o->start < tab[h].lo) tab[h].lo = o->start;
@@ -262,6 +264,7 @@ typedef struct bench {
   const sc_system *sys; /* --system's (NULL: a switch of the chips) */
   double peak_flop_s, mem_b_s;
   struct progress_state *ps; /* shared by the workers */
+  bool full;                 /* --models given: every row; otherwise the default suite's (below) */
 } bench;
 
 /* The progress bar's state, shared by the models' workers. */
@@ -425,6 +428,37 @@ static bool tp_divides(const sc_model_config *cfg, uint32_t chips) {
                         (cfg->n_shared_experts * eh) % chips == 0 && cfg->vocab_size % chips == 0);
 }
 
+/* The experts the step's tokens use in a mixture's first routed layer
+ * (uniform routing). */
+static uint32_t experts_touched(const sc_model_config *cfg, uint32_t tokens) {
+  sc_llama_step st = {.tokens = tokens};
+  bool used[256] = {0};
+  uint32_t n = 0, ex[256];
+  for (uint32_t t = 0; t < tokens; t++) {
+    sc_cc_moe_route(cfg, &st, cfg->n_dense_layers, t, ex);
+    for (uint32_t j = 0; j < cfg->n_experts_used && j < 256; j++)
+      if (ex[j] < 256 && !used[ex[j]]) used[ex[j]] = true, n++;
+  }
+  return n;
+}
+
+/* Whether the default suite leaves out a step of `tokens` tokens: a mixture
+ * of many experts whose step would run more than a quarter of them, each on
+ * every token (no token dispatch is generated): the whole model's weights
+ * every step, minutes to compile and simulate. Says so in a row not run. */
+static bool left_out(bench *b, const char *name, const sc_model_config *cfg, sc_bench_phase ph,
+                     uint32_t batch, uint32_t chips, uint32_t tokens) {
+  if (b->full || cfg->n_experts < 64) return false;
+  uint32_t used = experts_touched(cfg, tokens);
+  if (used * 4 <= cfg->n_experts) return false;
+  not_run(b, name, ph, batch, chips,
+          "left out of the default suite: with no token dispatch generated, each used expert runs "
+          "on all %u tokens of a step, here %u of the %u experts per layer (all the weights, "
+          "minutes to simulate); `--models %.60s` runs it",
+          tokens, used, cfg->n_experts, name);
+  return true;
+}
+
 /* Decode rows of one model at batch 1 (and the batches the compiler cannot
  * generate yet, as rows not run). */
 static void bench_model(bench *b, const char *name) {
@@ -485,6 +519,11 @@ static void bench_model(bench *b, const char *name) {
     double t0 = now_s();
     step_result r = {0};
     sc_bench_row *row;
+    if (left_out(b, name, &cfg, SC_BENCH_DECODE, B, chips, B)) {
+      tick(b, 1);
+      ticked++;
+      continue;
+    }
     bool made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, B == 1, err, sizeof err);
     /* the largest batch: fewer while the caches and activations do not fit in memory */
     while (!made && i == 3 && B > 64 && strstr(err, "bytes of device memory")) {
@@ -533,6 +572,11 @@ static void bench_model(bench *b, const char *name) {
   sc_bench_row *row;
   /* the largest chunk the compiler fits in SRAM (activations are not tiled yet) */
   uint32_t chunk = b->arch->core.mxu.rows;
+  if (left_out(b, name, &cfg, SC_BENCH_PREFILL, 1, chips, chunk)) {
+    tick(b, ROWS_PER_MODEL - ticked);
+    progress(b, name);
+    return;
+  }
   bool ok = step_make(&s, &cfg, b->wdtype, b->kv, chunk, 1, true, err, sizeof err);
   while (!ok && chunk > 1) {
     step_free(&s);
@@ -726,6 +770,7 @@ int cmd_bench(int argc, char **argv) {
       break;
     case 'm':
       models = optarg;
+      b.full = true;
       break;
     case 'd':
       b.wdtype = sc_cc_wdtype_parse(optarg);
