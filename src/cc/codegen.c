@@ -2281,9 +2281,9 @@ static uint64_t pool_take(gen *G, pool *p, uint64_t bytes, uint32_t last, bool r
 }
 
 /* The last op reading each value (UINT32_MAX: never freed: outputs and
- * what is not an intermediate): through views, and through RMSNorms and
- * SwiGLUs whose consumers may compute them (fused: their inputs are read
- * there). */
+ * what is not an intermediate): through views, through RMSNorms and SwiGLUs
+ * whose consumers may compute them (fused: their inputs are read there) and
+ * through RoPEs that may leave their result in their input's place. */
 static uint32_t *last_uses(const gen *G) {
   size_t n = sc_graph_count(G->g);
   uint32_t *last = malloc(n * sizeof *last);
@@ -2297,7 +2297,9 @@ static uint32_t *last_uses(const gen *G) {
     if (v->kind != SC_GV_OP) continue;
     bool view = v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE || v->op == SC_GOP_SEND ||
                 v->op == SC_GOP_RECV;
-    bool fusable = v->op == SC_GOP_RMSNORM || v->op == SC_GOP_SWIGLU;
+    /* computed by its consumer (RMSNorm, SwiGLU), or stored in its input's
+     * place (a RoPE that a GEMV group does: rope_of) */
+    bool fusable = v->op == SC_GOP_RMSNORM || v->op == SC_GOP_SWIGLU || v->op == SC_GOP_ROPE;
     for (uint32_t q = 0; q < v->n_in; q++) {
       uint32_t u = v->in[q];
       if (last[u] == UINT32_MAX) continue;

@@ -19,7 +19,9 @@
  * A wrong shard, a missing all_reduce or a wrong gather breaks these by
  * orders of magnitude.
  * Pipelines of 2 and 3 stages (2, 3 and 5 layers; f32, fp8, int4) give one
- * chip's logits bit for bit, functional and timed. */
+ * chip's logits bit for bit, functional and timed. A latent-attention model
+ * (4 heads) over 2 and 4 chips: f32 within 2e-6 of one chip, bf16 2e-2, fp8
+ * as the other fp8 runs (against the reference). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -152,8 +154,8 @@ static double rel_diff(const float *a, const float *b, uint32_t n) {
  * allowed (relative to the largest logit), or 0 to compare both with the
  * reference instead (fp8: each chip quantizes its own slice of the
  * activations with its own scale, so the two runs round differently). */
-static void check(bool tied, sc_cc_wdtype t, uint32_t chips, double bound) {
-  sc_model *m = model(tied);
+static void check_model(sc_model *m, const char *what, sc_cc_wdtype t, uint32_t chips,
+                        double bound) {
   const uint32_t V = sc_model_config_of(m)->vocab_size;
   sc_arch *arch;
   assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
@@ -172,8 +174,8 @@ static void check(bool tied, sc_cc_wdtype t, uint32_t chips, double bound) {
     check_chips_agree(&tp, V);
     double d = rel_diff(tp.logits, one.logits, V);
     if (bound > 0 && !(d <= bound))
-      fail_msg("%s %s over %u chips, position %u: %g from one chip (bound %g)",
-               tied ? "tied" : "untied", sc_cc_wdtype_name(t), chips, pos, d, bound);
+      fail_msg("%s %s over %u chips, position %u: %g from one chip (bound %g)", what,
+               sc_cc_wdtype_name(t), chips, pos, d, bound);
     if (d > worst) worst = d;
     const float *want = sc_ref_forward(ref, tok, pos);
     assert_non_null(want);
@@ -200,8 +202,8 @@ static void check(bool tied, sc_cc_wdtype t, uint32_t chips, double bound) {
   }
   print_message("  %-6s %-5s %u chips: %.3g from one chip (top-1 same %d/%d); from the "
                 "reference %.3g (one chip %.3g), top-1 %d/%d (one chip %d/%d)\n",
-                tied ? "tied" : "untied", sc_cc_wdtype_name(t), chips, worst, same, STEPS, e_tp,
-                e_one, agree_tp, STEPS, agree_one, STEPS);
+                what, sc_cc_wdtype_name(t), chips, worst, same, STEPS, e_tp, e_one, agree_tp, STEPS,
+                agree_one, STEPS);
   if (bound > 0) {
     assert_int_equal(same, STEPS);
   } else { /* no worse than one chip's own quantization, give or take */
@@ -218,6 +220,44 @@ static void check(bool tied, sc_cc_wdtype t, uint32_t chips, double bound) {
   close_run(&one);
   sc_arch_destroy(arch);
   sc_model_free(m);
+}
+
+static void check(bool tied, sc_cc_wdtype t, uint32_t chips, double bound) {
+  check_model(model(tied), tied ? "tied" : "untied", t, chips, bound);
+}
+
+/* Multi-head latent attention (docs/COMPILER.md): 4 heads over 2 and 4
+ * chips, each chip its heads' rows of attn_q_b (a box of the per-head view),
+ * of attn_k_b and attn_v_b, attn_output's columns, and the whole latent
+ * cache; f32 within 2e-6 of one chip, bf16 within 2e-2, fp8 no worse than
+ * one chip against the reference; timed = functional bit for bit. */
+static sc_model *mla_model(void) {
+  sc_model_config cfg = {.dim = 256,
+                         .hidden_dim = 1024,
+                         .n_layers = 2,
+                         .n_heads = 4,
+                         .n_kv_heads = 4,
+                         .head_dim = 192,
+                         .vocab_size = 2048,
+                         .max_seq_len = SEQ,
+                         .tied_embeddings = true,
+                         .q_lora_rank = 128,
+                         .kv_lora_rank = 128,
+                         .qk_nope_dim = 128,
+                         .qk_rope_dim = 64,
+                         .v_head_dim = 128};
+  char err[512];
+  sc_model *m;
+  if (sc_model_synthetic(&cfg, 9, &m, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  return m;
+}
+
+static void test_mla(void **state) {
+  (void)state;
+  check_model(mla_model(), "mla", SC_CC_F32, 2, 2e-6);
+  check_model(mla_model(), "mla", SC_CC_F32, 4, 2e-6);
+  check_model(mla_model(), "mla", SC_CC_BF16, 2, 2e-2);
+  check_model(mla_model(), "mla", SC_CC_FP8, 2, 0);
 }
 
 static void test_f32(void **state) {
@@ -325,7 +365,7 @@ static void test_refused(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refused), cmocka_unit_test(test_f32),      cmocka_unit_test(test_bf16),
-      cmocka_unit_test(test_fp8),     cmocka_unit_test(test_pipeline),
+      cmocka_unit_test(test_fp8),     cmocka_unit_test(test_pipeline), cmocka_unit_test(test_mla),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
