@@ -830,6 +830,26 @@ static void member_tiles(gen *G, uint64_t t0, uint64_t t1, uint64_t cores) {
   line(G, "divu x16, x16, x15"); /* i1 */
 }
 
+/* A GEMV chunk's matmul into acc[<acc>] from sram[x23] (x16..x18):
+ * overwriting for the first chunk of K (x25 = kk + ci = 0), accumulating
+ * after; plain unless x9 = 0, when it frees the DMA's buffer (s1 / s5 by
+ * engine x19). Its labels begin with tag. */
+static void gemv_mm(gen *G, uint32_t k, const char *tag, const char *acc, const char *wdt) {
+  char la[16], le[16], to[16], ta[16], ins[96];
+  snprintf(la, sizeof la, "%sacc", tag);
+  snprintf(le, sizeof le, "%stn", tag);
+  snprintf(to, sizeof to, "%smo", tag);
+  snprintf(ta, sizeof ta, "%sma", tag);
+  line(G, "bne x25, x0, L%u_%s", k, la);
+  snprintf(ins, sizeof ins, "mxu.mm acc[%s], sram[x23]:%s, x16..x18, overwrite", acc, wdt);
+  sem_variants(G, k, to, 9, ins, " @signal(s1)", " @signal(s5)");
+  line(G, "j L%u_%s", k, le);
+  label(G, la, k);
+  snprintf(ins, sizeof ins, "mxu.mm acc[%s], sram[x23]:%s, x16..x18, accumulate", acc, wdt);
+  sem_variants(G, k, ta, 9, ins, " @signal(s1)", " @signal(s5)");
+  label(G, le, k);
+}
+
 /* Chunk ci = x28 of DMA x21 (its buffer x29, c = x27 chunks from kk = x26)
  * of a GEMV: the stationary x[kk + ci ..] (rows of K at xs) against every
  * tile of the core at once, M = m x TC rows (m = x20), one sum per
@@ -865,14 +885,7 @@ static void gemv_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t K, uint
   /* the last chunk of this DMA's buffer frees it (s1 / s5 by engine) */
   line(G, "addi x9, x28, 1");
   line(G, "sltu x9, x9, x27"); /* 1: not the last */
-  line(G, "bne x25, x0, L%u_acc", k);
-  snprintf(ins, sizeof ins, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, overwrite", f.wdt);
-  sem_variants(G, k, "mo", 9, ins, " @signal(s1)", " @signal(s5)");
-  line(G, "j L%u_tn", k);
-  label(G, "acc", k);
-  snprintf(ins, sizeof ins, "mxu.mm acc[x0], sram[x23]:%s, x16..x18, accumulate", f.wdt);
-  sem_variants(G, k, "ma", 9, ins, " @signal(s1)", " @signal(s5)");
-  label(G, "tn", k);
+  gemv_mm(G, k, "", "x0", f.wdt);
 }
 
 /* Chunk ci = x28 of DMA x21 (its buffer x29, c = x27 chunks from kk = x26)
@@ -926,14 +939,7 @@ static void gemv_grouped_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t
   line(G, "sltu x5, x5, x20");
   line(G, "or x9, x9, x5"); /* 0: the buffer's last matmul */
   line(G, "add x25, x26, x28");
-  line(G, "bne x25, x0, L%u_gacc", k);
-  snprintf(ins, sizeof ins, "mxu.mm acc[x24], sram[x23]:%s, x16..x18, overwrite", f.wdt);
-  sem_variants(G, k, "go", 9, ins, " @signal(s1)", " @signal(s5)");
-  line(G, "j L%u_gtn", k);
-  label(G, "gacc", k);
-  snprintf(ins, sizeof ins, "mxu.mm acc[x24], sram[x23]:%s, x16..x18, accumulate", f.wdt);
-  sem_variants(G, k, "ga", 9, ins, " @signal(s1)", " @signal(s5)");
-  label(G, "gtn", k);
+  gemv_mm(G, k, "g", "x24", f.wdt);
   line(G, "addi x22, x22, 1");
   line(G, "blt x22, x20, L%u_gt", k);
 }
