@@ -1723,6 +1723,15 @@ static void chunk_tag(char *out, size_t n, const char *base, uint64_t c0) {
     snprintf(out, n, "%s", base);
 }
 
+/* The register holding the address of a tile's chunk from value c0 (the
+ * tile at x5): x5 itself, or x10 = x5 + 4 c0. */
+static unsigned chunk_at(gen *G, uint64_t c0) {
+  if (!c0) return 5;
+  li(G, 10, c0 * 4);
+  line(G, "add x10, x10, x5");
+  return 10;
+}
+
 /* x5 = the ring buffer x29's tile at position offset x23, rows of w values. */
 static void tile_at(gen *G, uint64_t w) {
   li(G, 5, w * 4);
@@ -1864,12 +1873,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   for (uint64_t c0 = 0; c0 < dk; c0 += TR) {
     uint64_t cw = dk - c0 < TR ? dk - c0 : TR;
     bool first = c0 == 0, lastc = c0 + TR >= dk;
-    unsigned xw = 5;
-    if (!first) {
-      li(G, 10, c0 * 4);
-      line(G, "add x10, x10, x5");
-      xw = 10;
-    }
+    unsigned xw = chunk_at(G, c0);
     li(G, 12, cw);
     line(G, "mv x13, x24");
     li(G, 14, dk * 4);
@@ -1900,12 +1904,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   for (uint64_t c0 = 0; c0 < dv; c0 += TC) {
     uint64_t cw = dv - c0 < TC ? dv - c0 : TC;
     bool first = c0 == 0, lastc = c0 + TC >= dv;
-    unsigned xw = 5;
-    if (!first) {
-      li(G, 10, c0 * 4);
-      line(G, "add x10, x10, x5");
-      xw = 10;
-    }
+    unsigned xw = chunk_at(G, c0);
     line(G, "mv x12, x24");
     li(G, 13, cw);
     li(G, 14, dv * 4);
@@ -2376,6 +2375,15 @@ static bool uses_index(gen *G) {
   return true;
 }
 
+/* The parts a decode attention's units want (sc_cc_options.attn_parts, or
+ * the largest power of two that keeps units x parts <= cores). */
+static uint64_t attn_parts_wanted(const gen *G) {
+  uint64_t units = (uint64_t)G->B * G->kvh, ps = 1;
+  if (G->opt.attn_parts) return G->opt.attn_parts;
+  while (units * ps * 2 <= G->a->cores.count) ps *= 2;
+  return ps;
+}
+
 static bool plan(gen *G, sc_status *st) {
   const sc_graph *g = G->g;
   size_t n = sc_graph_count(g);
@@ -2652,9 +2660,7 @@ static bool plan(gen *G, sc_status *st) {
   if (!one && G->cstride / 4 * G->T > widest) widest = G->cstride / 4 * G->T;
   if (one && G->cstride / 4 * G->grp > widest) widest = G->cstride / 4 * G->grp;
   if (one && G->grp) { /* a split attention's combine: its parts' outputs in a row */
-    uint64_t units = (uint64_t)G->B * G->kvh, ps = 1;
-    while (units * ps * 2 <= G->a->cores.count) ps *= 2;
-    if (G->opt.attn_parts) ps = G->opt.attn_parts;
+    uint64_t ps = attn_parts_wanted(G);
     if (ps <= 64 && ps * G->grp * G->attn_dv > widest) widest = ps * G->grp * G->attn_dv;
   }
   if (G->next - base > G->a->memory.capacity_bytes)
@@ -2742,11 +2748,7 @@ static bool plan(gen *G, sc_status *st) {
    * unit's positions in parts on several cores, then combined */
   G->attn_parts = 1;
   if (G->attn_dec) {
-    uint64_t units = (uint64_t)G->B * G->kvh, ps = 1;
-    if (G->opt.attn_parts)
-      ps = G->opt.attn_parts;
-    else
-      while (units * ps * 2 <= G->a->cores.count) ps *= 2;
+    uint64_t units = (uint64_t)G->B * G->kvh, ps = attn_parts_wanted(G);
     if (ps > 1 && ps * G->grp * G->attn_dv <= widest && 2 * G->grp * ps + 64 <= widest &&
         ps <= 64) {
       G->attn_parts = ps;
