@@ -5,7 +5,8 @@
 # weights (timing-only mode) and runs one decode step; its device-memory
 # traffic is at least the weights' bytes. Unknown names are refused with the list.
 # A small model from a config.json runs on 2 chips (tensor parallel) and 4
-# (a pipeline) with link traffic; bad --system specs are refused.
+# (a pipeline) with link traffic; bad --system specs are refused. --tokens
+# times a prefill chunk: 16 times the FLOPs of a decode step, about its bytes.
 set -u
 bin=$1
 tmp=$(mktemp -d)
@@ -53,6 +54,33 @@ done
 [ $? -eq 1 ] && grep -q "sc1x0" "$tmp/err" || fail "--system sc1x0: $(head -2 "$tmp/err")"
 "$bin" profile --config llama-3.1-8b --pipeline >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] || fail "--pipeline without --system accepted"
+
+# --tokens: a prefill chunk of the small model, 16 tokens from position 8; it
+# moves the weights once, so its traffic is close to one decode step's; it
+# needs --config and room in the context
+"$bin" profile --config "$tmp/small.json" --dtype fp8 --tokens 16 --pos 8 >"$tmp/p" 2>&1 ||
+  fail "profile --tokens: $(tail -3 "$tmp/p")"
+grep -q "a prefill chunk of 16 tokens at positions 8 .. 23" "$tmp/p" ||
+  fail "profile --tokens: $(head -1 "$tmp/p")"
+"$bin" profile --config "$tmp/small.json" --dtype fp8 --pos 100 >"$tmp/d" 2>&1 || fail "decode"
+# "intensity 26.24 FLOP/B (2.565 GFLOP over 97.75 MB of device memory)" -> FLOPs and bytes
+flops_bytes() {
+  sed -n 's/.*intensity.*(\([0-9.]*\) \([kMGTP]*\)FLOP over \([0-9.]*\) \([kMGTP]*\)B of.*/\1 \2 \3 \4/p' "$1" |
+    awk 'function u(s) { return s == "" ? 1 : s == "k" ? 1e3 : s == "M" ? 1e6 : s == "G" ? 1e9 : s == "T" ? 1e12 : 1e15 }
+         { print $1 * u($2), $3 * u($4) }'
+}
+read -r pf pb <<<"$(flops_bytes "$tmp/p")"
+read -r df db <<<"$(flops_bytes "$tmp/d")"
+awk -v p="$pb" -v d="$db" 'BEGIN { exit !(p > 0 && d > 0 && p < 2 * d) }' ||
+  fail "prefill chunk traffic $pb B against a decode step's $db"
+awk -v p="$pf" -v d="$df" 'BEGIN { exit !(d > 0 && p > 12 * d) }' ||
+  fail "prefill chunk $pf FLOP against a decode step's $df"
+"$bin" profile --config "$tmp/small.json" --tokens 16 --pos 4090 >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "outside the context" "$tmp/err" || fail "--tokens past the context"
+"$bin" profile --model x --tokens 4 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "--tokens with --model accepted"
+"$bin" profile --config llama-3.1-8b --tokens 0 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "--tokens 0 accepted"
 
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all profile --config checks passed"

@@ -14,7 +14,7 @@ static const char usage[] =
     "usage: seedchip profile (--model FILE | --config NAME) [--dtype D] [--arch <preset|file>]\n"
     "                        [--system SPEC [--pipeline]] [--kv fp32|bf16] [--max-seq N] [--pos "
     "P]\n"
-    "                        [--trace OUT.json] [--report OUT.html]\n"
+    "                        [--tokens T] [--trace OUT.json] [--report OUT.html]\n"
     "\n"
     "Compiles one decode step of the model for the chip and runs it in the\n"
     "timing-only mode at position P (default 128, within the context): the attention\n"
@@ -27,7 +27,9 @@ static const char usage[] =
     "--system (with --config) splits the step over a system of chips, tensor parallel\n"
     "(a mixture's experts whole on the chips), or with --pipeline one stage of layers\n"
     "per chip: \"<N>\", \"<arch>x<N>[-ring|-torus|-switch]\" or a system file\n"
-    "(docs/SYSTEM.md). --kv (with --config): the KV cache's dtype (default fp32).\n";
+    "(docs/SYSTEM.md). --kv (with --config): the KV cache's dtype (default fp32).\n"
+    "--tokens T (with --config) times a prefill chunk instead: T tokens of one\n"
+    "sequence at positions P .. P + T - 1 in one launch.\n";
 
 /* The layer of a graph op's name: "l12.attn" -> 12, else -1. */
 static long layer_of(const char *name) {
@@ -38,25 +40,20 @@ static long layer_of(const char *name) {
 }
 
 int cmd_profile(int argc, char **argv) {
-  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
-                                       {"dtype", required_argument, NULL, 'd'},
-                                       {"arch", required_argument, NULL, 'a'},
-                                       {"max-seq", required_argument, NULL, 'S'},
-                                       {"pos", required_argument, NULL, 'p'},
-                                       {"trace", required_argument, NULL, 't'},
-                                       {"report", required_argument, NULL, 'r'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {"config", required_argument, NULL, 'c'},
-                                       {"system", required_argument, NULL, 's'},
-                                       {"pipeline", no_argument, NULL, 'P'},
-                                       {"kv", required_argument, NULL, 'k'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"model", required_argument, NULL, 'm'},  {"dtype", required_argument, NULL, 'd'},
+      {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
+      {"pos", required_argument, NULL, 'p'},    {"trace", required_argument, NULL, 't'},
+      {"report", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+      {"config", required_argument, NULL, 'c'}, {"system", required_argument, NULL, 's'},
+      {"pipeline", no_argument, NULL, 'P'},     {"kv", required_argument, NULL, 'k'},
+      {"tokens", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
   const char *model = NULL, *config = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
   const char *system = NULL;
   bool pipeline = false;
   sc_dtype kv = SC_DTYPE_FP32;
   sc_cc_wdtype wdtype = SC_CC_F32;
-  unsigned long seq = 0, pos = 128;
+  unsigned long seq = 0, pos = 128, tokens = 1;
   optind = 0;
   opterr = 0;
   int c;
@@ -95,13 +92,14 @@ int cmd_profile(int argc, char **argv) {
         return cli_usage_error("profile", usage, "--dtype: unknown dtype '%s'", optarg);
       break;
     case 'S':
+    case 'T':
     case 'p': {
       char *end;
       unsigned long v = strtoul(optarg, &end, 10);
-      if (end == optarg || *end || optarg[0] == '-' || v > 1u << 20 || (c == 'S' && v == 0))
-        return cli_usage_error("profile", usage, "--%s: bad value '%s'",
-                               c == 'S' ? "max-seq" : "pos", optarg);
-      *(c == 'S' ? &seq : &pos) = v;
+      const char *what = c == 'S' ? "max-seq" : c == 'T' ? "tokens" : "pos";
+      if (end == optarg || *end || optarg[0] == '-' || v > 1u << 20 || (c != 'p' && v == 0))
+        return cli_usage_error("profile", usage, "--%s: bad value '%s'", what, optarg);
+      *(c == 'S' ? &seq : c == 'T' ? &tokens : &pos) = v;
       break;
     }
     case 'h':
@@ -118,17 +116,22 @@ int cmd_profile(int argc, char **argv) {
   if (system && !config)
     return cli_usage_error("profile", usage, "--system needs --config (a timing-only run)");
   if (pipeline && !system) return cli_usage_error("profile", usage, "--pipeline needs --system");
+  if (tokens > 1 && !config)
+    return cli_usage_error("profile", usage, "--tokens needs --config (a timing-only run)");
+  if (tokens > 1 && pipeline)
+    return cli_usage_error("profile", usage, "--tokens and --pipeline do not go together yet");
   int rc = CLI_EXIT_FAIL;
   model_build mb;
   sc_device *dev = NULL;
   sc_strbuf out = {0};
   char err[512];
   if (config ? !model_build_config(&mb, config, arch, system, pipeline, wdtype, kv, (uint32_t)seq,
-                                   NULL)
+                                   (uint32_t)tokens, NULL)
              : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL))
     goto done;
-  if (pos >= mb.max_seq) {
-    cli_fail("--pos %lu is outside the context of %u positions", pos, mb.max_seq);
+  if (pos + tokens > mb.max_seq) {
+    cli_fail("--pos %lu%s is outside the context of %u positions", pos,
+             tokens > 1 ? " with --tokens" : "", mb.max_seq);
     goto done;
   }
   sc_rt_program *p;
@@ -148,8 +151,13 @@ int cmd_profile(int argc, char **argv) {
     goto done;
   }
   const sc_profile *prof = sc_rt_profile(dev);
-  printf("%s (%s) on %s: one decode step at position %lu\n", config ? config : model,
-         sc_cc_wdtype_name(wdtype), mb.sys.chips > 1 ? mb.sys.name : mb.arch->name, pos);
+  if (tokens > 1)
+    printf("%s (%s) on %s: a prefill chunk of %lu tokens at positions %lu .. %lu\n",
+           config ? config : model, sc_cc_wdtype_name(wdtype),
+           mb.sys.chips > 1 ? mb.sys.name : mb.arch->name, tokens, pos, pos + tokens - 1);
+  else
+    printf("%s (%s) on %s: one decode step at position %lu\n", config ? config : model,
+           sc_cc_wdtype_name(wdtype), mb.sys.chips > 1 ? mb.sys.name : mb.arch->name, pos);
   if (sc_perf_text(prof, mb.arch, mb.prog, &out) != SC_STATUS_OK) {
     cli_fail("out of memory");
     goto done;

@@ -36,7 +36,7 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
 
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
                         const char *system, bool pipeline, sc_cc_wdtype wdtype, sc_dtype kv,
-                        uint32_t max_seq, sc_strbuf *listing) {
+                        uint32_t max_seq, uint32_t tokens, sc_strbuf *listing) {
   char err[1024];
   sc_strbuf errors = {0};
   *b = (model_build){0};
@@ -62,7 +62,8 @@ bool model_build_config(model_build *b, const char *config, const char *arch_nam
     return false;
   }
   b->max_seq = max_seq ? max_seq : b->cfg.max_seq_len < 4096 ? b->cfg.max_seq_len : 4096;
-  sc_llama_step step = {.tokens = 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32};
+  sc_llama_step step = {
+      .tokens = tokens ? tokens : 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32};
   if (pipeline && b->sys.chips > 1) {
     step.pp = b->sys.chips;
   } else {
