@@ -123,6 +123,12 @@ typedef struct sc_cc_options {
    * once their values are dead (docs/COMPILER.md, "Buffers"): the same
    * bits, more memory; for comparing. */
   bool no_reuse;
+  /* The row-wise work of a step of several rows (prefill, batched decode)
+   * not split over the cores (docs/COMPILER.md, "Row splitting"): each fp8
+   * matmul's every core computes and quantizes all of its x, and RoPE,
+   * RMSNorm, adds and cache writes run on core 0. The same bits, slower; for
+   * comparing. */
+  bool serial_rows;
 } sc_cc_options;
 
 /* The end of a program's device memory: the highest buffer end. */

@@ -47,9 +47,15 @@ typedef struct gen {
   /* per matmul value: its weights' storage (the fp32 const's when f32), their
    * scales, and the scale group along K */
   uint64_t *mw_addr, *ms_addr, *mgroup;
-  bool *gemv;                      /* per matmul value: done as a GEMV (gen_matmul_gemv) */
-  bool attn_dec;                   /* attention by gen_attention_decode */
-  uint64_t kvb;                    /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
+  bool *gemv; /* per matmul value: done as a GEMV (gen_matmul_gemv) */
+  /* per matmul value: its fp8 activations of several rows prepared once,
+   * rows split over the cores, in the staging buffer (prep_x); the staging
+   * buffer (fp8 rows, then a column of row scales) */
+  bool *prep;
+  uint64_t xprep, xprep_s, xprep_s_bytes;
+  uint32_t q_holds; /* the value whose prepared rows every core holds in Q and S, or UINT32_MAX */
+  bool attn_dec;    /* attention by gen_attention_decode */
+  uint64_t kvb;     /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
   uint64_t attn_parts;             /* decode attention: parts of each unit's positions */
   uint64_t attn_o, attn_m, attn_l; /* their partial outputs, maxima and sums (device) */
   const char *kvt;                 /* its dtype's name in assembly */
@@ -232,38 +238,83 @@ static void vgroup(gen *G, uint64_t rows, uint64_t cols) {
   li(G, 12, cols * 4);
 }
 
+/* Work on rows [x20, x20 + n) of a value: body(G, y, id, n). */
+typedef void (*rows_fn)(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n);
+
+/* R rows of op y split over the cores (docs/COMPILER.md, "Row splitting"):
+ * ceil(R / cores) rows a core from row x20 = core x that, the last core
+ * with rows fewer, the cores past the end none; with serial_rows all R on
+ * core 0. body gets its row count as a constant: one copy of it for the
+ * full share and one for the last core's. Uses x4, x20, x21. */
+static void split_rows(gen *G, uint32_t k, const sc_gvalue *y, uint32_t id, uint64_t R,
+                       rows_fn body) {
+  uint64_t cores = G->a->cores.count, per = G->opt.serial_rows ? R : (R + cores - 1) / cores;
+  uint64_t full = R / per, rem = R - full * per; /* cores of per rows, the last one's rows */
+  li(G, 4, per);
+  line(G, "mul x20, x3, x4"); /* the core's first row */
+  li(G, 21, R);
+  line(G, "bgeu x20, x21, L%u_rx", k);
+  if (rem) {
+    li(G, 21, full);
+    line(G, "bgeu x3, x21, L%u_rt", k);
+  }
+  body(G, y, id, per);
+  if (rem) {
+    line(G, "j L%u_rx", k);
+    label(G, "rt", k);
+    body(G, y, id, rem);
+  }
+  label(G, "rx", k);
+}
+
+/* x4 = base + x20 * stride (bytes). */
+static void row_addr(gen *G, uint64_t base, uint64_t stride) {
+  li(G, 4, stride);
+  line(G, "mul x4, x4, x20");
+  li(G, 5, base);
+  line(G, "add x4, x4, x5");
+}
+
 /* ---- ops ---- */
+
+/* Rows x20 .. + n of an embedding of several tokens: their ids from the
+ * %tokens buffer, a row DMA each (table to y in device memory). */
+static void embedding_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
+  uint64_t D = last(val(G, y->in[0]));
+  uint32_t k = ++G->label;
+  row_addr(G, G->addr[id], D * 4);
+  line(G, "mv x7, x4"); /* y's row */
+  row_addr(G, G->tokens_addr, 4);
+  li(G, 5, G->s.q);
+  li(G, 8, n);
+  line(G, "dma.1d sram[x5]:int32, hbm[x4]:int32, x8, x0, q0 @signal(s0)");
+  line(G, "sync.wait s0, 1");
+  line(G, "li x20, 0");
+  li(G, 21, n);
+  label(G, "row", k);
+  line(G, "lw x6, x5, 0");
+  li(G, 4, D * 4);
+  line(G, "mul x6, x6, x4");
+  li(G, 4, G->addr[y->in[0]]);
+  line(G, "add x4, x4, x6");
+  li(G, 8, D);
+  line(G, "dma.1d hbm[x7]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s0)");
+  line(G, "sync.wait s0, 1");
+  line(G, "addi x5, x5, 4");
+  li(G, 4, D * 4);
+  line(G, "add x7, x7, x4");
+  line(G, "addi x20, x20, 1");
+  line(G, "blt x20, x21, L%u_row", k);
+}
 
 static void gen_embedding(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *table = val(G, y->in[0]);
   uint64_t D = last(table);
-  only_core0_begin(G, k);
-  if (G->T > 1) { /* the ids from the %tokens buffer, one row DMA each */
-    li(G, 4, G->tokens_addr);
-    li(G, 5, G->s.q);
-    li(G, 8, G->T);
-    line(G, "dma.1d sram[x5]:int32, hbm[x4]:int32, x8, x0, q0 @signal(s0)");
-    line(G, "sync.wait s0, 1");
-    li(G, 7, G->addr[id]);
-    line(G, "li x20, 0");
-    li(G, 21, G->T);
-    label(G, "row", k);
-    line(G, "lw x6, x5, 0");
-    li(G, 4, D * 4);
-    line(G, "mul x6, x6, x4");
-    li(G, 4, G->addr[y->in[0]]);
-    line(G, "add x4, x4, x6");
-    li(G, 8, D);
-    line(G, "dma.1d hbm[x7]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s0)");
-    line(G, "sync.wait s0, 1");
-    line(G, "addi x5, x5, 4");
-    li(G, 4, D * 4);
-    line(G, "add x7, x7, x4");
-    line(G, "addi x20, x20, 1");
-    line(G, "blt x20, x21, L%u_row", k);
-    only_core0_end(G, k);
+  if (G->T > 1) {
+    split_rows(G, k, y, id, G->T, embedding_rows);
     return;
   }
+  only_core0_begin(G, k);
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, D * 4);
   line(G, "mul x5, x5, x1");
@@ -306,28 +357,28 @@ static void rmsnorm_sram(gen *G, uint64_t T, uint64_t D, float eps) {
   line(G, "vpu.mul sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, row");
 }
 
-/* RMSNorm of T > 1 rows: the same steps on a column of T sums. */
-static void gen_rmsnorm_rows(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
-  uint64_t D = last(y), T = G->T;
-  only_core0_begin(G, k);
-  li(G, 4, G->addr[y->in[0]]);
+/* Rows x20 .. + n of an RMSNorm of several rows: the same steps on a column
+ * of n sums. */
+static void rmsnorm_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
+  uint64_t D = last(y);
+  row_addr(G, G->addr[y->in[0]], D * 4);
   li(G, 5, G->s.a);
-  dma1(G, "sram[x5]", "hbm[x4]", T * D, 0);
+  dma1(G, "sram[x5]", "hbm[x4]", n * D, 0);
   li(G, 4, G->addr[y->in[1]]);
   li(G, 6, G->s.b);
   dma1(G, "sram[x6]", "hbm[x4]", D, 0);
-  rmsnorm_sram(G, T, D, y->attrs.eps);
+  rmsnorm_sram(G, n, D, y->attrs.eps);
   line(G, "sync.fence vpu");
-  li(G, 4, G->addr[id]);
-  dma1(G, "hbm[x4]", "sram[x5]", T * D, 0);
-  only_core0_end(G, k);
+  row_addr(G, G->addr[id], D * 4);
+  li(G, 5, G->s.a);
+  dma1(G, "hbm[x4]", "sram[x5]", n * D, 0);
 }
 
 static void gen_rmsnorm(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *x = val(G, y->in[0]);
   uint64_t D = last(x);
   if (G->T > 1) {
-    gen_rmsnorm_rows(G, y, k, id);
+    split_rows(G, k, y, id, elems(y) / D, rmsnorm_rows);
     return;
   }
   only_core0_begin(G, k);
@@ -359,9 +410,35 @@ static void gen_rmsnorm(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   only_core0_end(G, k);
 }
 
-/* y = a op b, elementwise over n (b the same shape). */
-static void gen_binary(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id, const char *mn,
-                       const char *pre) {
+/* Rows x20 .. + n of y = a op b, elementwise (b the same shape): add, mul,
+ * or swiglu (silu(a) * b). */
+static void binary_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
+  uint64_t D = last(y);
+  n *= D;
+  row_addr(G, G->addr[y->in[0]], D * 4);
+  li(G, 5, G->s.a);
+  dma1(G, "sram[x5]", "hbm[x4]", n, 0);
+  row_addr(G, G->addr[y->in[1]], D * 4);
+  li(G, 6, G->s.b);
+  dma1(G, "sram[x6]", "hbm[x4]", n, 0);
+  li(G, 5, G->s.a);
+  vgroup(G, 1, n);
+  if (y->op == SC_GOP_SWIGLU) line(G, "vpu.silu sram[x5]:fp32, sram[x5]:fp32, x8..x11");
+  line(G, "%s sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full",
+       y->op == SC_GOP_ADD ? "vpu.add" : "vpu.mul");
+  line(G, "sync.fence vpu");
+  row_addr(G, G->addr[id], D * 4);
+  li(G, 5, G->s.a);
+  dma1(G, "hbm[x4]", "sram[x5]", n, 0);
+}
+
+/* y = a op b, elementwise over n (b the same shape): one row on core 0, or
+ * the rows split over the cores. */
+static void gen_binary(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  if (elems(y) > last(y)) {
+    split_rows(G, k, y, id, elems(y) / last(y), binary_rows);
+    return;
+  }
   uint64_t n = elems(y);
   only_core0_begin(G, k);
   li(G, 4, G->addr[y->in[0]]);
@@ -371,51 +448,65 @@ static void gen_binary(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id, cons
   li(G, 6, G->s.b);
   dma1(G, "sram[x6]", "hbm[x4]", n, 0);
   vgroup(G, 1, n);
-  if (pre) line(G, "%s sram[x5]:fp32, sram[x5]:fp32, x8..x11", pre);
-  line(G, "%s sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full", mn);
+  if (y->op == SC_GOP_SWIGLU) line(G, "vpu.silu sram[x5]:fp32, sram[x5]:fp32, x8..x11");
+  line(G, "%s sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full",
+       y->op == SC_GOP_ADD ? "vpu.add" : "vpu.mul");
   line(G, "sync.fence vpu");
   li(G, 4, G->addr[id]);
   dma1(G, "hbm[x4]", "sram[x5]", n, 0);
   only_core0_end(G, k);
 }
 
+/* Tokens x20 .. + n of a RoPE of several tokens: token t at position pos0
+ * + t (every sequence's at pos0 in a batch), its table row repeated for its
+ * H heads. */
+static void rope_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
+  uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2];
+  row_addr(G, G->addr[y->in[0]], H * hd * 4);
+  li(G, 5, G->s.a);
+  dma1(G, "sram[x5]", "hbm[x4]", n * H * hd, 0);
+  li(G, 4, G->rope);
+  li(G, 6, hd * 4);
+  if (G->B > 1) {
+    line(G, "mul x6, x6, x2");
+  } else {
+    line(G, "add x7, x2, x20");
+    line(G, "mul x6, x6, x7");
+  }
+  line(G, "add x4, x4, x6");
+  li(G, 6, G->s.b);
+  li(G, 8, hd);          /* dma.3d: hd per row */
+  li(G, 9, H);           /*         H rows (the same table row) */
+  li(G, 10, n);          /*         n planes */
+  li(G, 11, hd * 4);     /*         dst stride1 */
+  li(G, 12, H * hd * 4); /*         dst stride2 */
+  line(G, "li x13, 0");  /*         src stride1: repeat */
+  if (G->B > 1)
+    line(G, "li x14, 0"); /*         src stride2: every sequence at pos0 */
+  else
+    li(G, 14, hd * 4); /*         src stride2: the next position */
+  line(G, "dma.3d sram[x6]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s0)");
+  line(G, "sync.wait s0, 1");
+  li(G, 8, n * H);
+  li(G, 9, hd);
+  li(G, 10, hd * 4);
+  li(G, 11, hd * 4);
+  li(G, 12, hd * 4);
+  line(G, "vpu.rope sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, %s",
+       y->attrs.rope_halves ? "halves" : "pairs");
+  line(G, "sync.fence vpu");
+  row_addr(G, G->addr[id], H * hd * 4);
+  li(G, 5, G->s.a);
+  dma1(G, "hbm[x4]", "sram[x5]", n * H * hd, 0);
+}
+
 static void gen_rope(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   uint64_t H = (uint64_t)y->shape[1], hd = (uint64_t)y->shape[2], T = G->T;
-  only_core0_begin(G, k);
-  if (T > 1) { /* token t at position pos0 + t: its table row repeated for its H heads */
-    li(G, 4, G->addr[y->in[0]]);
-    li(G, 5, G->s.a);
-    dma1(G, "sram[x5]", "hbm[x4]", T * H * hd, 0);
-    li(G, 4, G->rope);
-    li(G, 6, hd * 4);
-    line(G, "mul x6, x6, x2");
-    line(G, "add x4, x4, x6");
-    li(G, 6, G->s.b);
-    li(G, 8, hd);          /* dma.3d: hd per row */
-    li(G, 9, H);           /*         H rows (the same table row) */
-    li(G, 10, T);          /*         T planes */
-    li(G, 11, hd * 4);     /*         dst stride1 */
-    li(G, 12, H * hd * 4); /*         dst stride2 */
-    line(G, "li x13, 0");  /*         src stride1: repeat */
-    if (G->B > 1)
-      line(G, "li x14, 0"); /*         src stride2: every sequence at pos0 */
-    else
-      li(G, 14, hd * 4); /*         src stride2: the next position */
-    line(G, "dma.3d sram[x6]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s0)");
-    line(G, "sync.wait s0, 1");
-    li(G, 8, T * H);
-    li(G, 9, hd);
-    li(G, 10, hd * 4);
-    li(G, 11, hd * 4);
-    li(G, 12, hd * 4);
-    line(G, "vpu.rope sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, %s",
-         y->attrs.rope_halves ? "halves" : "pairs");
-    line(G, "sync.fence vpu");
-    li(G, 4, G->addr[id]);
-    dma1(G, "hbm[x4]", "sram[x5]", T * H * hd, 0);
-    only_core0_end(G, k);
+  if (T > 1) {
+    split_rows(G, k, y, id, T, rope_rows);
     return;
   }
+  only_core0_begin(G, k);
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, G->s.a);
   dma1(G, "sram[x5]", "hbm[x4]", H * hd, 0);
@@ -472,27 +563,52 @@ static void gen_concat(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   label(G, "done", k);
 }
 
-static void gen_cache_write(gen *G, const sc_gvalue *y, uint32_t k) {
+/* Tokens x20 .. + n of a cache write: rows pos0 + t of the cache (row t of
+ * sequence t's cache in a batch). */
+static void cache_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
+  (void)id;
   const sc_gvalue *x = val(G, y->in[1]);
   uint64_t row = (uint64_t)x->shape[1] * (uint64_t)x->shape[2];
+  li(G, 4, G->B > 1 ? (uint64_t)G->max_seq * row * G->kvb : row * G->kvb);
+  line(G, "mul x4, x4, x20");
+  li(G, 5, row * G->kvb);
+  line(G, "mul x5, x5, x2");
+  line(G, "add x4, x4, x5");
+  li(G, 5, G->addr[y->in[0]]);
+  line(G, "add x4, x4, x5");
+  line(G, "mv x7, x4");
+  row_addr(G, G->addr[y->in[1]], row * 4);
+  line(G, "mv x6, x4");
+  line(G, "mv x4, x7");
+  if (G->B > 1) { /* token t to sequence t's cache */
+    li(G, 8, row);
+    li(G, 9, n);
+    li(G, 10, (uint64_t)G->max_seq * row * G->kvb);
+    li(G, 11, row * 4);
+    line(G, "dma.2d hbm[x4]:%s, hbm[x6]:fp32, x8..x11, x0, q0 @signal(s0)", G->kvt);
+  } else {
+    li(G, 8, row * n);
+    line(G, "dma.1d hbm[x4]:%s, hbm[x6]:fp32, x8, x0, q0 @signal(s0)", G->kvt);
+  }
+  line(G, "sync.wait s0, 1");
+}
+
+static void gen_cache_write(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  const sc_gvalue *x = val(G, y->in[1]);
+  uint64_t row = (uint64_t)x->shape[1] * (uint64_t)x->shape[2];
+  if (G->T > 1) {
+    split_rows(G, k, y, id, G->T, cache_rows);
+    return;
+  }
   only_core0_begin(G, k);
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, row * G->kvb);
   line(G, "mul x5, x5, x2");
   line(G, "add x4, x4, x5");
   li(G, 6, G->addr[y->in[1]]);
-  if (G->B > 1) { /* token t to sequence t's cache */
-    li(G, 8, row);
-    li(G, 9, G->T);
-    li(G, 10, (uint64_t)G->max_seq * row * G->kvb);
-    li(G, 11, row * 4);
-    line(G, "dma.2d hbm[x4]:%s, hbm[x6]:fp32, x8..x11, x0, q0 @signal(s0)", G->kvt);
-    line(G, "sync.wait s0, 1");
-  } else {
-    li(G, 8, row * G->T);
-    line(G, "dma.1d hbm[x4]:%s, hbm[x6]:fp32, x8, x0, q0 @signal(s0)", G->kvt);
-    line(G, "sync.wait s0, 1");
-  }
+  li(G, 8, row);
+  line(G, "dma.1d hbm[x4]:%s, hbm[x6]:fp32, x8, x0, q0 @signal(s0)", G->kvt);
+  line(G, "sync.wait s0, 1");
   only_core0_end(G, k);
 }
 
@@ -552,9 +668,22 @@ static uint64_t x_group(const gen *G, uint64_t T, uint64_t K) {
   return rowb / (K * 4) ? rowb / (K * 4) : 1;
 }
 
-static void matmul_x_load(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
+static void matmul_x_load(gen *G, const sc_gvalue *y, uint32_t id, wform f, uint64_t T,
+                          uint64_t K) {
   uint32_t xi = y->in[0];
   const sc_gvalue *xv = val(G, xi);
+  if (G->prep[id]) {              /* prepared (prep_x): its rows and scales */
+    if (G->q_holds == xi) return; /* already in Q and S */
+    li(G, 4, G->xprep);
+    li(G, 5, G->s.q);
+    li(G, 8, T * K);
+    line(G, "dma.1d sram[x5]:fp8e4m3, hbm[x4]:fp8e4m3, x8, x0, q0 @signal(s6)");
+    li(G, 4, G->xprep_s);
+    li(G, 5, G->s.s);
+    li(G, 8, T);
+    line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+    return;
+  }
   if (f.fp8 && x_group(G, T, K)) return; /* matmul_x_quant loads each group */
   /* a fused x: rmsnorm(x0, w) (load x0 and w) or swiglu(gate, up) (load both) */
   bool fused = G->fused[xi];
@@ -583,9 +712,14 @@ static void swiglu_sram(gen *G, uint64_t n) {
 
 static void quant_rows(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s);
 
-static void matmul_x_quant(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
+static void matmul_x_quant(gen *G, const sc_gvalue *y, uint32_t id, wform f, uint64_t T,
+                           uint64_t K) {
   const sc_gvalue *xv = val(G, y->in[0]);
   bool fused = G->fused[y->in[0]];
+  if (G->prep[id]) {
+    if (G->q_holds != y->in[0]) line(G, "sync.wait s6, 2");
+    return;
+  }
   uint64_t grp = f.fp8 ? x_group(G, T, K) : 0;
   if (grp) { /* rows r0 .. r0 + n in turn: computed in A, quantized into Q and S at row r0 */
     if (fused && xv->op == SC_GOP_RMSNORM) { /* the weight, once */
@@ -651,10 +785,64 @@ static void quant_rows(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s) {
   }
 }
 
-static void matmul_x(gen *G, const sc_gvalue *y, wform f, uint64_t T, uint64_t K) {
-  matmul_x_load(G, y, f, T, K);
-  matmul_x_quant(G, y, f, T, K);
+static void matmul_x(gen *G, const sc_gvalue *y, uint32_t id, wform f, uint64_t T, uint64_t K) {
+  matmul_x_load(G, y, id, f, T, K);
+  matmul_x_quant(G, y, id, f, T, K);
 }
+
+/* n rows of x from row x20 on: computed (a fused RMSNorm or SwiGLU) in A,
+ * quantized into Q and S, and stored at the same rows of the staging
+ * buffer (prep_x). */
+static void prep_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
+  (void)id;
+  const sc_gvalue *xv = val(G, y->in[0]), *w = val(G, y->in[1]);
+  uint64_t K = last(w) * (w->rank == 3 ? (uint64_t)w->shape[0] : 1); /* a row of x */
+  bool fused = G->fused[y->in[0]];
+  bool swiglu = fused && xv->op == SC_GOP_SWIGLU, norm = fused && xv->op == SC_GOP_RMSNORM;
+  for (uint32_t part = 0; part < (swiglu ? 2u : 1u); part++) { /* x (gate), up */
+    row_addr(G, G->addr[fused ? xv->in[part] : y->in[0]], K * 4);
+    li(G, 5, part ? G->s.b : G->s.a);
+    li(G, 8, n * K);
+    line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+  }
+  if (norm) { /* the weight */
+    li(G, 4, G->addr[xv->in[1]]);
+    li(G, 5, G->s.b);
+    li(G, 8, K);
+    line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+  }
+  line(G, "sync.wait s6, %u", fused ? 2 : 1);
+  if (norm) rmsnorm_sram(G, n, K, xv->attrs.eps);
+  if (swiglu) swiglu_sram(G, n * K);
+  quant_rows(G, n, K, G->s.q, G->s.s);
+  row_addr(G, G->xprep, K);
+  li(G, 5, G->s.q);
+  li(G, 8, n * K);
+  line(G, "dma.1d hbm[x4]:fp8e4m3, sram[x5]:fp8e4m3, x8, x0, q0 @signal(s6)");
+  row_addr(G, G->xprep_s, 4);
+  li(G, 5, G->s.s);
+  li(G, 8, n);
+  line(G, "dma.1d hbm[x4]:fp32, sram[x5]:fp32, x8, x0, q0 @signal(s6)");
+  line(G, "sync.wait s6, 2");
+}
+
+/* An fp8 matmul's x of T > 1 rows prepared once (G->prep): the cores split
+ * the rows, ceil(T / cores) each, compute and quantize theirs (prep_rows)
+ * into the staging buffer, and meet at a barrier; then matmul_x_load gives
+ * every core the whole of it. The rows are the same bits as when each core
+ * computes all of x (every step is row-wise); the work and the device-memory
+ * reads are a core's share instead of all of it (docs/COMPILER.md, "Row
+ * splitting"). Nothing when the cores already hold it (G->q_holds). */
+static void prep_x(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id, uint64_t T) {
+  if (!G->prep[id] || G->q_holds == y->in[0]) return;
+  split_rows(G, k, y, id, T, prep_rows);
+  line(G, "sync.barrier");
+}
+
+/* The smallest x (elements) prep_x prepares: below, its barrier and two more
+ * DMAs cost more than every core quantizing all of x (measured: a batch of
+ * 8 of Llama-3.1-8B, x of 8 x 4096, gains 12%; a batch of 5 of 256 loses 3%). */
+enum { PREP_MIN = 16384 };
 
 /* Buffers of the GEMV weight ring (sram_map.g): enough for 4 DMAs in flight
  * over both DMA engines (docs/PERF_MODEL.md: an engine holds two ops). */
@@ -967,9 +1155,10 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   /* a grouped matmul: x rows of ng groups of K, tile j of group j * TC / Ng */
   uint64_t ng = w->rank == 3 ? (uint64_t)w->shape[0] : 1, Ng = N / ng, KX = ng * K;
   const uint64_t T = elems(x) / KX; /* rows: 1, or a batch of sequences */
+  prep_x(G, y, k, id, T);           /* every core, before some leave */
   li(G, 21, tiles);
   line(G, "bgeu x3, x21, L%u_out", k); /* no tile on this core */
-  matmul_x_load(G, y, f, T, KX);       /* x loads while the first weight DMAs go out */
+  matmul_x_load(G, y, id, f, T, KX);   /* x loads while the first weight DMAs go out */
   uint32_t n_scales = 0; /* fp8 per tensor: each member's weight scale, fetched now (s7) */
   for (uint32_t j = id; f.fp8 && !f.channel && j != UINT32_MAX; j = G->gnext[j], n_scales++) {
     li(G, 4, G->ms_addr[j]);
@@ -1004,7 +1193,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "addi x15, x15, 1");
   line(G, "j L%u_pro", k);
   label(G, "prd", k);
-  matmul_x_quant(G, y, f, T, KX);
+  matmul_x_quant(G, y, id, f, T, KX);
   line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
   line(G, "li x26, 0"); /* kk: its first chunk */
   label(G, "sup", k);
@@ -1044,8 +1233,9 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 6, G->s.c);
   line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
   line(G, "sync.wait s2, 1");
-  if (T > 1) { /* to T rows of the core's m x TC outputs, in Q (free after the loop) */
-    li(G, 7, G->s.q);
+  if (T > 1) { /* to T rows of the core's m x TC outputs, in Q (free after the loop; A when
+                 Q keeps the prepared x for the next matmul of it) */
+    li(G, 7, G->prep[id] ? G->s.a : G->s.q);
     li(G, 10, TC * 4);
     line(G, "mul x10, x10, x20");
     li(G, 11, T * 4);
@@ -1068,10 +1258,13 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "add x4, x4, x5");                                                                     \
     li(G, 7, G->s.b);                                                                              \
     li(G, 13, TC);                                                                                 \
-    line(G, "mv x14, x20");                                                                        \
-    li(G, 15, TC * 4);                                                                             \
-    li(G, 16, cores *TC * 4);                                                                      \
-    line(G, "dma.2d sram[x7]:fp32, hbm[x4]:fp32, x13..x16, x0, q0 @signal(s0)");                   \
+    line(G, "li x14, 1");                                                                          \
+    line(G, "mv x15, x20"); /* a plane per tile: a group's tiles lie in its members' buffers */    \
+    li(G, 16, TC * 4);                                                                             \
+    li(G, 17, TC * 4);                                                                             \
+    li(G, 18, TC * 4);                                                                             \
+    li(G, 19, cores *TC * 4);                                                                      \
+    line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x13..x19, x0, q0 @signal(s0)");                   \
     line(G, "sync.wait s0, 1");                                                                    \
   } while (0)
   if (f.fp8) {
@@ -1191,6 +1384,8 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "sync.wait s1, %u", GEMV_BUFS / 2); /* take back the free-buffer tokens */
   line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
   label(G, "out", k);
+  /* the next matmul of the same x finds it in Q when every core loaded it */
+  G->q_holds = G->prep[id] && tiles >= cores ? y->in[0] : UINT32_MAX;
 }
 
 /* y[1, N] = x[1, K] @ W[N, K]^T (+ bias): output tiles of up to mxu.cols
@@ -1210,7 +1405,8 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   }
   /* a grouped matmul: x rows of ng groups of K, tile n0 of group n0 / Ng */
   uint64_t ng = w->rank == 3 ? (uint64_t)w->shape[0] : 1, Ng = N / ng, KX = ng * K;
-  matmul_x(G, y, f, T, KX);
+  prep_x(G, y, k, id, T);
+  matmul_x(G, y, id, f, T, KX);
   self_signal(G, 1, 2); /* both weight buffers are free */
   li(G, 29, G->s.w);
   li(G, 30, G->s.w2);
@@ -1359,6 +1555,7 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "j L%u_tile", k);
   label(G, "done", k);
   line(G, "sync.wait s1, 2"); /* take back the free-buffer tokens */
+  G->q_holds = G->prep[id] ? y->in[0] : UINT32_MAX;
 }
 
 /* The next tile of the cache at `cache` for attention: x24 = nt = min(max,
@@ -2628,12 +2825,15 @@ static bool plan(gen *G, sc_status *st) {
     if (v->op == SC_GOP_MATMUL && !form_of(G->opt.wdtype).fp8 && elems(val(G, v->in[0])) > widest)
       widest = elems(val(G, v->in[0])); /* x whole in A (fp8: in groups of rows) */
     if (v->op == SC_GOP_MATMUL) {
-      uint64_t tiles = (wrows(val(G, v->in[1])) + G->a->core.mxu.cols - 1) / G->a->core.mxu.cols;
-      uint64_t rows = G->T * G->a->core.mxu.cols; /* a tile of the tile path */
+      const sc_gvalue *w = val(G, v->in[1]);
+      uint64_t N = wrows(w), K = last(w), R = mm_rows(G, v);
+      uint64_t tiles = (N + G->a->core.mxu.cols - 1) / G->a->core.mxu.cols;
+      uint64_t rows = R * G->a->core.mxu.cols; /* a tile of the tile path */
       uint64_t gemv = (tiles + G->a->cores.count - 1) / G->a->cores.count * G->a->core.mxu.cols *
-                      G->T; /* the GEMV's m x TC outputs of T rows */
+                      R; /* the GEMV's m x TC outputs of R rows */
       if (rows > widest) widest = rows;
-      if (gemv > widest) widest = gemv; /* the GEMV's drain of all the core's tiles */
+      if (gemv > widest && gemv_shape(G, R, N, K))
+        widest = gemv; /* the GEMV's drain of all the core's tiles */
     }
     G->bytes[i] = elems(v) * 4;
   }
@@ -2864,6 +3064,33 @@ static bool plan(gen *G, sc_status *st) {
     G->rope_of[i] = rope;
     G->absorbed[rope] = true;
     G->addr[rope] = G->addr[i]; /* the member's output holds the rotated values */
+  }
+  /* fp8 matmuls of several rows: x prepared once, rows split over the cores
+   * (prep_x), when Q holds all of it and A a core's rows */
+  G->prep = calloc(n, sizeof *G->prep);
+  G->q_holds = UINT32_MAX;
+  if (!G->prep) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  uint64_t prep_b = 0, prep_rows_max = 0;
+  for (uint32_t i = 0; i < n && wf.fp8 && !G->opt.serial_rows; i++) {
+    const sc_gvalue *v = val(G, i);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
+    const sc_gvalue *w = val(G, v->in[1]);
+    uint64_t KX = last(w) * (w->rank == 3 ? (uint64_t)w->shape[0] : 1), R = mm_rows(G, v);
+    uint64_t per = (R + cores - 1) / cores;
+    if (R < 2 || R != G->T || R * KX < PREP_MIN || R * KX > rowb || per * KX * 4 > rowb) continue;
+    G->prep[i] = true;
+    if (R * KX > prep_b) prep_b = R * KX;
+    if (R > prep_rows_max) prep_rows_max = R;
+  }
+  if (prep_b) {
+    G->xprep = alloc(G, prep_b);
+    G->xprep_s = alloc(G, prep_rows_max * 4);
+    G->xprep_s_bytes = prep_rows_max * 4;
+    if (G->next - base > G->a->memory.capacity_bytes)
+      return fail(G, st, SC_STATUS_INVALID,
+                  "the model needs %llu bytes of device memory, %s has %llu",
+                  (unsigned long long)(G->next - base), G->a->name,
+                  (unsigned long long)G->a->memory.capacity_bytes);
   }
   if (G->B > 1 && !G->attn_dec) {
     return fail(G, st, SC_STATUS_UNSUPPORTED,
@@ -3111,6 +3338,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
       continue;
     G.cur_op = i + 1;
     uint32_t k = ++G.label;
+    if (v->op != SC_GOP_MATMUL || !G.prep[i] || v->in[0] != G.q_holds) G.q_holds = UINT32_MAX;
     switch (v->op) {
     case SC_GOP_EMBEDDING:
       gen_embedding(&G, v, k, i);
@@ -3125,7 +3353,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
       gen_rope(&G, v, k, i);
       break;
     case SC_GOP_CACHE_WRITE:
-      gen_cache_write(&G, v, k);
+      gen_cache_write(&G, v, k, i);
       break;
     case SC_GOP_ATTENTION:
       if (G.attn_dec)
@@ -3134,13 +3362,13 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
         gen_attention(&G, v, k, i);
       break;
     case SC_GOP_ADD:
-      gen_binary(&G, v, k, i, "vpu.add", NULL);
+      gen_binary(&G, v, k, i);
       break;
     case SC_GOP_MUL:
-      gen_binary(&G, v, k, i, "vpu.mul", NULL);
+      gen_binary(&G, v, k, i);
       break;
     case SC_GOP_SWIGLU:
-      gen_binary(&G, v, k, i, "vpu.mul", "vpu.silu");
+      gen_binary(&G, v, k, i);
       break;
     case SC_GOP_CONCAT:
       gen_concat(&G, v, k, i);
@@ -3204,6 +3432,10 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   if (st == SC_STATUS_OK && G.scratch1 > G.scratch0)
     st = add_buffer(prog, "cc.scratch", SC_PROG_ROLE_SCRATCH, G.scratch0, G.scratch1 - G.scratch0,
                     NULL);
+  if (st == SC_STATUS_OK && G.xprep)
+    st = add_buffer(prog, "cc.xprep", SC_PROG_ROLE_SCRATCH, G.xprep, G.xprep_s - G.xprep, NULL);
+  if (st == SC_STATUS_OK && G.xprep)
+    st = add_buffer(prog, "cc.xprep_s", SC_PROG_ROLE_SCRATCH, G.xprep_s, G.xprep_s_bytes, NULL);
   if (st == SC_STATUS_OK && G.T > 1) {
     sc_prog_buffer b = {0};
     b.name = "tokens";
@@ -3347,6 +3579,7 @@ done:
   free(G.mw_addr);
   free(G.in_memory);
   free(G.gemv);
+  free(G.prep);
   free(G.fused);
   free(G.radd);
   free(G.rope_of);
