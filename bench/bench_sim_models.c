@@ -68,7 +68,8 @@ static void step_free(step *s) {
 static sc_status step_make(step *s, const sc_arch *arch, const sc_model_config *cfg,
                            uint32_t tokens, char *err, size_t err_size) {
   double t0 = now_s();
-  sc_llama_step st = {.tokens = tokens, .max_seq = CONTEXT, .act_dtype = SC_DTYPE_FP32};
+  sc_llama_step st = {
+      .tokens = tokens, .max_seq = CONTEXT, .act_dtype = SC_DTYPE_FP32, .last_logits = true};
   sc_cc_options opt = {.wdtype = SC_CC_FP8, .no_weights = true};
   sc_status rc = sc_cc_llama_graph(cfg, &st, &s->graph, err, err_size);
   if (rc == SC_STATUS_OK)

@@ -54,6 +54,10 @@ typedef struct sc_llama_step {
    * sending it to the next (`send`); the first stage embeds the tokens, the
    * last computes the logits. Not with tp. */
   uint32_t pp, pp_stage;
+  /* A prefill chunk (tokens > 1, one sequence) gives only its last token's
+   * logits, [1, vocab]: the last row of the residual is sliced before the
+   * final norm (docs/COMPILER.md, "Llama-family graphs"). */
+  bool last_logits;
 } sc_llama_step;
 
 /* The experts token t of layer l uses (n_experts_used of them, distinct) under

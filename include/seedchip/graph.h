@@ -62,7 +62,8 @@ typedef struct sc_gattrs {
   float scale;          /* attention: score scale (0 = 1/sqrt(head_dim)) */
   uint32_t causal;      /* attention */
   uint32_t trans_b;     /* matmul: b is [n, k] (1, weights) or [k, n] (0) */
-  int32_t axis;         /* concat (negative counts from the end) */
+  int32_t axis;         /* concat, slice (negative counts from the end) */
+  int64_t start, len;   /* slice */
   uint32_t rank;        /* reshape: the new shape */
   int64_t shape[SC_GRAPH_MAX_RANK];
   uint32_t perm[SC_GRAPH_MAX_RANK]; /* transpose */

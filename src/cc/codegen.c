@@ -193,6 +193,14 @@ static uint64_t mm_rows(const gen *G, const sc_gvalue *y) {
   return elems(val(G, y->in[0])) / kx;
 }
 
+/* Whether op value v is a view of its first input's memory (no code of its
+ * own for the data: reshape, slice, cache_write, send, recv). */
+static bool is_view(const sc_gvalue *v) {
+  return v->kind == SC_GV_OP &&
+         (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_SLICE || v->op == SC_GOP_CACHE_WRITE ||
+          v->op == SC_GOP_SEND || v->op == SC_GOP_RECV);
+}
+
 /* Registers of generated code: x1 token, x2 position, x3 core id; x4-x7 and
  * x24-x31 addresses and counters; x8-x23 shape groups. */
 enum { R_TOK = 1, R_POS = 2, R_CORE = 3 };
@@ -1398,7 +1406,7 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   uint64_t tiles = (N + TC - 1) / TC, cores = G->a->cores.count;
   wform f = form_of(G->opt.wdtype);
   uint64_t wbase = G->mw_addr[id], sbase = G->ms_addr[id], group = G->mgroup[id];
-  const uint64_t T = G->T;
+  const uint64_t T = mm_rows(G, y); /* the step's rows, or fewer (the last row's logits) */
   if (G->gemv[id]) {
     gen_matmul_gemv(G, y, k, id);
     return;
@@ -2497,8 +2505,7 @@ static uint32_t *last_uses(const gen *G) {
   for (size_t j = n; j-- > 0;) {
     const sc_gvalue *v = val(G, (uint32_t)j);
     if (v->kind != SC_GV_OP) continue;
-    bool view = v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE || v->op == SC_GOP_SEND ||
-                v->op == SC_GOP_RECV;
+    bool view = is_view(v);
     /* computed by its consumer (RMSNorm, SwiGLU), or stored in its input's
      * place (a RoPE that a GEMV group does: rope_of) */
     bool fusable = v->op == SC_GOP_RMSNORM || v->op == SC_GOP_SWIGLU || v->op == SC_GOP_ROPE;
@@ -2626,6 +2633,20 @@ static bool plan(gen *G, sc_status *st) {
     case SC_GOP_SWIGLU:
     case SC_GOP_CONCAT:
       break;
+    case SC_GOP_SLICE: {
+      const sc_gvalue *x = val(G, v->in[0]);
+      int axis = v->attrs.axis < 0 ? (int)x->rank + v->attrs.axis : v->attrs.axis;
+      for (int d = 0; d < axis; d++)
+        if (x->shape[d] != 1)
+          return fail(G, st, SC_STATUS_UNSUPPORTED,
+                      "%%%s: a slice along axis %d with a longer axis before it is not supported "
+                      "yet (a view needs the outer axes to be 1)",
+                      v->name, axis);
+      if (v->is_output)
+        return fail(G, st, SC_STATUS_UNSUPPORTED, "%%%s: a slice as an output is not supported",
+                    v->name);
+      break;
+    }
     case SC_GOP_ALL_REDUCE:
     case SC_GOP_ALL_GATHER:
     case SC_GOP_SEND:
@@ -2767,9 +2788,7 @@ static bool plan(gen *G, sc_status *st) {
   }
   for (uint32_t i = 0; i < n; i++) { /* the outputs first, each in a buffer of its own */
     const sc_gvalue *v = val(G, i);
-    if (v->kind != SC_GV_OP || !v->is_output || v->op == SC_GOP_RESHAPE ||
-        v->op == SC_GOP_CACHE_WRITE || v->op == SC_GOP_SEND || v->op == SC_GOP_RECV)
-      continue;
+    if (v->kind != SC_GV_OP || !v->is_output || is_view(v)) continue;
     G->addr[i] = alloc(G, elems(v) * 4);
     placed[i] = true;
   }
@@ -2777,8 +2796,15 @@ static bool plan(gen *G, sc_status *st) {
   for (uint32_t i = 0; i < n; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_OP) continue;
-    if (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE || v->op == SC_GOP_SEND ||
-        v->op == SC_GOP_RECV) { /* views */
+    if (v->op == SC_GOP_SLICE) { /* a view from the start's offset (outer axes all 1) */
+      const sc_gvalue *x = val(G, v->in[0]);
+      int axis = v->attrs.axis < 0 ? (int)x->rank + v->attrs.axis : v->attrs.axis;
+      uint64_t inner = elems(x) / (uint64_t)x->shape[axis]; /* per element of the axis */
+      G->addr[i] = G->addr[v->in[0]] + (uint64_t)v->attrs.start * inner * 4;
+      G->bytes[i] = elems(v) * 4;
+      continue;
+    }
+    if (is_view(v)) {
       G->addr[i] = G->addr[v->in[0]];
       G->bytes[i] = G->bytes[v->in[0]];
       continue;
@@ -3334,7 +3360,8 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     if (val(&G, i)->kind == SC_GV_OP && val(&G, i)->op == SC_GOP_ROPE) rope = val(&G, i);
   for (uint32_t i = 0; i < sc_graph_count(g) && !G.oom; i++) {
     const sc_gvalue *v = val(&G, i);
-    if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE || G.fused[i] || G.gskip[i] || G.absorbed[i])
+    if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE || v->op == SC_GOP_SLICE || G.fused[i] ||
+        G.gskip[i] || G.absorbed[i])
       continue;
     G.cur_op = i + 1;
     uint32_t k = ++G.label;
@@ -3467,10 +3494,8 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   }
   for (uint32_t i = 0; i < sc_graph_count(g) && st == SC_STATUS_OK; i++) {
     const sc_gvalue *v = val(&G, i);
-    if (v->kind == SC_GV_INPUT ||
-        (v->kind == SC_GV_OP &&
-         (v->op == SC_GOP_RESHAPE || v->op == SC_GOP_CACHE_WRITE || v->op == SC_GOP_SEND ||
-          v->op == SC_GOP_RECV || (v->op == SC_GOP_ROPE && G.absorbed[i]))))
+    if (v->kind == SC_GV_INPUT || is_view(v) ||
+        (v->kind == SC_GV_OP && v->op == SC_GOP_ROPE && G.absorbed[i]))
       continue; /* views, and ropes done in place by their GEMV */
     if (v->kind == SC_GV_CONST && !G.in_memory[i]) continue; /* only its matmul storage */
     if (v->kind == SC_GV_OP && !v->is_output) continue;      /* in cc.scratch */

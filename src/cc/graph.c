@@ -481,6 +481,17 @@ static bool infer_op(vctx *c, sc_gvalue *y) {
     set_shape(y, a->rank, s);
     return true;
   }
+  case SC_GOP_SLICE: {
+    int axis = at->axis < 0 ? (int)a->rank + at->axis : at->axis;
+    if (axis < 0 || axis >= (int)a->rank) return bad(c, y, "axis %d outside %s", at->axis, sa);
+    if (at->start < 0 || at->len < 1 || at->start > a->shape[axis] - at->len)
+      return bad(c, y, "elements [%lld, %lld + %lld) are outside axis %d of %s",
+                 (long long)at->start, (long long)at->start, (long long)at->len, axis, sa);
+    int64_t s[SC_GRAPH_MAX_RANK];
+    for (uint32_t d = 0; d < a->rank; d++) s[d] = (int)d == axis ? at->len : a->shape[d];
+    set_shape(y, a->rank, s);
+    return true;
+  }
   case SC_GOP_QUANTIZE:
   case SC_GOP_DEQUANTIZE: {
     bool q = y->op == SC_GOP_QUANTIZE;
@@ -633,6 +644,10 @@ static void dump_attrs(const sc_gvalue *v, sc_strbuf *out) {
     break;
   case SC_GOP_CONCAT:
     sc_strbuf_printf(out, " {axis=%d}", a->axis);
+    break;
+  case SC_GOP_SLICE:
+    sc_strbuf_printf(out, " {axis=%d, start=%lld, len=%lld}", a->axis, (long long)a->start,
+                     (long long)a->len);
     break;
   case SC_GOP_ALL_REDUCE:
   case SC_GOP_ALL_GATHER:

@@ -433,6 +433,10 @@ sc_status sc_cc_llama_graph(const sc_model_config *cfg, const sc_llama_step *ste
     return finish_graph(&b, sent, out, err, err_size);
   }
   if (cfg->tied_embeddings && stage > 0) embd = weight(&b, "token_embd.weight", 2, V, D);
+  if (step->last_logits && T > 1 && step->batch <= 1) { /* the last token's row alone */
+    sc_gattrs sl = {.axis = 0, .start = (int64_t)T - 1, .len = 1};
+    x = op(&b, "x_last", SC_GOP_SLICE, 1, (uint32_t[]){x}, &sl);
+  }
   uint32_t on = weight(&b, "output_norm.weight", 1, D, 0);
   uint32_t xf = op(&b, "x_final", SC_GOP_RMSNORM, 2, (uint32_t[]){x, on}, &norm);
   uint32_t cls;

@@ -11,7 +11,9 @@
  * take fewer simulated cycles. The model's widths put some matmuls' x above
  * the size prepared once (PREP_MIN, 16384 values) and some below: the
  * batch's feed-forward down projection (12 x 1536) and not its q (12 x
- * 512); in the prefill of 21 the down projection only, of 40 every one. */
+ * 512); in the prefill of 21 the down projection only, of 40 every one.
+ * A chunk with `last_logits` (the last token's logits alone, through a
+ * `slice` view) gives the full chunk's last row bit for bit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,6 +64,13 @@ static uint64_t launch(side *s, sc_rt_program *p, sc_sim_mode mode, int32_t tok,
   assert_int_equal(sc_rt_launch(s->dev, p), SC_STATUS_OK);
   if (sc_rt_wait(s->dev) != SC_STATUS_OK) fail_msg("position %u: %s", pos, sc_rt_errmsg(s->dev));
   return mode == SC_SIM_FUNCTIONAL ? 0 : sc_rt_profile(s->dev)->cycles;
+}
+
+static void launch_dev(sc_device *dev, sc_rt_program *p, sc_sim_mode mode) {
+  assert_int_equal(sc_rt_set_mode(dev, mode, false), SC_STATUS_OK);
+  sc_rt_set_args(dev, (const uint64_t[]){0, 0}, 2);
+  assert_int_equal(sc_rt_launch(dev, p), SC_STATUS_OK);
+  if (sc_rt_wait(dev) != SC_STATUS_OK) fail_msg("%s", sc_rt_errmsg(dev));
 }
 
 static void close_side(side *s) {
@@ -191,10 +200,55 @@ static void check_batch(sc_cc_wdtype t) {
   sc_model_free(m);
 }
 
+/* A prefill chunk with last_logits gives the full chunk's last row, bit for
+ * bit, functional and timed. */
+static void check_last_logits(sc_cc_wdtype t) {
+  enum { T = 21 };
+  char err[1024];
+  sc_model *m = model();
+  sc_arch *arch;
+  assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
+  static float out[2][2][T * V];
+  int32_t toks[T];
+  for (uint32_t i = 0; i < T; i++) toks[i] = (int32_t)((i * 61 + 2) % V);
+  for (int last = 0; last < 2; last++) {
+    sc_llama_step ps = {
+        .tokens = T, .max_seq = SEQ, .act_dtype = SC_DTYPE_FP32, .last_logits = last};
+    sc_graph *g;
+    sc_program *p;
+    sc_device *dev;
+    sc_rt_program *rp;
+    sc_cc_options o = {.wdtype = t};
+    if (sc_cc_llama_graph(sc_model_config_of(m), &ps, &g, err, sizeof err) != SC_STATUS_OK ||
+        sc_cc_compile_opts(g, m, arch, &o, &p, NULL, err, sizeof err) != SC_STATUS_OK)
+      fail_msg("%s", err);
+    assert_int_equal(sc_rt_open(arch, &dev, err, sizeof err), SC_STATUS_OK);
+    if (sc_rt_load(dev, p, NULL, &rp) != SC_STATUS_OK) fail_msg("%s", sc_rt_errmsg(dev));
+    assert_int_equal(sc_rt_bind(rp, "tokens", toks, sizeof toks), SC_STATUS_OK);
+    for (int mode = 0; mode < 2; mode++) {
+      assert_int_equal(
+          sc_rt_bind(rp, "logits", out[last][mode], (last ? 1 : T) * V * sizeof(float)),
+          SC_STATUS_OK);
+      launch_dev(dev, rp, mode ? SC_SIM_TIMED : SC_SIM_FUNCTIONAL);
+    }
+    sc_rt_close(dev);
+    sc_prog_destroy(p);
+    sc_graph_destroy(g);
+  }
+  for (int mode = 0; mode < 2; mode++)
+    assert_memory_equal(out[1][mode], out[0][mode] + (size_t)(T - 1) * V, V * sizeof(float));
+  print_message("  %-11s prefill %u with last_logits: its [1, %u] logits are the full chunk's "
+                "last row\n",
+                sc_cc_wdtype_name(t), T, V);
+  sc_arch_destroy(arch);
+  sc_model_free(m);
+}
+
 static void test_f32(void **state) {
   (void)state;
   check_prefill(SC_CC_F32, 21);
   check_batch(SC_CC_F32);
+  check_last_logits(SC_CC_F32);
 }
 
 static void test_fp8(void **state) {
@@ -202,6 +256,7 @@ static void test_fp8(void **state) {
   check_prefill(SC_CC_FP8, 21);
   check_prefill(SC_CC_FP8, 40);
   check_batch(SC_CC_FP8);
+  check_last_logits(SC_CC_FP8);
 }
 
 static void test_fp8_channel(void **state) {

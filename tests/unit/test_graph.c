@@ -244,6 +244,45 @@ static void test_verify_errors(void **state) {
   sc_graph_destroy(g);
 }
 
+/* slice: the shape along its axis (negative counts from the end), its dump,
+ * and boxes outside the axis refused with the numbers. */
+static void test_slice(void **state) {
+  (void)state;
+  sc_graph *g = sc_graph_create("sl");
+  uint32_t x = (uint32_t)sc_graph_input(g, "x", SC_DTYPE_FP32, 3, (int64_t[]){5, 4, 6});
+  sc_gattrs last = {.axis = 0, .start = 4, .len = 1}, mid = {.axis = -1, .start = 1, .len = 3};
+  int64_t a = sc_graph_op(g, "a", SC_GOP_SLICE, &x, 1, &last);
+  int64_t b = sc_graph_op(g, "b", SC_GOP_SLICE, &x, 1, &mid);
+  assert_true(a >= 0 && b >= 0);
+  sc_graph_output(g, (uint32_t)a);
+  sc_graph_output(g, (uint32_t)b);
+  assert_int_equal(sc_graph_verify(g, NULL), SC_STATUS_OK);
+  sc_strbuf out = {0};
+  sc_graph_dump(g, &out);
+  assert_contains(out.data, "%a: fp32[1, 4, 6] = slice(%x) {axis=0, start=4, len=1}");
+  assert_contains(out.data, "%b: fp32[5, 4, 3] = slice(%x) {axis=-1, start=1, len=3}");
+  sc_strbuf_free(&out);
+  sc_graph_destroy(g);
+  const struct {
+    sc_gattrs at;
+    const char *want;
+  } bad[] = {
+      {{.axis = 3, .start = 0, .len = 1}, "axis 3 outside [5, 4, 6]"},
+      {{.axis = 0, .start = 4, .len = 2}, "elements [4, 4 + 2) are outside axis 0 of [5, 4, 6]"},
+      {{.axis = 1, .start = -1, .len = 1}, "elements [-1, -1 + 1) are outside axis 1"},
+      {{.axis = 2, .start = 0, .len = 0}, "elements [0, 0 + 0) are outside axis 2"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    g = sc_graph_create("sl");
+    x = (uint32_t)sc_graph_input(g, "x", SC_DTYPE_FP32, 3, (int64_t[]){5, 4, 6});
+    int64_t y = sc_graph_op(g, "y", SC_GOP_SLICE, &x, 1, &bad[i].at);
+    assert_true(y >= 0);
+    sc_graph_output(g, (uint32_t)y);
+    expect_invalid(g, bad[i].want);
+    sc_graph_destroy(g);
+  }
+}
+
 static sc_model_config stories260k(void) {
   sc_model_config c = {.arch = "llama",
                        .dim = 64,
@@ -337,9 +376,8 @@ static void test_llama_graph(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_build_and_dump),
-      cmocka_unit_test(test_build_errors),
-      cmocka_unit_test(test_verify_errors),
+      cmocka_unit_test(test_build_and_dump), cmocka_unit_test(test_build_errors),
+      cmocka_unit_test(test_verify_errors),  cmocka_unit_test(test_slice),
       cmocka_unit_test(test_llama_graph),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,7 +139,8 @@ static bool step_make(step_run *s, const sc_model_config *cfg, sc_cc_wdtype t, s
                       .act_dtype = SC_DTYPE_FP32,
                       .batch = batch,
                       .tp = chips,
-                      .ep = cfg->n_experts > 0}; /* experts whole, one chip each */
+                      .ep = cfg->n_experts > 0, /* experts whole, one chip each */
+                      .last_logits = true};     /* a prefill chunk: its last token's */
   sc_cc_options opt = {.wdtype = t, .no_weights = true, .kv_dtype = kv};
   s->tokens = tokens;
   if (sc_cc_llama_graph(cfg, &st, &s->graph, err, err_size) != SC_STATUS_OK ||

@@ -96,7 +96,8 @@ static bool prefill_make(prefill_prog *pf, const model_build *mb, sc_device *dev
                          sc_cc_wdtype wdtype, uint64_t base) {
   char err[1024];
   const sc_model_config *cfg = sc_model_config_of(mb->model);
-  sc_llama_step step = {.tokens = T, .max_seq = mb->max_seq, .act_dtype = SC_DTYPE_FP32};
+  sc_llama_step step = {
+      .tokens = T, .max_seq = mb->max_seq, .act_dtype = SC_DTYPE_FP32, .last_logits = true};
   uint64_t decode_end = sc_cc_program_end(mb->prog);
   sc_cc_options opt = {.wdtype = wdtype, .scratch_base = base > decode_end ? base : decode_end};
   if (sc_cc_llama_graph(cfg, &step, &pf->graph, err, sizeof err) != SC_STATUS_OK ||
@@ -107,15 +108,15 @@ static bool prefill_make(prefill_prog *pf, const model_build *mb, sc_device *dev
   }
   pf->end = sc_cc_program_end(pf->prog);
   pf->tokens = calloc(T, sizeof *pf->tokens);
-  pf->logits = calloc((size_t)T * cfg->vocab_size, sizeof *pf->logits);
+  pf->logits = calloc(cfg->vocab_size, sizeof *pf->logits); /* the last token's */
   if (!pf->tokens || !pf->logits) {
     cli_fail("out of memory");
     return false;
   }
   if (sc_rt_load(dev, pf->prog, NULL, &pf->loaded) != SC_STATUS_OK ||
       sc_rt_bind(pf->loaded, "tokens", pf->tokens, T * sizeof *pf->tokens) != SC_STATUS_OK ||
-      sc_rt_bind(pf->loaded, "logits", pf->logits,
-                 (size_t)T * cfg->vocab_size * sizeof *pf->logits) != SC_STATUS_OK) {
+      sc_rt_bind(pf->loaded, "logits", pf->logits, cfg->vocab_size * sizeof *pf->logits) !=
+          SC_STATUS_OK) {
     cli_fail("prefill of %u tokens: %s", T, sc_rt_errmsg(dev));
     return false;
   }
@@ -304,7 +305,7 @@ int cmd_generate(int argc, char **argv) {
         cli_fail("prefill at position %u: %s", pos, sc_rt_errmsg(dev));
         goto done;
       }
-      row = pf->logits + (size_t)(t - 1) * V;
+      row = pf->logits; /* its last token's */
     }
     add_profile(&prefill, sc_rt_profile(dev), arch);
     chunks++;
