@@ -249,6 +249,23 @@ static void vgroup(gen *G, uint64_t rows, uint64_t cols) {
 /* Work on rows [x20, x20 + n) of a value: body(G, y, id, n). */
 typedef void (*rows_fn)(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n);
 
+/* The rows of R that split_rows gives a core. */
+static uint64_t rows_per_core(const gen *G, uint64_t R) {
+  uint64_t cores = G->a->cores.count;
+  return G->opt.serial_rows ? R : (R + cores - 1) / cores;
+}
+
+/* The values of op v a core holds in an SRAM row at once: a core's share
+ * of the rows when its op splits them (split_rows), else all of v. */
+static uint64_t row_share(const gen *G, const sc_gvalue *v) {
+  uint64_t n = elems(v), R = 0;
+  if (v->op == SC_GOP_RMSNORM && G->T > 1) R = n / last(v);
+  if ((v->op == SC_GOP_ADD || v->op == SC_GOP_MUL || v->op == SC_GOP_SWIGLU) && n > last(v))
+    R = n / last(v);
+  if (v->op == SC_GOP_ROPE && G->T > 1) R = G->T;
+  return R ? rows_per_core(G, R) * (n / R) : n;
+}
+
 /* R rows of op y split over the cores (docs/COMPILER.md, "Row splitting"):
  * ceil(R / cores) rows a core from row x20 = core x that, the last core
  * with rows fewer, the cores past the end none; with serial_rows all R on
@@ -256,7 +273,7 @@ typedef void (*rows_fn)(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n);
  * full share and one for the last core's. Uses x4, x20, x21. */
 static void split_rows(gen *G, uint32_t k, const sc_gvalue *y, uint32_t id, uint64_t R,
                        rows_fn body) {
-  uint64_t cores = G->a->cores.count, per = G->opt.serial_rows ? R : (R + cores - 1) / cores;
+  uint64_t per = rows_per_core(G, R);
   uint64_t full = R / per, rem = R - full * per; /* cores of per rows, the last one's rows */
   li(G, 4, per);
   line(G, "mul x20, x3, x4"); /* the core's first row */
@@ -334,10 +351,10 @@ static void gen_embedding(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
 
 /* RMSNorm of T rows of D in SRAM A by the weight in SRAM B, in place (the
  * RMSNorm op of several rows, and the GEMVs an RMSNorm is fused into). */
-static void rmsnorm_sram(gen *G, uint64_t T, uint64_t D, float eps) {
+static void rmsnorm_sram(gen *G, uint64_t T, uint64_t D, float eps, uint64_t col) {
   li(G, 5, G->s.a);
   li(G, 6, G->s.b);
-  li(G, 7, G->s.s);
+  li(G, 7, col);
   li(G, 24, G->s.consts + 4 * K_DIM);
   li(G, 25, f32_bits((float)D));
   line(G, "li x8, 1");
@@ -375,7 +392,7 @@ static void rmsnorm_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
   li(G, 4, G->addr[y->in[1]]);
   li(G, 6, G->s.b);
   dma1(G, "sram[x6]", "hbm[x4]", D, 0);
-  rmsnorm_sram(G, n, D, y->attrs.eps);
+  rmsnorm_sram(G, n, D, y->attrs.eps, G->s.s);
   line(G, "sync.fence vpu");
   row_addr(G, G->addr[id], D * 4);
   li(G, 5, G->s.a);
@@ -750,14 +767,15 @@ static void matmul_x_quant(gen *G, const sc_gvalue *y, uint32_t id, wform f, uin
         line(G, "dma.1d sram[x6]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
       }
       line(G, "sync.wait s6, %u", fused && xv->op == SC_GOP_SWIGLU ? 2 : 1);
-      if (fused && xv->op == SC_GOP_RMSNORM) rmsnorm_sram(G, nr, K, xv->attrs.eps);
+      if (fused && xv->op == SC_GOP_RMSNORM) /* its sums where this group's scales go */
+        rmsnorm_sram(G, nr, K, xv->attrs.eps, G->s.s + r0 * 4);
       if (fused && xv->op == SC_GOP_SWIGLU) swiglu_sram(G, nr * K);
       quant_rows(G, nr, K, G->s.q + r0 * K, G->s.s + r0 * 4);
     }
     return;
   }
   line(G, "sync.wait s6, %u", fused ? 2 : 1);
-  if (fused && xv->op == SC_GOP_RMSNORM) rmsnorm_sram(G, T, K, xv->attrs.eps);
+  if (fused && xv->op == SC_GOP_RMSNORM) rmsnorm_sram(G, T, K, xv->attrs.eps, G->s.s);
   if (fused && xv->op == SC_GOP_SWIGLU) swiglu_sram(G, T * K);
   if (f.fp8) quant_rows(G, T, K, G->s.q, G->s.s);
 }
@@ -820,7 +838,7 @@ static void prep_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
     line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
   }
   line(G, "sync.wait s6, %u", fused ? 2 : 1);
-  if (norm) rmsnorm_sram(G, n, K, xv->attrs.eps);
+  if (norm) rmsnorm_sram(G, n, K, xv->attrs.eps, G->s.s);
   if (swiglu) swiglu_sram(G, n * K);
   quant_rows(G, n, K, G->s.q, G->s.s);
   row_addr(G, G->xprep, K);
@@ -2529,12 +2547,12 @@ static bool fail(gen *G, sc_status *st, sc_status code, const char *fmt, ...) {
   return false;
 }
 
-/* Whether SwiGLU value i will be fused into its consumers (fp8 GEMVs by
- * shape): its every consumer a matmul of it as the activations. */
-static bool swiglu_fusable(const gen *G, uint32_t i) {
+/* Whether RMSNorm or SwiGLU value i may be fused into its consumers (fp8
+ * GEMVs by shape): its every consumer a matmul of it as the activations. */
+static bool x_fusable(const gen *G, uint32_t i) {
   const sc_gvalue *v = val(G, i);
-  if (v->kind != SC_GV_OP || v->op != SC_GOP_SWIGLU || v->is_output || G->opt.no_fuse ||
-      !form_of(G->opt.wdtype).fp8)
+  if (v->kind != SC_GV_OP || (v->op != SC_GOP_SWIGLU && v->op != SC_GOP_RMSNORM) || v->is_output ||
+      G->opt.no_fuse || !form_of(G->opt.wdtype).fp8)
     return false;
   uint32_t users = 0;
   for (uint32_t k = G->use_off[i]; k < G->use_off[i + 1]; k++) {
@@ -2833,15 +2851,17 @@ static bool plan(gen *G, sc_status *st) {
       }
     }
     /* a matmul's output never sits whole in SRAM (its tiles pass through C);
-     * a SwiGLU fused into fp8 GEMVs is computed in groups of rows (only its
-     * fp8 copy, a quarter of the bytes, is whole) */
-    bool grouped = swiglu_fusable(G, i);
+     * an RMSNorm or SwiGLU fused into fp8 GEMVs is computed in groups of rows
+     * (only its fp8 copy, a quarter of the bytes, is whole); a row-wise op
+     * holds a core's share of the rows */
+    bool grouped = x_fusable(G, i);
     /* device memory to device memory, or a head (a group of heads) at a time */
     bool streamed = v->op == SC_GOP_ALL_GATHER || v->op == SC_GOP_CONCAT ||
-                    v->op == SC_GOP_ATTENTION || v->op == SC_GOP_MATMUL;
+                    v->op == SC_GOP_ATTENTION || v->op == SC_GOP_MATMUL ||
+                    v->op == SC_GOP_EMBEDDING;
     if (grouped && (elems(v) + 3) / 4 > widest) widest = (elems(v) + 3) / 4;
     if (grouped && last(v) > widest) widest = last(v); /* a group has a row at least */
-    if (!grouped && !streamed && elems(v) > widest) widest = elems(v);
+    if (!grouped && !streamed && row_share(G, v) > widest) widest = row_share(G, v);
     if (v->op == SC_GOP_ATTENTION) { /* a head's T rows, or a group's rows, of q and of y */
       uint64_t dk = last(val(G, v->in[0])), dv = last(v),
                kvh = val(G, v->in[1])->shape[val(G, v->in[1])->rank - 2];
@@ -2850,6 +2870,12 @@ static bool plan(gen *G, sc_status *st) {
     }
     if (v->op == SC_GOP_MATMUL && !form_of(G->opt.wdtype).fp8 && elems(val(G, v->in[0])) > widest)
       widest = elems(val(G, v->in[0])); /* x whole in A (fp8: in groups of rows) */
+    if (v->op == SC_GOP_MATMUL && form_of(G->opt.wdtype).fp8) {
+      uint64_t nx = elems(val(G, v->in[0])), kx = nx / mm_rows(G, v);
+      if ((nx + 3) / 4 > widest) widest = (nx + 3) / 4; /* its fp8 copy whole in Q */
+      if (kx > widest) widest = kx;                     /* a group of rows in A: one at least */
+      if (nx < PREP_MIN && nx > widest) widest = nx;    /* a small x (not prepared) whole in A */
+    }
     if (v->op == SC_GOP_MATMUL) {
       const sc_gvalue *w = val(G, v->in[1]);
       uint64_t N = wrows(w), K = last(w), R = mm_rows(G, v);
@@ -3005,7 +3031,7 @@ static bool plan(gen *G, sc_status *st) {
     }
   }
   for (uint32_t i = 0; i < n; i++)
-    if (swiglu_fusable(G, i) && !G->fused[i])
+    if (x_fusable(G, i) && !G->fused[i] && row_share(G, val(G, i)) > widest)
       return fail(G, st, SC_STATUS_UNSUPPORTED,
                   "%%%s: its rows need more SRAM than a core has, and its consumers are not all "
                   "GEMVs to compute it in groups of rows",
