@@ -32,7 +32,7 @@ enum { ALIGN = 256 };
 
 /* SRAM regions of every core (byte offsets). */
 typedef struct sram_map {
-  uint64_t consts, a, b, c, s, q, scale, scale2, w, w2, g, gbuf, size;
+  uint64_t consts, a, b, c, s, q, scale, scale2, w, w2, g, gbuf, c2, size;
 } sram_map;
 
 /* Small FP32 constants, copied into every core's SRAM at the start. */
@@ -1605,78 +1605,80 @@ static void kv_tile(gen *G, uint64_t cache, uint64_t max, uint64_t w, uint64_t c
   line(G, "dma.2d sram[x5]:fp32, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", G->kvt);
 }
 
-/* Causal grouped-query attention of T tokens at positions pos0 .. pos0 + T - 1
- * (pos0 = x2): per head (h = core, core + cores, ...), the T x npos scores in
- * SRAM C (row stride cstride), masked above each token's position (for T > 1;
- * one token sees every cached position), softmax per row, times V. Queries
- * and keys of dk values go through the MXU in chunks of its rows, values of
- * dv (the first dv of each v row) in chunks of its columns. */
-static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
-  const sc_gvalue *kc = val(G, y->in[1]);
-  uint64_t H = (uint64_t)y->shape[1], dk = last(val(G, y->in[0])), dv = last(y), T = G->T;
-  uint64_t KVH = (uint64_t)kc->shape[1], grp = H / KVH, row = KVH * dk * G->kvb;
-  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, CS = G->cstride;
-  uint64_t cores = G->a->cores.count;
-  self_signal(G, 1, 1);
-  li(G, 21, T);
-  line(G, "add x21, x21, x2"); /* npos = pos0 + T */
-  line(G, "mv x20, x3");       /* h = core */
-  label(G, "head", k);
-  li(G, 4, H);
-  line(G, "bge x20, x4, L%u_done", k);
-  /* Q_h: T rows of dk (stride H * dk in q) into SRAM A */
-  li(G, 4, dk * 4);
-  line(G, "mul x4, x4, x20");
+/* The shape of an attention op, for its phases below. */
+typedef struct attn_shape {
+  uint64_t H, dk, dv, T, grp, row; /* heads, widths, tokens, heads per kv head, cache row bytes */
+} attn_shape;
+
+/* Q_h: T rows of dk (stride H * dk in q) of head x<hreg> into SRAM A, on
+ * DMA queue 1 (semaphore s6: queue 0 and s0 may carry the other phases'
+ * cache tiles), and x22 = its kv head's byte offset in a cache row. */
+static void attn_q_load(gen *G, const sc_gvalue *y, const attn_shape *a, unsigned hreg) {
+  li(G, 4, a->dk * 4);
+  line(G, "mul x4, x4, x%u", hreg);
   li(G, 5, G->addr[y->in[0]]);
   line(G, "add x4, x4, x5");
   li(G, 5, G->s.a);
-  li(G, 8, dk);
-  li(G, 9, T);
-  li(G, 10, dk * 4);
-  li(G, 11, H * dk * 4);
-  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q0 @signal(s0)");
-  line(G, "sync.wait s0, 1");
-  li(G, 4, grp);
-  line(G, "divu x22, x20, x4");
-  li(G, 4, dk * G->kvb);
-  line(G, "mul x22, x22, x4"); /* the kv head's offset */
-  line(G, "li x23, 0");        /* t0 */
+  li(G, 8, a->dk);
+  li(G, 9, a->T);
+  li(G, 10, a->dk * 4);
+  li(G, 11, a->H * a->dk * 4);
+  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:fp32, x8..x11, x0, q1 @signal(s6)");
+  line(G, "sync.wait s6, 1");
+}
+
+/* x22 = the byte offset of head x<hreg>'s kv head in a cache row. */
+static void attn_kv_head(gen *G, const attn_shape *a, unsigned hreg) {
+  li(G, 4, a->grp);
+  line(G, "divu x22, x%u, x4", hreg);
+  li(G, 4, a->dk * G->kvb);
+  line(G, "mul x22, x22, x4");
+}
+
+/* The scores of Q (in A) against the cached keys of kv head x22, tile by
+ * tile of up to mxu.cols positions, drained into the T x npos block at
+ * x<creg> (row stride cstride). */
+static void attn_qk(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a, unsigned creg) {
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
+  line(G, "li x23, 0"); /* t0 */
   label(G, "sc", k);
-  for (uint64_t c0 = 0; c0 < dk; c0 += TR) { /* K's chunk of values c0 .. */
-    uint64_t cw = dk - c0 < TR ? dk - c0 : TR;
-    kv_tile(G, G->addr[y->in[1]], TC, cw, c0, row);
+  for (uint64_t c0 = 0; c0 < a->dk; c0 += TR) { /* K's chunk of values c0 .. */
+    uint64_t cw = a->dk - c0 < TR ? a->dk - c0 : TR;
+    kv_tile(G, G->addr[y->in[1]], TC, cw, c0, a->row);
     li(G, 12, cw);
     line(G, "mv x13, x24");
     li(G, 14, cw * 4);
     line(G, "mxu.ldw sram[x5]:fp32, x12..x14, nk @wait(s0) @signal(s1)");
-    li(G, 15, T);
-    li(G, 16, dk * 4);
+    li(G, 15, a->T);
+    li(G, 16, a->dk * 4);
     line(G, "shli x17, x24, 2");
     li(G, 6, G->s.a + c0 * 4);
     line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, %s", c0 ? "accumulate" : "overwrite");
   }
-  li(G, 8, T);
+  li(G, 8, a->T);
   line(G, "mv x9, x24");
-  li(G, 10, CS);
+  li(G, 10, G->cstride);
   line(G, "shli x11, x24, 2");
-  li(G, 6, G->s.c);
   line(G, "shli x7, x23, 2");
-  line(G, "add x6, x6, x7");
+  line(G, "add x6, x%u, x7", creg);
   line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11");
   line(G, "add x23, x23, x24");
   line(G, "blt x23, x21, L%u_sc", k);
-  line(G, "sync.fence all");
-  /* scale, mask, softmax over T rows of npos */
-  li(G, 6, G->s.c);
+}
+
+/* Scale, mask and softmax of the T rows of npos scores at x<creg>. */
+static void attn_softmax(gen *G, const attn_shape *a, unsigned creg) {
+  uint64_t CS = G->cstride;
+  line(G, "mv x6, x%u", creg);
   li(G, 7, G->s.s);
   li(G, 24, G->s.consts + 4 * K_SQRT_HD);
-  li(G, 8, T);
+  li(G, 8, a->T);
   line(G, "mv x9, x21");
   li(G, 10, CS);
   li(G, 11, CS);
   line(G, "li x12, 4");
   line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x24]:fp32, x8..x12, scalar");
-  if (T > 1) line(G, "vpu.causal sram[x6]:fp32, sram[x6]:fp32, x2, x8..x11"); /* j > i + pos0 */
+  if (a->T > 1) line(G, "vpu.causal sram[x6]:fp32, sram[x6]:fp32, x2, x8..x11"); /* j > i + pos0 */
   line(G, "li x10, 4");
   line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
   li(G, 10, CS);
@@ -1686,23 +1688,27 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "vpu.rsum sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
   li(G, 10, CS);
   line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
-  line(G, "sync.fence vpu");
-  /* out = P @ V over tiles of up to TR positions, V's columns in chunks of TC */
+}
+
+/* out = P @ V for the probabilities at x<creg> and kv head x22, over tiles
+ * of up to mxu.rows positions, V's columns in chunks of mxu.cols; drained
+ * into SRAM B, signalling s2. */
+static void attn_pv(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a, unsigned creg) {
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, dv = a->dv;
   line(G, "li x23, 0");
   label(G, "av", k);
   for (uint64_t c0 = 0; c0 < dv; c0 += TC) {
     uint64_t cw = dv - c0 < TC ? dv - c0 : TC;
-    kv_tile(G, G->addr[y->in[2]], TR, cw, c0, row);
+    kv_tile(G, G->addr[y->in[2]], TR, cw, c0, a->row);
     line(G, "mv x12, x24");
     li(G, 13, cw);
     li(G, 14, cw * 4);
     line(G, "mxu.ldw sram[x5]:fp32, x12..x14, kn @wait(s0) @signal(s1)");
-    li(G, 15, T);
-    li(G, 16, CS);
+    li(G, 15, a->T);
+    li(G, 16, G->cstride);
     li(G, 17, dv * 4);
-    li(G, 6, G->s.c);
     line(G, "shli x7, x23, 2");
-    line(G, "add x6, x6, x7");
+    line(G, "add x6, x%u, x7", creg);
     char l1[32] = "avacc", l2[32] = "avnext"; /* the first chunk's, then numbered */
     if (c0) {
       snprintf(l1, sizeof l1, "avacc%llu", (unsigned long long)c0);
@@ -1719,28 +1725,116 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   }
   line(G, "add x23, x23, x24");
   line(G, "blt x23, x21, L%u_av", k);
-  li(G, 8, T);
+  li(G, 8, a->T);
   li(G, 9, dv);
   li(G, 10, dv * 4);
   li(G, 11, dv * 4);
   li(G, 6, G->s.b);
   line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
+}
+
+/* Waits for attn_pv's drain, then stores its T rows of dv into head
+ * x<hreg>'s place of y [T, H, dv] (DMA queue 1, s6). */
+static void attn_store(gen *G, const attn_shape *a, uint32_t id, unsigned hreg) {
   line(G, "sync.wait s2, 1");
-  /* T rows of dv into the head's place of y [T, H, dv] */
-  li(G, 4, dv * 4);
-  line(G, "mul x4, x4, x20");
+  li(G, 4, a->dv * 4);
+  line(G, "mul x4, x4, x%u", hreg);
   li(G, 5, G->addr[id]);
   line(G, "add x4, x4, x5");
-  li(G, 8, dv);
-  li(G, 9, T);
-  li(G, 10, H * dv * 4);
-  li(G, 11, dv * 4);
-  line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q0 @signal(s0)");
-  line(G, "sync.wait s0, 1");
+  li(G, 6, G->s.b);
+  li(G, 8, a->dv);
+  li(G, 9, a->T);
+  li(G, 10, a->H * a->dv * 4);
+  li(G, 11, a->dv * 4);
+  line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q1 @signal(s6)");
+  line(G, "sync.wait s6, 1");
+}
+
+/* Causal grouped-query attention of T tokens at positions pos0 .. pos0 + T - 1
+ * (pos0 = x2): per head (h = core, core + cores, ...), the T x npos scores in
+ * SRAM (row stride cstride), masked above each token's position (for T > 1;
+ * one token sees every cached position), softmax per row, times V. Queries
+ * and keys of dk values go through the MXU in chunks of its rows, values of
+ * dv (the first dv of each v row) in chunks of its columns.
+ *
+ * With a second score block in SRAM (s.c2) the heads are pipelined: while
+ * the VPU takes the softmax of head h, the MXU multiplies the head before
+ * by V and computes the next head's scores, so a head costs about the
+ * larger of its softmax and its matmuls rather than their sum. Each head's
+ * arithmetic is the same instructions on the same values either way. */
+static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
+  const sc_gvalue *kc = val(G, y->in[1]);
+  attn_shape a = {
+      .H = (uint64_t)y->shape[1], .dk = last(val(G, y->in[0])), .dv = last(y), .T = G->T};
+  uint64_t KVH = (uint64_t)kc->shape[1];
+  a.grp = a.H / KVH;
+  a.row = KVH * a.dk * G->kvb;
+  uint64_t cores = G->a->cores.count;
+  self_signal(G, 1, 1);
+  li(G, 21, a.T);
+  line(G, "add x21, x21, x2"); /* npos = pos0 + T */
+  if (!G->s.c2) {              /* one score block: head after head */
+    li(G, 25, G->s.c);
+    line(G, "mv x20, x3"); /* h = core */
+    label(G, "head", k);
+    li(G, 4, a.H);
+    line(G, "bge x20, x4, L%u_done", k);
+    attn_q_load(G, y, &a, 20);
+    attn_kv_head(G, &a, 20);
+    attn_qk(G, y, k, &a, 25);
+    line(G, "sync.fence all");
+    attn_softmax(G, &a, 25);
+    line(G, "sync.fence vpu");
+    attn_pv(G, y, k, &a, 25);
+    attn_store(G, &a, id, 20);
+    li(G, 4, cores);
+    line(G, "add x20, x20, x4");
+    line(G, "j L%u_head", k);
+    label(G, "done", k);
+    line(G, "sync.wait s1, 1");
+    return;
+  }
+  /* Pipelined: each round takes the softmax of head h (x20, if x18), P @ V
+   * of the head before (x19, if x27) and the scores of the next (x28, if
+   * below H); h's scores are in the block at x25, the other block (x26)
+   * holds the head before's probabilities, then the next head's scores
+   * (its matmuls queue after the head before's on the MXU). */
+  li(G, 25, G->s.c);
+  li(G, 26, G->s.c2);
+  line(G, "mv x28, x3"); /* the next head to score */
+  line(G, "li x18, 0");
+  line(G, "li x27, 0");
+  label(G, "round", k);
+  line(G, "beq x18, x0, L%u_nosm", k);
+  attn_softmax(G, &a, 25);
+  label(G, "nosm", k);
+  line(G, "beq x27, x0, L%u_nopv", k);
+  attn_kv_head(G, &a, 19);
+  attn_pv(G, y, k, &a, 26);
+  label(G, "nopv", k);
+  li(G, 4, a.H);
+  line(G, "bge x28, x4, L%u_noqk", k);
+  attn_q_load(G, y, &a, 28);
+  attn_kv_head(G, &a, 28);
+  attn_qk(G, y, k, &a, 26);
+  label(G, "noqk", k);
+  line(G, "beq x27, x0, L%u_nost", k);
+  attn_store(G, &a, id, 19);
+  label(G, "nost", k);
+  line(G, "sync.fence all");
+  /* on: the head before = h, h = the one just scored, the next after it */
+  line(G, "mv x27, x18");
+  line(G, "mv x19, x20");
+  li(G, 4, a.H);
+  line(G, "sltu x18, x28, x4");
+  line(G, "mv x20, x28");
   li(G, 4, cores);
-  line(G, "add x20, x20, x4");
-  line(G, "j L%u_head", k);
-  label(G, "done", k);
+  line(G, "add x28, x28, x4");
+  line(G, "mv x29, x25");
+  line(G, "mv x25, x26");
+  line(G, "mv x26, x29");
+  line(G, "or x29, x18, x27");
+  line(G, "bne x29, x0, L%u_round", k);
   line(G, "sync.wait s1, 1");
 }
 
@@ -2796,6 +2890,7 @@ static bool plan(gen *G, sc_status *st) {
   }
   if (G->T > 1) G->tokens_addr = alloc(G, (uint64_t)G->T * 4);
   uint64_t widest = 1; /* the largest intermediate, for the SRAM rows */
+  uint64_t qneed = 0;  /* bytes of Q: an fp8 copy of an activation, whole */
   uint32_t *dies = last_uses(G);
   pool pl = {0};
   bool *placed = calloc(n, sizeof *placed);
@@ -2859,7 +2954,7 @@ static bool plan(gen *G, sc_status *st) {
     bool streamed = v->op == SC_GOP_ALL_GATHER || v->op == SC_GOP_CONCAT ||
                     v->op == SC_GOP_ATTENTION || v->op == SC_GOP_MATMUL ||
                     v->op == SC_GOP_EMBEDDING;
-    if (grouped && (elems(v) + 3) / 4 > widest) widest = (elems(v) + 3) / 4;
+    if (grouped && elems(v) > qneed) qneed = elems(v);
     if (grouped && last(v) > widest) widest = last(v); /* a group has a row at least */
     if (!grouped && !streamed && row_share(G, v) > widest) widest = row_share(G, v);
     if (v->op == SC_GOP_ATTENTION) { /* a head's T rows, or a group's rows, of q and of y */
@@ -2872,9 +2967,11 @@ static bool plan(gen *G, sc_status *st) {
       widest = elems(val(G, v->in[0])); /* x whole in A (fp8: in groups of rows) */
     if (v->op == SC_GOP_MATMUL && form_of(G->opt.wdtype).fp8) {
       uint64_t nx = elems(val(G, v->in[0])), kx = nx / mm_rows(G, v);
-      if ((nx + 3) / 4 > widest) widest = (nx + 3) / 4; /* its fp8 copy whole in Q */
-      if (kx > widest) widest = kx;                     /* a group of rows in A: one at least */
-      if (nx < PREP_MIN && nx > widest) widest = nx;    /* a small x (not prepared) whole in A */
+      if (nx > qneed) qneed = nx;                    /* its fp8 copy whole in Q */
+      if (kx > widest) widest = kx;                  /* a group of rows in A: one at least */
+      if (nx < PREP_MIN && nx > widest) widest = nx; /* a small x (not prepared) whole in A */
+      uint64_t share = rows_per_core(G, mm_rows(G, v)) * kx; /* prepared: a core's rows in A */
+      if (nx >= PREP_MIN && !G->opt.serial_rows && share > widest) widest = share;
     }
     if (v->op == SC_GOP_MATMUL) {
       const sc_gvalue *w = val(G, v->in[1]);
@@ -2940,7 +3037,8 @@ static bool plan(gen *G, sc_status *st) {
                   (unsigned long long)(elems(v) / coll_cores(G, D) * 4 * G->chips),
                   (unsigned long long)(3 * rowb));
   }
-  G->s.scale = G->s.q + rowb;
+  uint64_t qbytes = align_up(qneed > rowb ? qneed : rowb); /* Q: a row, or an fp8 copy */
+  G->s.scale = G->s.q + qbytes;
   uint64_t scales = align_up((uint64_t)G->a->core.mxu.rows / 2 * G->a->core.mxu.cols * 4);
   G->s.scale2 = G->s.scale + scales;
   G->s.w = G->s.scale2 + scales;
@@ -2995,6 +3093,13 @@ static bool plan(gen *G, sc_status *st) {
     G->attn_dec = attn1 && G->s.gbuf / (width * 4) >= G->a->core.mxu.cols;
   } else {
     memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
+  }
+  /* a prefill's attention: a second block of scores, when it fits, to
+   * pipeline the heads (gen_attention) */
+  uint64_t c2 = align_up((uint64_t)G->T * G->cstride);
+  if (!one && G->grp && !G->attn_dec && G->s.size + c2 <= G->a->core.sram.size_bytes) {
+    G->s.c2 = G->s.size;
+    G->s.size += c2;
   }
   /* decode attention over fewer (sequence, kv head) units than cores: each
    * unit's positions in parts on several cores, then combined */
@@ -3129,7 +3234,7 @@ static bool plan(gen *G, sc_status *st) {
     const sc_gvalue *w = val(G, v->in[1]);
     uint64_t KX = last(w) * (w->rank == 3 ? (uint64_t)w->shape[0] : 1), R = mm_rows(G, v);
     uint64_t per = (R + cores - 1) / cores;
-    if (R < 2 || R != G->T || R * KX < PREP_MIN || R * KX > rowb || per * KX * 4 > rowb) continue;
+    if (R < 2 || R != G->T || R * KX < PREP_MIN || R * KX > qbytes || per * KX * 4 > rowb) continue;
     G->prep[i] = true;
     if (R * KX > prep_b) prep_b = R * KX;
     if (R > prep_rows_max) prep_rows_max = R;

@@ -63,7 +63,10 @@ bool model_build_config(model_build *b, const char *config, const char *arch_nam
   }
   b->max_seq = max_seq ? max_seq : b->cfg.max_seq_len < 4096 ? b->cfg.max_seq_len : 4096;
   sc_llama_step step = {
-      .tokens = tokens ? tokens : 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32};
+      .tokens = tokens ? tokens : 1,
+      .max_seq = b->max_seq,
+      .act_dtype = SC_DTYPE_FP32,
+      .last_logits = true}; /* a prefill chunk: its last token's logits, as generation uses */
   if (pipeline && b->sys.chips > 1) {
     step.pp = b->sys.chips;
   } else {

@@ -33,7 +33,8 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
  * (sc_system_load): the step is split over its chips, tensor parallel
  * (experts whole on the chips for a mixture), or a pipeline of one stage per
  * chip. kv is the KV cache's dtype (fp32 or bf16). tokens (0 or 1: one, a
- * decode step) is the step's tokens of one sequence: a prefill chunk.
+ * decode step) is the step's tokens of one sequence: a prefill chunk, which
+ * gives its last token's logits alone (sc_llama_step.last_logits).
  * listing (may be NULL) gets the assembly. */
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
                         const char *system, bool pipeline, sc_cc_wdtype wdtype, sc_dtype kv,
