@@ -260,8 +260,7 @@ static uint64_t rows_per_core(const gen *G, uint64_t R) {
 static uint64_t row_share(const gen *G, const sc_gvalue *v) {
   uint64_t n = elems(v), R = 0;
   if (v->op == SC_GOP_RMSNORM && G->T > 1) R = n / last(v);
-  if ((v->op == SC_GOP_ADD || v->op == SC_GOP_MUL || v->op == SC_GOP_SWIGLU) && n > last(v))
-    R = n / last(v);
+  if (v->op == SC_GOP_ADD || v->op == SC_GOP_MUL || v->op == SC_GOP_SWIGLU) R = n / last(v);
   if (v->op == SC_GOP_ROPE && G->T > 1) R = G->T;
   return R ? rows_per_core(G, R) * (n / R) : n;
 }
@@ -457,29 +456,10 @@ static void binary_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
   dma1(G, "hbm[x4]", "sram[x5]", n, 0);
 }
 
-/* y = a op b, elementwise over n (b the same shape): one row on core 0, or
- * the rows split over the cores. */
+/* y = a op b, elementwise (b the same shape): its rows split over the cores
+ * (one row: on core 0). */
 static void gen_binary(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
-  if (elems(y) > last(y)) {
-    split_rows(G, k, y, id, elems(y) / last(y), binary_rows);
-    return;
-  }
-  uint64_t n = elems(y);
-  only_core0_begin(G, k);
-  li(G, 4, G->addr[y->in[0]]);
-  li(G, 5, G->s.a);
-  dma1(G, "sram[x5]", "hbm[x4]", n, 0);
-  li(G, 4, G->addr[y->in[1]]);
-  li(G, 6, G->s.b);
-  dma1(G, "sram[x6]", "hbm[x4]", n, 0);
-  vgroup(G, 1, n);
-  if (y->op == SC_GOP_SWIGLU) line(G, "vpu.silu sram[x5]:fp32, sram[x5]:fp32, x8..x11");
-  line(G, "%s sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, full",
-       y->op == SC_GOP_ADD ? "vpu.add" : "vpu.mul");
-  line(G, "sync.fence vpu");
-  li(G, 4, G->addr[id]);
-  dma1(G, "hbm[x4]", "sram[x5]", n, 0);
-  only_core0_end(G, k);
+  split_rows(G, k, y, id, elems(y) / last(y), binary_rows);
 }
 
 /* Tokens x20 .. + n of a RoPE of several tokens: token t at position pos0
