@@ -24,6 +24,7 @@
 #include "seedchip/num.h"
 #include "seedchip/util.h"
 #include "sim_int.h"
+#include "sim_scalar.h"
 
 static const char *const trap_msgs[] = {
 #define SC_TRAP(name, msg) msg,
@@ -258,6 +259,7 @@ static void code_release(sim_core *core) {
   free(c->words);
   free(c->dec);
   free(c->dec_state);
+  free(c->uop);
   free(c);
 }
 
@@ -594,12 +596,17 @@ static void cap_build(void) {
 void sim_capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op *op) {
   pthread_once(&cap_once, cap_build);
   const cap_plan *p = &cap_plans[in->opcode];
-  *op = (sim_op){.in = *in, .pc = pc};
-  if (p->regs & (1u << SC_ISA_SLOT_xd)) op->xd = core->x[in->slot[SC_ISA_SLOT_xd]];
-  if (p->regs & (1u << SC_ISA_SLOT_xs1)) op->xs1 = core->x[in->slot[SC_ISA_SLOT_xs1]];
-  if (p->regs & (1u << SC_ISA_SLOT_xs2)) op->xs2 = core->x[in->slot[SC_ISA_SLOT_xs2]];
-  if (p->regs & (1u << SC_ISA_SLOT_xc)) op->xc = core->x[in->slot[SC_ISA_SLOT_xc]];
-  for (unsigned k = 0; k < p->grp_len; k++) op->g[k] = core->x[in->slot[p->grp_slot] + (int64_t)k];
+  /* Field by field: a compound literal would zero the whole op first (a
+   * slow string store, on the issue path of every engine op). */
+  op->in = *in;
+  op->pc = pc;
+  op->t_issue = 0;
+  op->xd = p->regs & (1u << SC_ISA_SLOT_xd) ? core->x[in->slot[SC_ISA_SLOT_xd]] : 0;
+  op->xs1 = p->regs & (1u << SC_ISA_SLOT_xs1) ? core->x[in->slot[SC_ISA_SLOT_xs1]] : 0;
+  op->xs2 = p->regs & (1u << SC_ISA_SLOT_xs2) ? core->x[in->slot[SC_ISA_SLOT_xs2]] : 0;
+  op->xc = p->regs & (1u << SC_ISA_SLOT_xc) ? core->x[in->slot[SC_ISA_SLOT_xc]] : 0;
+  for (unsigned k = 0; k < SIM_MAX_GROUP; k++)
+    op->g[k] = k < p->grp_len ? core->x[in->slot[p->grp_slot] + (int64_t)k] : 0;
 }
 
 unsigned sim_queue_of(const sc_isa_info *info, const sc_insn *in) {
@@ -926,11 +933,17 @@ static bool predecode(sc_sim *sim) {
     if (!code || code->decoded) continue;
     if (!code->dec) code->dec = malloc(code->n * sizeof *code->dec);
     if (!code->dec_state) code->dec_state = malloc(code->n);
-    if (!code->dec || !code->dec_state) return false;
-    for (size_t i = 0; i < code->n; i++)
+    if (!code->uop) code->uop = malloc((code->n ? code->n : 1) * sizeof *code->uop);
+    if (!code->dec || !code->dec_state || !code->uop) return false;
+    for (size_t i = 0; i < code->n; i++) {
+      const sc_insn *in = &code->dec[i];
       code->dec_state[i] = sc_isa_decode(code->words[i], &code->dec[i], NULL, 0) == SC_STATUS_OK
                                ? SIM_DEC_OK
                                : SIM_DEC_BAD;
+      if (code->dec_state[i] != SIM_DEC_OK || in->has_wait || in->has_signal ||
+          !sim_uop_make(in, &code->uop[i]))
+        code->uop[i] = (sim_uop){0};
+    }
     code->decoded = true;
   }
   return true;

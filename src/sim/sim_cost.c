@@ -10,6 +10,19 @@
 
 #include "sim_time.h"
 
+/* Each opcode's engine and format (sc_isa_info_of's), as tables: every op is
+ * costed, most of them twice. Opcodes that do not decode are never costed. */
+static const uint8_t engine_of[256] = {
+#define SC_INSN(name, opcode, mnemonic, engine, format, group, flags, semantics)                   \
+  [(opcode)] = SC_ISA_ENGINE_##engine,
+#include "seedchip/isa.def"
+};
+static const uint8_t format_of[256] = {
+#define SC_INSN(name, opcode, mnemonic, engine, format, group, flags, semantics)                   \
+  [(opcode)] = SC_ISA_FMT_##format,
+#include "seedchip/isa.def"
+};
+
 static uint64_t ceil_div(uint64_t a, uint64_t b) {
   return b ? a / b + (a % b != 0) : 0;
 }
@@ -33,15 +46,36 @@ typedef struct banks {
   uint64_t n, width, all; /* banks, bytes per word, accesses added to every bank */
   uint64_t total;         /* accesses in all */
   int64_t *diff;          /* n + 1 entries: difference array of per-bank extras */
+  bool touched;           /* diff holds something (it is zeroed when first used) */
+  /* Banks and widths are powers of two on every chip we model: then the
+   * divisions below are shifts (the same values, for far fewer cycles). */
+  bool n_pow2, w_pow2;
+  unsigned n_log2, w_log2;
 } banks;
+
+static uint64_t mod_n(const banks *b, uint64_t x) {
+  return b->n_pow2 ? x & (b->n - 1) : x % b->n;
+}
+
+static uint64_t div_n(const banks *b, uint64_t x) {
+  return b->n_pow2 ? x >> b->n_log2 : x / b->n;
+}
+
+static uint64_t div_w(const banks *b, uint64_t x) {
+  return b->w_pow2 ? x >> b->w_log2 : x / b->width;
+}
 
 /* Adds `count` consecutive words starting at word w0, `times` times. */
 static void bank_words(banks *b, uint64_t w0, uint64_t count, uint64_t times) {
   b->total += count * times;
-  b->all += count / b->n * times;
-  uint64_t rem = count % b->n, s = w0 % b->n;
+  b->all += div_n(b, count) * times;
+  uint64_t rem = mod_n(b, count), s = mod_n(b, w0);
   int64_t k = (int64_t)times;
   if (!rem) return;
+  if (!b->touched) {
+    memset(b->diff, 0, (b->n + 1) * sizeof *b->diff);
+    b->touched = true;
+  }
   if (s + rem <= b->n) {
     b->diff[s] += k;
     b->diff[s + rem] -= k;
@@ -64,22 +98,37 @@ static uint64_t gcd(uint64_t a, uint64_t b) {
 
 /* Adds a tile: rows rows of nbytes bytes, stride apart, from addr. A row's
  * banks depend only on its offset within one bank period (banks * width
- * bytes), and the offsets repeat every P rows: only one period is visited. */
+ * bytes), and the offsets repeat every P rows: only one period is visited.
+ * Contiguous rows of whole words touch each word once: one run of words,
+ * the same accesses per bank. */
 static void bank_tile(banks *b, uint64_t addr, uint64_t rows, uint64_t nbytes, uint64_t stride) {
   if (!rows || !nbytes) return;
   uint64_t period = b->n * b->width;
-  uint64_t step = stride % period;
+  if (rows > 1 && stride == nbytes && b->w_pow2 && b->n_pow2 && rows < ((uint64_t)1 << 31) &&
+      nbytes < ((uint64_t)1 << 31) && ((addr | nbytes) & (b->width - 1)) == 0) {
+    bank_words(b, div_w(b, addr & (period - 1)), rows * div_w(b, nbytes), 1);
+    return;
+  }
+  uint64_t step = b->n_pow2 && b->w_pow2 ? stride & (period - 1) : stride % period;
   uint64_t P = step ? period / gcd(step, period) : 1;
   uint64_t visit = rows < P ? rows : P, whole = rows / P, extra = rows % P;
+  uint64_t base = b->n_pow2 && b->w_pow2 ? addr & (period - 1) : addr % period;
   for (uint64_t r = 0; r < visit; r++) {
-    uint64_t a = addr % period + r * step;
-    uint64_t w0 = a / b->width, w1 = (a + nbytes - 1) / b->width;
+    uint64_t a = base + r * step;
+    uint64_t w0 = div_w(b, a), w1 = div_w(b, a + nbytes - 1);
     bank_words(b, w0, w1 - w0 + 1, rows < P ? 1 : whole + (r < extra));
   }
 }
 
+static unsigned log2_of(uint64_t x) {
+  unsigned k = 0;
+  while (x > 1) x >>= 1, k++;
+  return k;
+}
+
 /* The busiest bank's accesses. */
 static uint64_t bank_max(const banks *b) {
+  if (!b->touched) return b->all;
   int64_t run = 0, best = 0;
   for (uint64_t i = 0; i < b->n; i++) {
     run += b->diff[i];
@@ -101,8 +150,12 @@ static banks *bank_init(bank_buf *buf, const sc_arch *a) {
   buf->b.n = n;
   buf->b.width = a->core.sram.bank_width_bytes;
   buf->b.all = buf->b.total = 0;
+  buf->b.n_pow2 = n && (n & (n - 1)) == 0;
+  buf->b.w_pow2 = buf->b.width && (buf->b.width & (buf->b.width - 1)) == 0;
+  buf->b.n_log2 = log2_of(n);
+  buf->b.w_log2 = log2_of(buf->b.width);
   buf->b.diff = buf->space;
-  memset(buf->b.diff, 0, (n + 1) * sizeof(int64_t));
+  buf->b.touched = false;
   return &buf->b;
 }
 
@@ -173,7 +226,7 @@ static void cost_vpu(const sc_sim *sim, const sim_op *op, sim_cost *c) {
   sc_dtype ddt = (sc_dtype)in->ddt, sdt = (sc_dtype)in->s1dt, s2dt = (sc_dtype)in->s2dt;
   unsigned dsp = (unsigned)in->dsp, s1sp = (unsigned)in->s1sp, s2sp = (unsigned)in->s2sp;
   uint64_t produced = rows * cols;
-  switch (sc_isa_info_of(in->opcode)->format) {
+  switch (format_of[in->opcode]) {
   case SC_ISA_FMT_VU:
     if (in->opcode == SC_OP_VPU_TRANS) {
       operand(c, b, dsp, op->xd, ddt, cols, rows, g[2]);
@@ -343,23 +396,27 @@ static void channel_range(const sc_arch *a, double *side, uint64_t lo, uint64_t 
   chan_add(side, C, (blk + 1) % C, rem, mult * (double)I);
 }
 
-/* Adds the channel occupancy of a device-memory tile: rows of nbytes from
- * addr, stride apart (each row on its own: a row's partial access units are
- * its own). Occupancies are whole bytes, so the sums are exact in any order:
- * rows a multiple of interleave x channels apart occupy the channels alike
- * (one row times rows), and contiguous rows that end on access units are
- * one range. */
+/* Adds mult times the channel occupancy of a device-memory tile: rows of
+ * nbytes from addr, stride apart (each row on its own: a row's partial access
+ * units are its own). Occupancies are whole bytes, so the sums are exact in
+ * any order (while they stay below 2^53: see by_periods): rows a multiple of
+ * interleave x channels apart occupy the channels alike (one row times rows),
+ * and contiguous rows that end on access units are one range. Otherwise a
+ * row's occupancy depends only on its address modulo one round of the
+ * channels (interleave x channels bytes), and those repeat every P rows:
+ * with periods, one period is visited, each row counted as often as it
+ * recurs; without, every row is added in turn. */
 static void channel_tile(const sc_arch *a, double *chan, uint64_t addr, uint64_t rows,
-                         uint64_t nbytes, uint64_t stride) {
+                         uint64_t nbytes, uint64_t stride, double mult, bool periods) {
   const uint64_t I = a->memory.interleave_bytes, A = a->memory.access_bytes;
   const uint64_t C = a->memory.channels;
   if (!rows || !nbytes) return;
   if (rows > 1 && stride == nbytes && nbytes % A == 0) {
-    channel_range(a, chan, addr, addr + rows * nbytes, 1);
+    channel_range(a, chan, addr, addr + rows * nbytes, mult);
     return;
   }
   if (rows > 1 && stride % (I * C) == 0) {
-    channel_range(a, chan, addr, addr + nbytes, (double)rows);
+    channel_range(a, chan, addr, addr + nbytes, mult * (double)rows);
     return;
   }
   if (rows > 1 && stride % I == 0 && addr % I + nbytes <= I) {
@@ -374,14 +431,56 @@ static void channel_tile(const sc_arch *a, double *chan, uint64_t addr, uint64_t
     uint64_t period = C / g, full = rows / period, rem = rows % period;
     uint64_t lo = addr % I, occ = (ceil_div(lo + nbytes, A) - lo / A) * A, ch = addr / I % C;
     for (uint64_t j = 0; j < period && j < rows; j++) {
-      chan_add(chan, C, ch, 1, (double)(occ * (full + (j < rem))));
+      chan_add(chan, C, ch, 1, mult * (double)(occ * (full + (j < rem))));
       ch = (ch + s) % C;
     }
     return;
   }
-  for (uint64_t r = 0; r < rows; r++) {
+  uint64_t round = I * C, step = stride % round;
+  uint64_t P = !periods ? UINT64_MAX : step ? round / gcd(step, round) : 1;
+  uint64_t visit = rows < P ? rows : P, whole = rows / P, extra = rows % P;
+  for (uint64_t r = 0; r < visit; r++) {
     uint64_t lo = addr + r * stride;
-    channel_range(a, chan, lo, lo + nbytes, 1);
+    double times = rows < P ? 1 : (double)(whole + (r < extra));
+    channel_range(a, chan, lo, lo + nbytes, mult * times);
+  }
+}
+
+/* Whether a DMA side of planes x rows rows may be summed by periods
+ * (channel_tile, channel_planes): its addresses stay below 2^64 (so rows a
+ * round apart really are congruent) and its occupancy far below 2^53 (so
+ * every partial sum of whole bytes is exact, in any order, as it is when the
+ * rows are added one by one). */
+static bool by_periods(const sc_arch *a, uint64_t addr, uint64_t planes, uint64_t pstride,
+                       uint64_t rows, uint64_t nbytes, uint64_t stride) {
+  const uint64_t I = a->memory.interleave_bytes, A = a->memory.access_bytes;
+  const uint64_t lim = (uint64_t)1 << 50;
+  if (!planes || !rows) return true; /* nothing to add */
+  if (planes > lim || rows > lim || nbytes > lim || I > lim || A > lim) return false;
+  if (!I || a->memory.channels > lim / I) return false;
+  /* a row occupies at most its bytes, a block and a few access units more */
+  uint64_t per = nbytes + I + 4 * A;
+  if (planes > lim / rows || per > lim / (planes * rows)) return false;
+  uint64_t end = addr; /* the last row's end, checked for wrapping step by step */
+  if (pstride > (UINT64_MAX - end) / planes) return false;
+  end += (planes - 1) * pstride;
+  if (stride > (UINT64_MAX - end) / rows) return false;
+  end += (rows - 1) * stride;
+  return nbytes <= UINT64_MAX - end;
+}
+
+/* Adds the channel occupancy of planes tiles (channel_tile's rows of nbytes,
+ * stride apart) pstride apart from addr. A tile's occupancy depends only on
+ * its address modulo one round of the channels, so the planes repeat too. */
+static void channel_planes(const sc_arch *a, double *chan, uint64_t addr, uint64_t planes,
+                           uint64_t pstride, uint64_t rows, uint64_t nbytes, uint64_t stride) {
+  bool periods = by_periods(a, addr, planes, pstride, rows, nbytes, stride);
+  uint64_t round = a->memory.interleave_bytes * a->memory.channels, step = pstride % round;
+  uint64_t P = !periods ? UINT64_MAX : step ? round / gcd(step, round) : 1;
+  uint64_t visit = planes < P ? planes : P, whole = planes / P, extra = planes % P;
+  for (uint64_t p = 0; p < visit; p++) {
+    double times = planes < P ? 1 : (double)(whole + (p < extra));
+    channel_tile(a, chan, addr + p * pstride, rows, nbytes, stride, times, periods);
   }
 }
 
@@ -441,10 +540,8 @@ static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, 
     c->mem_lat = ceil_d(lat);
     c->uses_mem = true;
     double *dchan = chan ? chan + a->memory.channels + 2 : NULL;
-    for (uint64_t p = 0; p < n2 && chan; p++) {
-      if (c->src_end == END_MEM) channel_tile(a, chan, op->xs1 + p * ss2, n1, srow, ss1);
-      if (c->dst_end == END_MEM) channel_tile(a, dchan, op->xd + p * ds2, n1, drow, ds1);
-    }
+    if (chan && c->src_end == END_MEM) channel_planes(a, chan, op->xs1, n2, ss2, n1, srow, ss1);
+    if (chan && c->dst_end == END_MEM) channel_planes(a, dchan, op->xd, n2, ds2, n1, drow, ds1);
   }
   uint32_t hops = 0;
   bool xchip = c->src_chip != c->dst_chip;
@@ -481,7 +578,7 @@ void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, cons
                  sim_cost *c, double *chan) {
   memset(c, 0, sizeof *c);
   c->mac_dtype = SC_DTYPE_COUNT;
-  switch (sc_isa_info_of(op->in.opcode)->engine) {
+  switch (engine_of[op->in.opcode]) {
   case SC_ISA_ENGINE_DMA:
     cost_dma(sim, core, op, c, chan);
     break;

@@ -62,6 +62,15 @@ typedef struct sim_signal {
   uint64_t count;
 } sim_signal;
 
+/* A register or branch instruction that neither waits nor signals, in the
+ * compact form the timed issue loop runs (sim_scalar.h): a sixth of an
+ * sc_insn, so long runs of them stay in the cache. */
+typedef struct sim_uop {
+  int64_t imm;
+  uint8_t opcode; /* 0: the word is not such an instruction */
+  uint8_t xd, xs1, xs2;
+} sim_uop;
+
 /* A core's code, shared by the cores given the same words (a program's
  * cores usually run one code): copied once, decoded once. */
 typedef struct sim_code {
@@ -69,6 +78,7 @@ typedef struct sim_code {
   size_t n;
   sc_insn *dec;       /* the decoded words (before the first run after the code changed) */
   uint8_t *dec_state; /* SIM_DEC_OK, or SIM_DEC_BAD for a word that does not decode */
+  sim_uop *uop;       /* each word's compact form, where it has one (with dec) */
   bool decoded;
   uint32_t refs;
 } sim_code;

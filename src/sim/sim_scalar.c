@@ -3,6 +3,7 @@
  * a branch target, or the same pc for a sync instruction that must block (the
  * scheduler retries it next round). Writes to x0 are dropped. */
 #include "sim_int.h"
+#include "sim_scalar.h"
 
 static void wr(sim_core *core, const sim_op *op, uint64_t v) {
   if (op->in.xd != 0) core->x[op->in.xd] = v;
@@ -30,113 +31,12 @@ static bool next(sim_core *core) {
     return next(core);                                                                             \
   }
 
-#define S64(v) ((int64_t)(v))
-/* The register-register and register-immediate ops: X(name, expr of a, b),
- * b the second register or the sign-extended immediate. The executors and
- * sim_scalar_fast both expand these. */
-#define SIM_RR_OPS(X)                                                                              \
-  X(ADD, a + b)                                                                                    \
-  X(SUB, a - b)                                                                                    \
-  X(MUL, a *b)                                                                                     \
-  X(DIVU, b ? a / b : UINT64_MAX)                                                                  \
-  X(REMU, b ? a % b : a)                                                                           \
-  X(AND, a &b)                                                                                     \
-  X(OR, a | b)                                                                                     \
-  X(XOR, a ^ b)                                                                                    \
-  X(SHL, a << (b & 63))                                                                            \
-  X(SHR, a >> (b & 63))                                                                            \
-  /* arithmetic shift without relying on implementation-defined >> of negatives */                 \
-  X(SRA, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))                                           \
-  X(SLT, S64(a) < S64(b))                                                                          \
-  X(SLTU, a < b)                                                                                   \
-  X(MIN, S64(a) < S64(b) ? a : b)                                                                  \
-  X(MAX, S64(a) > S64(b) ? a : b)                                                                  \
-  X(MINU, a < b ? a : b)                                                                           \
-  X(MAXU, a > b ? a : b)
-#define SIM_RI_OPS(X)                                                                              \
-  X(ADDI, a + b)                                                                                   \
-  X(MULI, a *b)                                                                                    \
-  X(ANDI, a &b)                                                                                    \
-  X(ORI, a | b)                                                                                    \
-  X(XORI, a ^ b)                                                                                   \
-  X(SLTI, S64(a) < S64(b))                                                                         \
-  X(SLTIU, a < b)                                                                                  \
-  X(SHLI, a << (b & 63))                                                                           \
-  X(SHRI, a >> (b & 63))                                                                           \
-  X(SRAI, S64(a) < 0 ? ~(~a >> (b & 63)) : a >> (b & 63))
-#define SIM_BRANCH_OPS(X)                                                                          \
-  X(BEQ, a == b)                                                                                   \
-  X(BNE, a != b)                                                                                   \
-  X(BLT, S64(a) < S64(b))                                                                          \
-  X(BGE, S64(a) >= S64(b))                                                                         \
-  X(BLTU, a < b)                                                                                   \
-  X(BGEU, a >= b)
 SIM_RR_OPS(RR)
 SIM_RI_OPS(RI)
 
 bool sim_scalar_fast(sim_core *core, const sc_insn *in) {
-  const uint64_t *x = core->x;
-  uint64_t a = x[in->xs1], b = x[in->xs2], i = (uint64_t)in->imm, v;
-  switch (in->opcode) {
-#define FR(name, expr)                                                                             \
-  case SC_OP_##name:                                                                               \
-    v = (expr);                                                                                    \
-    break;
-#define FI(name, expr)                                                                             \
-  case SC_OP_##name:                                                                               \
-    b = i;                                                                                         \
-    v = (expr);                                                                                    \
-    break;
-    SIM_RR_OPS(FR)
-    SIM_RI_OPS(FI)
-#undef FR
-#undef FI
-  case SC_OP_LI:
-    v = i;
-    break;
-  case SC_OP_LIH:
-    v = (x[in->xd] & 0xffffffffu) | i << 32;
-    break;
-  case SC_OP_NOP:
-    core->pc++;
-    return true;
-#define FB(name, cond)                                                                             \
-  case SC_OP_##name:                                                                               \
-    if (!(cond)) {                                                                                 \
-      core->pc++;                                                                                  \
-      return true;                                                                                 \
-    }                                                                                              \
-    break;
-    SIM_BRANCH_OPS(FB)
-#undef FB
-  case SC_OP_JAL: {
-    int64_t target = (int64_t)core->pc + in->imm;
-    if (target < 0 || (uint64_t)target >= core->n_code) return false;
-    if (in->xd) core->x[in->xd] = (uint64_t)core->pc + 1;
-    core->pc = (uint32_t)target;
-    return true;
-  }
-  default:
-    return false;
-  }
-  switch (in->opcode) { /* a branch taken */
-  case SC_OP_BEQ:
-  case SC_OP_BNE:
-  case SC_OP_BLT:
-  case SC_OP_BGE:
-  case SC_OP_BLTU:
-  case SC_OP_BGEU: {
-    int64_t target = (int64_t)core->pc + in->imm;
-    if (target < 0 || (uint64_t)target >= core->n_code) return false;
-    core->pc = (uint32_t)target;
-    return true;
-  }
-  default:
-    break;
-  }
-  if (in->xd) core->x[in->xd] = v;
-  core->pc++;
-  return true;
+  sim_uop u;
+  return sim_uop_make(in, &u) && sim_uop_exec(core, &u);
 }
 
 bool sim_exec_NOP(sc_sim *sim, sim_core *core, const sim_op *op) {

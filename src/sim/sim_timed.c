@@ -19,9 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_scalar.h"
 #include "sim_time.h"
 
 enum { N_Q = SIM_N_QUEUES, U_SCALAR = N_Q }; /* timing units: queues 0..5, then the scalar unit */
+
+/* Each opcode's engine (sc_isa_info_of's), for the issue loop, which looks
+ * at every instruction. Opcodes that do not decode never get there. */
+static const uint8_t engine_of[256] = {
+#define SC_INSN(name, opcode, mnemonic, engine, format, group, flags, semantics)                   \
+  [(opcode)] = SC_ISA_ENGINE_##engine,
+#include "seedchip/isa.def"
+};
 
 typedef enum ev_kind {
   EV_UNIT,     /* a unit tries to act */
@@ -34,11 +43,15 @@ typedef enum ev_kind {
 
 typedef struct event {
   uint64_t t, seq;
-  uint32_t core;
-  uint8_t kind, unit;
-  uint32_t arg;  /* in-flight slot, flow id, or semaphore */
   uint64_t arg2; /* flow version, signal count */
+  uint32_t core;
+  uint32_t arg; /* in-flight slot, flow id, or semaphore */
+  int32_t next; /* the wheel: the next event of its cycle's list, or -1 */
+  uint8_t kind, unit;
 } event;
+
+/* The wheel's span in cycles (a power of two; see push). */
+enum { WHEEL = 4096, WHEEL_WORDS = WHEEL / 64 };
 
 /* An op between its start and its completion. */
 typedef struct inflight {
@@ -93,8 +106,15 @@ typedef struct tcore {
 
 typedef struct timed {
   sc_sim *sim;
-  event *heap;
+  event *heap; /* events WHEEL or more cycles ahead */
   size_t n_heap, cap_heap;
+  /* The wheel: the events of cycles now .. now + WHEEL - 1, one list per
+   * cycle (cycle t's at t mod WHEEL, in push order), their nodes in pool. */
+  int32_t *head, *tail;       /* WHEEL list ends, -1 when empty */
+  uint64_t bits[WHEEL_WORDS]; /* the cycles whose list is not empty */
+  event *pool;
+  int32_t n_pool, cap_pool, pool_free; /* pool_free: a list through next */
+  size_t n_wheel;
   uint64_t seq, now;
   tcore *tc;
   inflight *fl;
@@ -116,12 +136,49 @@ typedef struct timed {
 
 /* ---- the event heap ---- */
 
-static bool ev_less(const event *a, const event *b) {
-  return a->t != b->t ? a->t < b->t : a->seq < b->seq;
+/* Without branches: the heap's comparisons go either way at random. */
+static inline bool ev_less(const event *a, const event *b) {
+  return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
 }
 
-static void push(timed *T, uint64_t t, uint32_t core, ev_kind kind, uint8_t unit, uint32_t arg,
-                 uint64_t arg2) {
+/* Events come out in (cycle, sequence) order; the sequence number is the
+ * order of the pushes. Most events are due within a few thousand cycles, so
+ * they go to the wheel: a list per cycle, in which push order is sequence
+ * order. The rest wait in a heap, and move to the wheel when the clock comes
+ * within WHEEL cycles of them (wheel_fill), in (cycle, sequence) order and
+ * before anything else is pushed for their cycles: the heap never holds an
+ * event of a cycle the wheel covers, so each list stays in sequence order. */
+static void wheel_add(timed *T, const event *e) {
+  if (T->pool_free < 0) {
+    if (T->n_pool == T->cap_pool) {
+      int32_t nc = T->cap_pool ? T->cap_pool * 2 : 1024;
+      event *p = realloc(T->pool, (size_t)nc * sizeof *p);
+      if (!p) {
+        T->oom = true;
+        return;
+      }
+      T->pool = p;
+      T->cap_pool = nc;
+    }
+    T->pool_free = T->n_pool++;
+    T->pool[T->pool_free].next = -1;
+  }
+  int32_t k = T->pool_free;
+  T->pool_free = T->pool[k].next;
+  T->pool[k] = *e;
+  T->pool[k].next = -1;
+  size_t b = e->t & (WHEEL - 1);
+  if (T->tail[b] < 0) {
+    T->head[b] = k;
+    T->bits[b / 64] |= (uint64_t)1 << (b % 64);
+  } else {
+    T->pool[T->tail[b]].next = k;
+  }
+  T->tail[b] = k;
+  T->n_wheel++;
+}
+
+static void heap_push(timed *T, const event *e) {
   if (T->n_heap == T->cap_heap) {
     size_t nc = T->cap_heap ? T->cap_heap * 2 : 1024;
     event *h = realloc(T->heap, nc * sizeof *h);
@@ -132,31 +189,117 @@ static void push(timed *T, uint64_t t, uint32_t core, ev_kind kind, uint8_t unit
     T->heap = h;
     T->cap_heap = nc;
   }
-  event e = {t, T->seq++, core, (uint8_t)kind, unit, arg, arg2};
   size_t i = T->n_heap++;
   while (i > 0) {
     size_t p = (i - 1) / 2;
-    if (!ev_less(&e, &T->heap[p])) break;
+    if (!ev_less(e, &T->heap[p])) break;
     T->heap[i] = T->heap[p];
     i = p;
   }
-  T->heap[i] = e;
+  T->heap[i] = *e;
 }
 
-static event pop(timed *T) {
-  event top = T->heap[0], last = T->heap[--T->n_heap];
-  size_t i = 0, n = T->n_heap;
+static void push(timed *T, uint64_t t, uint32_t core, ev_kind kind, uint8_t unit, uint32_t arg,
+                 uint64_t arg2) {
+  event e = {.t = t,
+             .seq = T->seq++,
+             .arg2 = arg2,
+             .core = core,
+             .arg = arg,
+             .next = -1,
+             .kind = (uint8_t)kind,
+             .unit = unit};
+  if (t >= T->now && t - T->now < WHEEL)
+    wheel_add(T, &e);
+  else
+    heap_push(T, &e);
+}
+
+/* Takes the heap's top. The hole it leaves goes down to a leaf along the
+ * smaller children (one comparison a level, which the compiler makes a
+ * select), then the heap's last event goes up from there: it belongs near
+ * the bottom, so that is a step or two, where sifting it down from the top
+ * compares twice a level. */
+static event heap_pop(timed *T) {
+  event *h = T->heap;
+  event top = h[0];
+  size_t n = --T->n_heap, i = 0;
+  if (!n) return top;
   for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    const event *best = &last;
-    if (l < n && ev_less(&T->heap[l], best)) m = l, best = &T->heap[l];
-    if (r < n && ev_less(&T->heap[r], best)) m = r;
-    if (m == i) break;
-    T->heap[i] = T->heap[m];
+    size_t l = 2 * i + 1;
+    if (l >= n) break;
+    size_t m = l + (l + 1 < n && ev_less(&h[l + 1], &h[l]));
+    h[i] = h[m];
     i = m;
   }
-  if (n) T->heap[i] = last;
+  event last = h[n];
+  while (i > 0) {
+    size_t p = (i - 1) / 2;
+    if (!ev_less(&last, &h[p])) break;
+    h[i] = h[p];
+    i = p;
+  }
+  h[i] = last;
   return top;
+}
+
+static bool ev_pending(const timed *T) {
+  return T->n_heap || T->n_wheel;
+}
+
+/* The wheel's first non-empty cycle list at or after the clock (the wheel
+ * holds an event). */
+static size_t wheel_first(const timed *T) {
+  size_t b = T->now & (WHEEL - 1), w = b / 64;
+  uint64_t m = T->bits[w] & (~(uint64_t)0 << (b % 64));
+  for (size_t k = 0; !m && k < WHEEL_WORDS; k++) {
+    w = (w + 1) % WHEEL_WORDS;
+    m = T->bits[w];
+  }
+  return w * 64 + (size_t)__builtin_ctzll(m);
+}
+
+/* Whether an event is due at the current cycle (none can be earlier). */
+static bool ev_due_now(const timed *T) {
+  return T->tail[T->now & (WHEEL - 1)] >= 0 || (T->n_heap && T->heap[0].t <= T->now);
+}
+
+/* Moves the heap's events of cycles now .. now + WHEEL - 1 to the wheel. */
+static void wheel_fill(timed *T) {
+  while (T->n_heap && T->heap[0].t >= T->now && T->heap[0].t - T->now < WHEEL && !T->oom) {
+    event e = heap_pop(T);
+    wheel_add(T, &e);
+  }
+}
+
+/* The next event (one is pending); the clock moves to its cycle. */
+static event pop(timed *T) {
+  event e;
+  const event *w = NULL;
+  size_t b = 0;
+  if (T->n_wheel) {
+    b = wheel_first(T);
+    w = &T->pool[T->head[b]];
+  }
+  if (!w || (T->n_heap && ev_less(&T->heap[0], w))) {
+    e = heap_pop(T);
+  } else {
+    int32_t k = T->head[b];
+    e = *w;
+    T->head[b] = e.next;
+    if (e.next < 0) {
+      T->tail[b] = -1;
+      T->bits[b / 64] &= ~((uint64_t)1 << (b % 64));
+    }
+    T->pool[k].next = T->pool_free;
+    T->pool_free = k;
+    T->n_wheel--;
+  }
+  if (e.t > T->now) {
+    T->now = e.t;
+    wheel_fill(T);
+  }
+  return e;
 }
 
 /* ---- profile bookkeeping ---- */
@@ -264,9 +407,8 @@ static void block(timed *T, uint32_t core, unsigned unit, sc_reason why, unsigne
 
 /* Ends a block at t: its cycles go to its reason and, for the scalar unit, to
  * the instruction that waited. */
-static void unblock(timed *T, uint32_t core, unsigned unit, uint64_t t) {
+static void unblock_slow(timed *T, uint32_t core, unsigned unit, uint64_t t) {
   tunit *u = &T->tc[core].u[unit];
-  if (!u->blocked) return;
   u->blocked = false;
   /* An engine's wait costs only the cycles it had nothing else in flight. */
   uint64_t from = u->blocked_since;
@@ -275,6 +417,10 @@ static void unblock(timed *T, uint32_t core, unsigned unit, uint64_t t) {
   pu(T, core, unit)->reason[u->block_reason] += d;
   if (unit == U_SCALAR && d)
     record(T, core, unit, u->block_opcode, u->block_pc, u->blocked_since, t, 0);
+}
+
+static inline void unblock(timed *T, uint32_t core, unsigned unit, uint64_t t) {
+  if (T->tc[core].u[unit].blocked) unblock_slow(T, core, unit, t);
 }
 
 static void core_end(timed *T, uint32_t core, uint64_t t) {
@@ -707,6 +853,7 @@ static void issue(timed *T, uint32_t core_id) {
     return;
   }
   sc_prof_unit *u = pu(T, core_id, U_SCALAR);
+  uint64_t *pc_cycles = sim->profile.pc_cycles[core_id];
   for (unsigned budget = RUN_AHEAD; budget; budget--) {
     if (!core->issuing || core->at_barrier) return;
     if (core->pc >= core->n_code) {
@@ -725,10 +872,12 @@ static void issue(timed *T, uint32_t core_id) {
       return;
     }
     const sc_insn *ip = &code->dec[core->pc];
-    const sc_isa_info *info = sc_isa_info_of(ip->opcode);
-    bool at_scalar = info->engine == SC_ISA_ENGINE_SCALAR || info->engine == SC_ISA_ENGINE_SYNC;
+    unsigned engine = engine_of[ip->opcode];
+    bool at_scalar = engine == SC_ISA_ENGINE_SCALAR || engine == SC_ISA_ENGINE_SYNC;
     if (!at_scalar) {
-      unsigned q = sim_queue_of(info, ip);
+      unsigned q = engine == SC_ISA_ENGINE_DMA   ? (unsigned)ip->eng
+                   : engine == SC_ISA_ENGINE_MXU ? SIM_Q_MXU
+                                                 : SIM_Q_VPU; /* sim_queue_of */
       if (q < SIM_MAX_DMA && q >= sim->arch.core.dma.engines) {
         sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION, "DMA engine q%u: the core has %u", q,
                  sim->arch.core.dma.engines);
@@ -749,27 +898,41 @@ static void issue(timed *T, uint32_t core_id) {
       sim_count(core, SC_ISA_EVENT_ISSUED, 1);
       u->ops++;
       u->busy++;
-      sim->profile.pc_cycles[core_id][op->pc]++;
+      pc_cycles[op->pc]++;
       wake(T, core_id, q, t);
       t++;
       continue;
     }
-    if (info->engine == SC_ISA_ENGINE_SCALAR && !ip->has_wait && !ip->has_signal &&
-        core->executed < sim->watchdog) { /* register and branch instructions, at once */
+    if (code->uop[core->pc].opcode && core->executed < sim->watchdog) {
+      /* Register and branch instructions, at once (sim_scalar_fast), in a
+       * run until another kind of instruction, each one of the budget:
+       * nothing else happens between them. */
       uint32_t pc = core->pc;
-      if (sim_scalar_fast(core, ip)) {
+      if (sim_uop_exec(core, &code->uop[pc])) {
         unblock(T, core_id, U_SCALAR, t);
-        core->executed++;
-        sim_count(core, SC_ISA_EVENT_ISSUED, 1);
-        u->ops++;
-        u->busy++;
-        sim->profile.pc_cycles[core_id][pc]++;
+        uint64_t n = 1;
+        pc_cycles[pc]++;
         t++;
+        while (budget > 1) {
+          pc = core->pc;
+          if (pc >= core->n_code) break;
+          const sim_uop *uop = &code->uop[pc];
+          if (!uop->opcode || core->executed + n >= sim->watchdog || !sim_uop_exec(core, uop))
+            break;
+          budget--;
+          n++;
+          pc_cycles[pc]++;
+          t++;
+        }
+        core->executed += n;
+        sim_count(core, SC_ISA_EVENT_ISSUED, n);
+        u->ops += n;
+        u->busy += n;
         continue;
       }
     }
     /* Sync and counter instructions act at the event clock. */
-    bool sync = info->engine == SC_ISA_ENGINE_SYNC || ip->has_wait;
+    bool sync = engine == SC_ISA_ENGINE_SYNC || ip->has_wait;
     if (sync && t > T->now) break;
     if (ip->has_wait && core->sem[ip->wait] == 0) {
       block(T, core_id, U_SCALAR, SC_REASON_SYNC_WAIT, ip->wait, core->pc, ip->opcode);
@@ -828,7 +991,7 @@ static void issue(timed *T, uint32_t core_id) {
     sim_count(core, SC_ISA_EVENT_ISSUED, 1);
     u->ops++;
     u->busy++;
-    sim->profile.pc_cycles[core_id][op.pc]++;
+    pc_cycles[op.pc]++;
     t++;
     if (!core->issuing) { /* halt */
       core_end(T, core_id, t);
@@ -1005,6 +1168,9 @@ static void finish(timed *T) {
 
 static void timed_free(timed *T) {
   free(T->heap);
+  free(T->head);
+  free(T->tail);
+  free(T->pool);
   free(T->tc);
   free(T->fl);
   free(T->fl_free);
@@ -1022,11 +1188,14 @@ int sim_run_timed(sc_sim *sim) {
   if (!profile_init(sim) || !(T.tc = calloc(sim->n_cores, sizeof *T.tc)) ||
       !(T.chan = calloc(2 * ((size_t)sim->arch.memory.channels + 2), sizeof *T.chan)) ||
       !(T.occ = calloc(sim->arch.memory.channels, sizeof *T.occ)) ||
+      !(T.head = malloc(WHEEL * sizeof *T.head)) || !(T.tail = malloc(WHEEL * sizeof *T.tail)) ||
       !sim_net_init(&T.net, &sim->sys)) {
     timed_free(&T);
     sim_profile_free(&sim->profile);
     return -1;
   }
+  for (size_t b = 0; b < WHEEL; b++) T.head[b] = T.tail[b] = -1;
+  T.pool_free = -1;
   for (uint32_t c = 0; c < sim->n_cores; c++) {
     /* the decoded code, kept across runs until the code changes */
     for (unsigned q = 0; q < SIM_MAX_DMA; q++) T.tc[c].u[q].pending = -1;
@@ -1034,10 +1203,9 @@ int sim_run_timed(sc_sim *sim) {
   }
   sc_trap *trap = NULL;
   for (;;) {
-    if (T.dirty && (!T.n_heap || T.heap[0].t > T.now)) rerate(&T);
-    if (!T.n_heap || T.oom) break;
+    if (T.dirty && !ev_due_now(&T)) rerate(&T);
+    if (!ev_pending(&T) || T.oom) break;
     event e = pop(&T);
-    T.now = e.t;
     switch ((ev_kind)e.kind) {
     case EV_UNIT:
       T.tc[e.core].u[e.unit].sched = false;
