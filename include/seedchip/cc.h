@@ -133,6 +133,10 @@ typedef struct sc_cc_options {
    * RMSNorm, adds and cache writes run on core 0. The same bits, slower; for
    * comparing. */
   bool serial_rows;
+  /* A prefill's attention with FP32 MXU operands in every dtype, as in f32
+   * (docs/COMPILER.md, "Prefill attention precision"), instead of q, K, V
+   * and the probabilities in BF16; slower, for comparing. */
+  bool attn_fp32;
 } sc_cc_options;
 
 /* The end of a program's device memory: the highest buffer end. */

@@ -36,7 +36,14 @@ typedef struct sram_map {
 } sram_map;
 
 /* Small FP32 constants, copied into every core's SRAM at the start. */
-enum { K_DIM, K_HIDDEN, K_SQRT_HD, K_ZERO, K_COUNT };
+enum {
+  K_DIM,
+  K_HIDDEN,
+  K_SQRT_HD,
+  K_ZERO,
+  K_ATTN_SCALE,
+  K_COUNT
+}; /* K_ATTN_SCALE = 1 / K_SQRT_HD */
 
 typedef struct gen {
   const sc_graph *g;
@@ -54,8 +61,14 @@ typedef struct gen {
   bool *prep;
   uint64_t xprep, xprep_s, xprep_s_bytes;
   uint32_t q_holds; /* the value whose prepared rows every core holds in Q and S, or UINT32_MAX */
-  bool attn_dec;    /* attention by gen_attention_decode */
-  uint64_t kvb;     /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
+  /* Tile-path matmuls of one x run back to back without a barrier
+   * (chain_next): the first core of the next one's tiles, after the last
+   * one's; mm_tiles: the tiles of the last matmul generated. */
+  uint64_t mm_rot, mm_tiles;
+  bool chained_in;                 /* the op being generated follows a matmul it is chained to */
+  bool x3_rot;                     /* x3 holds a chained GEMV's place of the core, not its id */
+  bool attn_dec;                   /* attention by gen_attention_decode */
+  uint64_t kvb;                    /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
   uint64_t attn_parts;             /* decode attention: parts of each unit's positions */
   uint64_t attn_o, attn_m, attn_l; /* their partial outputs, maxima and sums (device) */
   const char *kvt;                 /* its dtype's name in assembly */
@@ -82,6 +95,11 @@ typedef struct gen {
   uint32_t B;                  /* sequences: 1, or T (a batched decode step, [B, S, ...] caches) */
   uint64_t tokens_addr;        /* T > 1: the %tokens input buffer (int32) */
   uint64_t cstride;            /* T > 1: row stride of the attention scores in SRAM C */
+  /* a prefill's attention with BF16 MXU operands (docs/COMPILER.md, "Prefill
+   * attention precision"): q scaled and rounded into the two BF16 blocks at
+   * qb[0], qb[1] of SRAM A, the cache's tiles and the probabilities in BF16 */
+  bool attn_lp;
+  uint64_t qb[2];
   sram_map s;
   uint32_t label;
   /* line number -> op (value id + 1; 0 = prologue) */
@@ -217,7 +235,7 @@ static void only_core0_end(gen *G, uint32_t k) {
  * on one chip; in a system that id is not its system-wide one, so a nop's
  * own signal does it, once per count. */
 static void self_signal(gen *G, unsigned sem, unsigned n) {
-  if (G->chips <= 1) {
+  if (G->chips <= 1 && !G->x3_rot) {
     line(G, "sync.signal x3, s%u, %u", sem, n);
     return;
   }
@@ -228,6 +246,47 @@ static void self_signal(gen *G, unsigned sem, unsigned n) {
 static void op_end(gen *G) {
   line(G, "sync.fence all");
   line(G, "sync.barrier");
+}
+
+/* Whether op i gets code of its own (the main loop's ops), and the op
+ * after i that does (or the graph's count). */
+static bool coded(const gen *G, uint32_t i) {
+  const sc_gvalue *v = val(G, i);
+  return v->kind == SC_GV_OP && v->op != SC_GOP_RESHAPE && v->op != SC_GOP_SLICE && !G->fused[i] &&
+         !G->gskip[i] && !G->absorbed[i];
+}
+
+static uint32_t next_coded(const gen *G, uint32_t i) {
+  uint32_t n = sc_graph_count(G->g);
+  for (i++; i < n && !coded(G, i); i++) {
+  }
+  return i;
+}
+
+/* Whether matmul i and the op after it run without a barrier between them:
+ * the next is a matmul of the same x (both GEMVs or both tile-path), which
+ * every core holds prepared in Q (G->q_holds: it neither prepares nor loads
+ * x, so it writes nothing the cores still at i read) and which does not
+ * read i's result (chain_shape: all but the Q condition). Its tiles then start on the core after
+ * i's last one (mm_rot), so that two matmuls of fewer tiles than cores (k and v of grouped-query
+ * attention) share the cores instead of taking turns on the same ones. */
+static bool chain_shape(const gen *G, uint32_t i) {
+  const sc_gvalue *v = val(G, i);
+  if (v->op != SC_GOP_MATMUL || !G->prep[i] || G->gnext[i] != UINT32_MAX ||
+      G->radd[i] != UINT32_MAX || G->rope_of[i] != UINT32_MAX)
+    return false;
+  uint32_t j = next_coded(G, i);
+  if (j >= sc_graph_count(G->g)) return false;
+  const sc_gvalue *w = val(G, j);
+  if (w->op != SC_GOP_MATMUL || !G->prep[j] || w->in[0] != v->in[0] || G->gemv[j] != G->gemv[i])
+    return false;
+  for (uint32_t a = 0; a < w->n_in; a++)
+    if (w->in[a] == i) return false;
+  return G->radd[j] == UINT32_MAX || val(G, G->radd[j])->in[0] != i;
+}
+
+static bool chain_next(const gen *G, uint32_t i) {
+  return chain_shape(G, i) && G->q_holds == val(G, i)->in[0];
 }
 
 /* dma.1d of n fp32 elements: dst and src are "space[xN]". */
@@ -995,7 +1054,11 @@ static uint64_t gemv_block(const gen *G, uint32_t id, uint64_t N) {
   uint64_t cores = G->a->cores.count, R = gemv_height(G, N), hd = 1;
   for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j])
     if (G->rope_of[j] != UINT32_MAX) hd = last(val(G, G->rope_of[j]));
-  while (R % 2 == 0 && N / (R / 2) <= cores && (R / 2) % hd == 0) R /= 2;
+  /* not in a chain of matmuls of several rows: there the MXU's time per
+   * chunk is the load of x's chunk whatever the block, and the cores the
+   * full blocks leave go to the next matmul (chain_next) */
+  bool chained = (G->T > 1 || G->B > 1) && (G->chained_in || chain_shape(G, id));
+  while (!chained && R % 2 == 0 && N / (R / 2) <= cores && (R / 2) % hd == 0) R /= 2;
   return R;
 }
 
@@ -1160,11 +1223,30 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   uint64_t xs = f.fp8 ? G->s.q : G->s.a;
   /* a grouped matmul: x rows of ng groups of K, tile j of group j * TC / Ng */
   uint64_t ng = w->rank == 3 ? (uint64_t)w->shape[0] : 1, Ng = N / ng, KX = ng * K;
-  const uint64_t T = elems(x) / KX; /* rows: 1, or a batch of sequences */
-  prep_x(G, y, k, id, T);           /* every core, before some leave */
+  const uint64_t T = elems(x) / KX;   /* rows: 1, or a batch of sequences */
+  bool held = G->q_holds == y->in[0]; /* x in Q on every core: nothing to load */
+  prep_x(G, y, k, id, T);             /* every core, before some leave */
+  G->mm_tiles = tiles;
+  if (G->mm_rot % cores) { /* chained (chain_next): x3 = the core's place after the first */
+    line(G, "addi x3, x3, %llu", (unsigned long long)(cores - G->mm_rot % cores));
+    li(G, 4, cores);
+    line(G, "remu x3, x3, x4");
+    G->x3_rot = true;
+  }
+  /* In a chain (chain_shape) every core loads x, the cores without a tile of
+   * this matmul for the next one's; otherwise only the cores with a tile. */
+  bool load_all = !held && G->prep[id] && chain_shape(G, id);
   li(G, 21, tiles);
-  line(G, "bgeu x3, x21, L%u_out", k); /* no tile on this core */
-  matmul_x_load(G, y, id, f, T, KX);   /* x loads while the first weight DMAs go out */
+  if (load_all) {
+    matmul_x_load(G, y, id, f, T, KX);
+    line(G, "bltu x3, x21, L%u_go", k);
+    line(G, "sync.wait s6, 2"); /* no tile here: x loaded for what follows */
+    line(G, "j L%u_out", k);
+    label(G, "go", k);
+  } else {
+    line(G, "bgeu x3, x21, L%u_out", k); /* no tile on this core */
+    matmul_x_load(G, y, id, f, T, KX);   /* x loads while the first weight DMAs go out */
+  }
   uint32_t n_scales = 0; /* fp8 per tensor: each member's weight scale, fetched now (s7) */
   for (uint32_t j = id; f.fp8 && !f.channel && j != UINT32_MAX; j = G->gnext[j], n_scales++) {
     li(G, 4, G->ms_addr[j]);
@@ -1390,8 +1472,12 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "sync.wait s1, %u", GEMV_BUFS / 2); /* take back the free-buffer tokens */
   line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
   label(G, "out", k);
-  /* the next matmul of the same x finds it in Q when every core loaded it */
-  G->q_holds = G->prep[id] && tiles >= cores ? y->in[0] : UINT32_MAX;
+  if (G->x3_rot) line(G, "csrr x3, core_id");
+  G->x3_rot = false;
+  /* the next matmul of the same x finds it in Q when every core loaded it
+   * (or held it already) */
+
+  G->q_holds = G->prep[id] && (held || load_all || tiles >= cores) ? y->in[0] : UINT32_MAX;
 }
 
 /* y[1, N] = x[1, K] @ W[N, K]^T (+ bias): output tiles of up to mxu.cols
@@ -1417,7 +1503,14 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 29, G->s.w);
   li(G, 30, G->s.w2);
   li(G, 31, G->s.scale);
-  line(G, "mv x20, x3"); /* j = core */
+  G->mm_tiles = tiles;
+  if (G->mm_rot % cores) { /* j = the core's place after the chain's first core */
+    line(G, "addi x20, x3, %llu", (unsigned long long)(cores - G->mm_rot % cores));
+    li(G, 4, cores);
+    line(G, "remu x20, x20, x4");
+  } else {
+    line(G, "mv x20, x3"); /* j = core */
+  }
   li(G, 21, tiles);
   label(G, "tile", k);
   line(G, "bge x20, x21, L%u_done", k);
@@ -1567,7 +1660,8 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
 /* The next tile of the cache at `cache` for attention: x24 = nt = min(max,
  * npos - t0) positions from t0 = x23 of the kv head at byte offset x22, the
  * w values of each from value col, DMA'd as nt rows of w into SRAM W once
- * the weight buffer is free (s1; s0 when loaded). */
+ * the weight buffer is free (s1; s0 when loaded); in BF16 with attn_lp,
+ * else FP32. */
 static void kv_tile(gen *G, uint64_t cache, uint64_t max, uint64_t w, uint64_t col, uint64_t row) {
   line(G, "sub x24, x21, x23");
   li(G, 4, max);
@@ -1579,10 +1673,11 @@ static void kv_tile(gen *G, uint64_t cache, uint64_t max, uint64_t w, uint64_t c
   line(G, "add x4, x4, x22");
   li(G, 8, w);
   line(G, "mv x9, x24");
-  li(G, 10, w * 4);
+  li(G, 10, w * (G->attn_lp ? 2 : 4));
   li(G, 11, row);
   li(G, 5, G->s.w);
-  line(G, "dma.2d sram[x5]:fp32, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)", G->kvt);
+  line(G, "dma.2d sram[x5]:%s, hbm[x4]:%s, x8..x11, x0, q0 @wait(s1) @signal(s0)",
+       G->attn_lp ? "bf16" : "fp32", G->kvt);
 }
 
 /* The shape of an attention op, for its phases below. */
@@ -1607,6 +1702,24 @@ static void attn_q_load(gen *G, const sc_gvalue *y, const attn_shape *a, unsigne
   line(G, "sync.wait s6, 1");
 }
 
+/* With attn_lp: Q_h of head x<hreg> loaded (attn_q_load), then scaled by
+ * the attention scale (1 / the divisor of the FP32 path: sqrt(dk) or the
+ * op's) and rounded to BF16 into the block at
+ * x<dreg> (T rows of dk), on the VPU: queued after what the VPU has to do,
+ * for the matmuls of a later round (gen_attention). */
+static void attn_q_prep(gen *G, const sc_gvalue *y, const attn_shape *a, unsigned hreg,
+                        unsigned dreg) {
+  attn_q_load(G, y, a, hreg);
+  li(G, 5, G->s.a);
+  li(G, 7, G->s.consts + 4 * K_ATTN_SCALE);
+  li(G, 8, a->T);
+  li(G, 9, a->dk);
+  li(G, 10, a->dk * 2);
+  li(G, 11, a->dk * 4);
+  line(G, "li x12, 4");
+  line(G, "vpu.mul sram[x%u]:bf16, sram[x5]:fp32, sram[x7]:fp32, x8..x12, scalar", dreg);
+}
+
 /* x22 = the byte offset of head x<hreg>'s kv head in a cache row. */
 static void attn_kv_head(gen *G, const attn_shape *a, unsigned hreg) {
   li(G, 4, a->grp);
@@ -1615,11 +1728,13 @@ static void attn_kv_head(gen *G, const attn_shape *a, unsigned hreg) {
   line(G, "mul x22, x22, x4");
 }
 
-/* The scores of Q (in A) against the cached keys of kv head x22, tile by
- * tile of up to mxu.cols positions, drained into the T x npos block at
- * x<creg> (row stride cstride). */
+/* The scores of Q (in A; with attn_lp, the scaled BF16 copy at x30)
+ * against the cached keys of kv head x22, tile by tile of up to mxu.cols
+ * positions, drained into the T x npos block at x<creg> (row stride
+ * cstride). */
 static void attn_qk(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a, unsigned creg) {
-  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, eb = G->attn_lp ? 2 : 4;
+  const char *dt = G->attn_lp ? "bf16" : "fp32";
   line(G, "li x23, 0"); /* t0 */
   label(G, "sc", k);
   for (uint64_t c0 = 0; c0 < a->dk; c0 += TR) { /* K's chunk of values c0 .. */
@@ -1627,13 +1742,18 @@ static void attn_qk(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a,
     kv_tile(G, G->addr[y->in[1]], TC, cw, c0, a->row);
     li(G, 12, cw);
     line(G, "mv x13, x24");
-    li(G, 14, cw * 4);
-    line(G, "mxu.ldw sram[x5]:fp32, x12..x14, nk @wait(s0) @signal(s1)");
+    li(G, 14, cw * eb);
+    line(G, "mxu.ldw sram[x5]:%s, x12..x14, nk @wait(s0) @signal(s1)", dt);
     li(G, 15, a->T);
-    li(G, 16, a->dk * 4);
+    li(G, 16, a->dk * eb);
     line(G, "shli x17, x24, 2");
-    li(G, 6, G->s.a + c0 * 4);
-    line(G, "mxu.mm acc[x0], sram[x6]:fp32, x15..x17, %s", c0 ? "accumulate" : "overwrite");
+    if (G->attn_lp) {
+      li(G, 6, c0 * 2);
+      line(G, "add x6, x6, x30");
+    } else {
+      li(G, 6, G->s.a + c0 * 4);
+    }
+    line(G, "mxu.mm acc[x0], sram[x6]:%s, x15..x17, %s", dt, c0 ? "accumulate" : "overwrite");
   }
   li(G, 8, a->T);
   line(G, "mv x9, x24");
@@ -1646,19 +1766,32 @@ static void attn_qk(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a,
   line(G, "blt x23, x21, L%u_sc", k);
 }
 
-/* Scale, mask and softmax of the T rows of npos scores at x<creg>. */
+/* Scale, mask and softmax of the T rows of npos scores at x<creg>. The
+ * mask touches the last T columns alone (positions pos0 .. npos - 1; the
+ * ones before are below every row's own). With attn_lp the scores come
+ * scaled (attn_q_prep), and the probabilities are written over them in
+ * BF16, row stride unchanged: exp(s - max) times the reciprocal of the
+ * row's sum, rounded once. */
 static void attn_softmax(gen *G, const attn_shape *a, unsigned creg) {
   uint64_t CS = G->cstride;
   line(G, "mv x6, x%u", creg);
   li(G, 7, G->s.s);
-  li(G, 24, G->s.consts + 4 * K_SQRT_HD);
   li(G, 8, a->T);
   line(G, "mv x9, x21");
   li(G, 10, CS);
   li(G, 11, CS);
   line(G, "li x12, 4");
-  line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x24]:fp32, x8..x12, scalar");
-  if (a->T > 1) line(G, "vpu.causal sram[x6]:fp32, sram[x6]:fp32, x2, x8..x11"); /* j > i + pos0 */
+  if (!G->attn_lp) {
+    li(G, 24, G->s.consts + 4 * K_SQRT_HD);
+    line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x24]:fp32, x8..x12, scalar");
+  }
+  if (a->T > 1) { /* j > i + pos0 in the last T columns: j' = j - pos0 > i */
+    line(G, "shli x24, x2, 2");
+    line(G, "add x24, x24, x6");
+    li(G, 9, a->T);
+    line(G, "vpu.causal sram[x24]:fp32, sram[x24]:fp32, x0, x8..x11");
+    line(G, "mv x9, x21");
+  }
   line(G, "li x10, 4");
   line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
   li(G, 10, CS);
@@ -1667,7 +1800,18 @@ static void attn_softmax(gen *G, const attn_shape *a, unsigned creg) {
   line(G, "li x10, 4");
   line(G, "vpu.rsum sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
   li(G, 10, CS);
-  line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+  if (G->attn_lp) {
+    line(G, "li x9, 1");
+    line(G, "li x10, 4");
+    line(G, "li x11, 4");
+    line(G, "vpu.recip sram[x7]:fp32, sram[x7]:fp32, x8..x11");
+    line(G, "mv x9, x21");
+    li(G, 10, CS);
+    li(G, 11, CS);
+    line(G, "vpu.mul sram[x6]:bf16, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+  } else {
+    line(G, "vpu.div sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, col");
+  }
 }
 
 /* out = P @ V for the probabilities at x<creg> and kv head x22, over tiles
@@ -1675,6 +1819,7 @@ static void attn_softmax(gen *G, const attn_shape *a, unsigned creg) {
  * into SRAM B, signalling s2. */
 static void attn_pv(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a, unsigned creg) {
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, dv = a->dv;
+  const char *dt = G->attn_lp ? "bf16" : "fp32";
   line(G, "li x23, 0");
   label(G, "av", k);
   for (uint64_t c0 = 0; c0 < dv; c0 += TC) {
@@ -1682,12 +1827,12 @@ static void attn_pv(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a,
     kv_tile(G, G->addr[y->in[2]], TR, cw, c0, a->row);
     line(G, "mv x12, x24");
     li(G, 13, cw);
-    li(G, 14, cw * 4);
-    line(G, "mxu.ldw sram[x5]:fp32, x12..x14, kn @wait(s0) @signal(s1)");
+    li(G, 14, cw * (G->attn_lp ? 2 : 4));
+    line(G, "mxu.ldw sram[x5]:%s, x12..x14, kn @wait(s0) @signal(s1)", dt);
     li(G, 15, a->T);
     li(G, 16, G->cstride);
     li(G, 17, dv * 4);
-    line(G, "shli x7, x23, 2");
+    line(G, "shli x7, x23, %u", G->attn_lp ? 1u : 2u);
     line(G, "add x6, x%u, x7", creg);
     char l1[32] = "avacc", l2[32] = "avnext"; /* the first chunk's, then numbered */
     if (c0) {
@@ -1697,10 +1842,10 @@ static void attn_pv(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a,
     }
     const char *acc = c0 ? "x7" : "x0";
     line(G, "bne x23, x0, L%u_%s", k, l1);
-    line(G, "mxu.mm acc[%s], sram[x6]:fp32, x15..x17, overwrite", acc);
+    line(G, "mxu.mm acc[%s], sram[x6]:%s, x15..x17, overwrite", acc, dt);
     line(G, "j L%u_%s", k, l2);
     label(G, l1, k);
-    line(G, "mxu.mm acc[%s], sram[x6]:fp32, x15..x17, accumulate", acc);
+    line(G, "mxu.mm acc[%s], sram[x6]:%s, x15..x17, accumulate", acc, dt);
     label(G, l2, k);
   }
   line(G, "add x23, x23, x24");
@@ -1730,8 +1875,19 @@ static void attn_store(gen *G, const attn_shape *a, uint32_t id, unsigned hreg) 
   line(G, "sync.wait s6, 1");
 }
 
+/* x4 = the end of this core's heads: min(H, (core + 1) * hpc), the core's
+ * hpc heads in a row from core * hpc (clobbers x5). */
+static void attn_heads_end(gen *G, const attn_shape *a, uint64_t hpc) {
+  line(G, "addi x4, x3, 1");
+  line(G, "muli x4, x4, %llu", (unsigned long long)hpc);
+  li(G, 5, a->H);
+  line(G, "minu x4, x4, x5");
+}
+
 /* Causal grouped-query attention of T tokens at positions pos0 .. pos0 + T - 1
- * (pos0 = x2): per head (h = core, core + cores, ...), the T x npos scores in
+ * (pos0 = x2): per head (a core's ceil(H / cores) heads in a row, so that
+ * the cores at work read different kv heads' caches at once, over more
+ * memory channels, and a core's heads share theirs), the T x npos scores in
  * SRAM (row stride cstride), masked above each token's position (for T > 1;
  * one token sees every cached position), softmax per row, times V. Queries
  * and keys of dk values go through the MXU in chunks of its rows, values of
@@ -1749,17 +1905,23 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   uint64_t KVH = (uint64_t)kc->shape[1];
   a.grp = a.H / KVH;
   a.row = KVH * a.dk * G->kvb;
-  uint64_t cores = G->a->cores.count;
+  uint64_t cores = G->a->cores.count, hpc = (a.H + cores - 1) / cores;
   self_signal(G, 1, 1);
   li(G, 21, a.T);
   line(G, "add x21, x21, x2"); /* npos = pos0 + T */
   if (!G->s.c2) {              /* one score block: head after head */
     li(G, 25, G->s.c);
-    line(G, "mv x20, x3"); /* h = core */
+    line(G, "muli x20, x3, %llu", (unsigned long long)hpc); /* h = the core's first */
     label(G, "head", k);
-    li(G, 4, a.H);
+    attn_heads_end(G, &a, hpc);
     line(G, "bge x20, x4, L%u_done", k);
-    attn_q_load(G, y, &a, 20);
+    if (G->attn_lp) {
+      li(G, 30, G->qb[0]);
+      attn_q_prep(G, y, &a, 20, 30);
+      line(G, "sync.fence vpu");
+    } else {
+      attn_q_load(G, y, &a, 20);
+    }
     attn_kv_head(G, &a, 20);
     attn_qk(G, y, k, &a, 25);
     line(G, "sync.fence all");
@@ -1767,8 +1929,7 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
     line(G, "sync.fence vpu");
     attn_pv(G, y, k, &a, 25);
     attn_store(G, &a, id, 20);
-    li(G, 4, cores);
-    line(G, "add x20, x20, x4");
+    line(G, "addi x20, x20, 1");
     line(G, "j L%u_head", k);
     label(G, "done", k);
     line(G, "sync.wait s1, 1");
@@ -1781,9 +1942,18 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
    * (its matmuls queue after the head before's on the MXU). */
   li(G, 25, G->s.c);
   li(G, 26, G->s.c2);
-  line(G, "mv x28, x3"); /* the next head to score */
+  line(G, "muli x28, x3, %llu", (unsigned long long)hpc); /* the next head to score */
   line(G, "li x18, 0");
   line(G, "li x27, 0");
+  if (G->attn_lp) { /* the first head's BF16 q, in the block at x30 */
+    li(G, 30, G->qb[0]);
+    li(G, 31, G->qb[1]);
+    attn_heads_end(G, &a, hpc);
+    line(G, "bge x28, x4, L%u_qp", k);
+    attn_q_prep(G, y, &a, 28, 30);
+    line(G, "sync.fence vpu");
+    label(G, "qp", k);
+  }
   label(G, "round", k);
   line(G, "beq x18, x0, L%u_nosm", k);
   attn_softmax(G, &a, 25);
@@ -1792,11 +1962,17 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   attn_kv_head(G, &a, 19);
   attn_pv(G, y, k, &a, 26);
   label(G, "nopv", k);
-  li(G, 4, a.H);
+  attn_heads_end(G, &a, hpc);
   line(G, "bge x28, x4, L%u_noqk", k);
-  attn_q_load(G, y, &a, 28);
+  if (!G->attn_lp) attn_q_load(G, y, &a, 28);
   attn_kv_head(G, &a, 28);
   attn_qk(G, y, k, &a, 26);
+  if (G->attn_lp) { /* the q of the head after it, for the next round, into x31 */
+    line(G, "addi x29, x28, 1");
+    attn_heads_end(G, &a, hpc);
+    line(G, "bge x29, x4, L%u_noqk", k);
+    attn_q_prep(G, y, &a, 29, 31);
+  }
   label(G, "noqk", k);
   line(G, "beq x27, x0, L%u_nost", k);
   attn_store(G, &a, id, 19);
@@ -1805,14 +1981,18 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   /* on: the head before = h, h = the one just scored, the next after it */
   line(G, "mv x27, x18");
   line(G, "mv x19, x20");
-  li(G, 4, a.H);
+  attn_heads_end(G, &a, hpc);
   line(G, "sltu x18, x28, x4");
   line(G, "mv x20, x28");
-  li(G, 4, cores);
-  line(G, "add x28, x28, x4");
+  line(G, "addi x28, x28, 1");
   line(G, "mv x29, x25");
   line(G, "mv x25, x26");
   line(G, "mv x26, x29");
+  if (G->attn_lp) {
+    line(G, "mv x29, x30");
+    line(G, "mv x30, x31");
+    line(G, "mv x31, x29");
+  }
   line(G, "or x29, x18, x27");
   line(G, "bne x29, x0, L%u_round", k);
   line(G, "sync.wait s1, 1");
@@ -3074,6 +3254,21 @@ static bool plan(gen *G, sc_status *st) {
   } else {
     memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
   }
+  /* a prefill's attention with BF16 operands (not in f32, nor with
+   * attn_fp32): two BF16 blocks of a head's q after its FP32 rows in A */
+  uint64_t qa = align_up((uint64_t)G->T * G->attn_dk * 4),
+           qbb = align_up((uint64_t)G->T * G->attn_dk * 2);
+  G->attn_lp = !one && G->grp && G->opt.wdtype != SC_CC_F32 && !G->opt.attn_fp32 &&
+               G->a->core.mxu.macs_per_pe_cycle[SC_DTYPE_BF16] > 0;
+  if (G->attn_lp && qa + 2 * qbb <= rowb) {
+    G->qb[0] = G->s.a + qa;
+  } else if (G->attn_lp && G->s.size + 2 * qbb <= G->a->core.sram.size_bytes) {
+    G->qb[0] = G->s.size; /* rows too short for them (split rows): their own blocks */
+    G->s.size += 2 * qbb;
+  } else {
+    G->attn_lp = false;
+  }
+  G->qb[1] = G->qb[0] + qbb;
   /* a prefill's attention: a second block of scores, when it fits, to
    * pipeline the heads (gen_attention) */
   uint64_t c2 = align_up((uint64_t)G->T * G->cstride);
@@ -3471,9 +3666,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     if (val(&G, i)->kind == SC_GV_OP && val(&G, i)->op == SC_GOP_ROPE) rope = val(&G, i);
   for (uint32_t i = 0; i < sc_graph_count(g) && !G.oom; i++) {
     const sc_gvalue *v = val(&G, i);
-    if (v->kind != SC_GV_OP || v->op == SC_GOP_RESHAPE || v->op == SC_GOP_SLICE || G.fused[i] ||
-        G.gskip[i] || G.absorbed[i])
-      continue;
+    if (!coded(&G, i)) continue;
     G.cur_op = i + 1;
     uint32_t k = ++G.label;
     if (v->op != SC_GOP_MATMUL || !G.prep[i] || v->in[0] != G.q_holds) G.q_holds = UINT32_MAX;
@@ -3526,7 +3719,15 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     default:
       break;
     }
-    op_end(&G);
+    if (chain_next(&G, i)) { /* the next matmul goes on at once */
+      line(&G, "sync.fence all");
+      G.mm_rot = (G.mm_rot + G.mm_tiles) % arch->cores.count;
+      G.chained_in = true;
+    } else {
+      op_end(&G);
+      G.mm_rot = 0;
+      G.chained_in = false;
+    }
   }
   G.cur_op = 0;
   line(&G, "halt");
@@ -3562,6 +3763,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   /* buffers */
   float consts[K_COUNT] = {0};
   consts[K_SQRT_HD] = G.attn_div != 0 ? G.attn_div : 1.0f;
+  consts[K_ATTN_SCALE] = 1.0f / consts[K_SQRT_HD];
   if (st == SC_STATUS_OK)
     st = add_buffer(prog, "cc.consts", SC_PROG_ROLE_CONST, G.consts, K_COUNT * 4, consts);
   for (int j = 0; j < 2 && st == SC_STATUS_OK && G.coll_recv[0]; j++)

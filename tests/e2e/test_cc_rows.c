@@ -13,7 +13,11 @@
  * batch's feed-forward down projection (12 x 1536) and not its q (12 x
  * 512); in the prefill of 21 the down projection only, of 40 every one.
  * A chunk with `last_logits` (the last token's logits alone, through a
- * `slice` view) gives the full chunk's last row bit for bit. */
+ * `slice` view) gives the full chunk's last row bit for bit. Matmuls of one
+ * prepared x run without a barrier between them, the next one's tiles on
+ * the cores after the last one's (docs/COMPILER.md, "Chained matmuls"):
+ * the split prefill of 40 chains k to q and v to k in both layers, and
+ * still gives the serial program's bits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +40,7 @@ typedef struct side {
   sc_rt_program *dp, *pp;
   float dlog[V], plog[MAXT * V];
   int32_t toks[MAXT];
+  unsigned chained; /* the prefill's matmuls chained to the one before (their tiles rotated) */
 } side;
 
 static void open_side(side *s, const sc_graph *dg, const sc_graph *pg, const sc_model *m,
@@ -45,8 +50,12 @@ static void open_side(side *s, const sc_graph *dg, const sc_graph *pg, const sc_
   if (sc_cc_compile_opts(dg, m, arch, &o, &s->dprog, NULL, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s", err);
   o.scratch_base = sc_cc_program_end(s->dprog);
-  if (sc_cc_compile_opts(pg, m, arch, &o, &s->pprog, NULL, err, sizeof err) != SC_STATUS_OK)
+  sc_strbuf listing = {0};
+  if (sc_cc_compile_opts(pg, m, arch, &o, &s->pprog, &listing, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s", err);
+  s->chained = 0;
+  for (const char *p = listing.data; (p = strstr(p, "remu x3, x3,")); p++) s->chained++;
+  sc_strbuf_free(&listing);
   assert_int_equal(sc_rt_open(arch, &s->dev, err, sizeof err), SC_STATUS_OK);
   if (sc_rt_load(s->dev, s->dprog, NULL, &s->dp) != SC_STATUS_OK ||
       sc_rt_load(s->dev, s->pprog, NULL, &s->pp) != SC_STATUS_OK)
@@ -129,10 +138,14 @@ static void check_prefill(sc_cc_wdtype t, uint32_t T) {
     }
   }
   print_message("  %-11s prefill %2u + decode %u identical; prefill %llu cycles split, %llu "
-                "serial (%.2fx)\n",
+                "serial (%.2fx); %u matmuls chained\n",
                 sc_cc_wdtype_name(t), T, STEPS, (unsigned long long)ca, (unsigned long long)cb,
-                (double)cb / (double)ca);
+                (double)cb / (double)ca, a->chained);
   assert_true(ca < cb);
+  /* x prepared once for every matmul of the prefill of 40 (k after q, v
+   * after k: the rows chained) and never serially */
+  assert_int_equal(b->chained, 0);
+  if (t != SC_CC_F32 && T == 40) assert_true(a->chained >= 2 * 2);
   close_side(a);
   close_side(b);
   free(a);

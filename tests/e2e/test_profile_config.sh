@@ -7,7 +7,8 @@
 # A small model from a config.json runs on 2 chips (tensor parallel) and 4
 # (a pipeline) with link traffic; bad --system specs are refused. --tokens
 # times a prefill chunk: about its bytes of a decode step, its layers' FLOPs
-# 16 times and the classifier's once (the last token's logits): 9.8x.
+# 16 times and the classifier's once (the last token's logits): 9.8x; with
+# --attn-fp32 (its attention on FP32 operands) more cycles.
 set -u
 bin=$1
 tmp=$(mktemp -d)
@@ -83,6 +84,17 @@ awk -v p="$pf" -v d="$df" 'BEGIN { exit !(d > 0 && p > 8 * d && p < 12 * d) }' |
 [ $? -eq 2 ] || fail "--tokens with --model accepted"
 "$bin" profile --config llama-3.1-8b --tokens 0 >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] || fail "--tokens 0 accepted"
+# --attn-fp32: the chunk's attention with FP32 MXU operands, a quarter of the
+# FP8 rate against BF16's half: more cycles; only for a prefill chunk
+"$bin" profile --config "$tmp/small.json" --dtype fp8 --tokens 16 --pos 8 --attn-fp32 >"$tmp/p32" 2>&1 ||
+  fail "profile --attn-fp32: $(tail -3 "$tmp/p32")"
+cycles() { sed -n 's/^ *time *\([0-9]*\) cycles.*/\1/p' "$1"; }
+c16=$(cycles "$tmp/p")
+c32=$(cycles "$tmp/p32")
+[ -n "$c16" ] && [ -n "$c32" ] && [ "$c32" -gt "$c16" ] ||
+  fail "--attn-fp32: $c32 cycles against $c16 with BF16 operands"
+"$bin" profile --config llama-3.1-8b --attn-fp32 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "needs --tokens" "$tmp/err" || fail "--attn-fp32 without --tokens accepted"
 
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all profile --config checks passed"

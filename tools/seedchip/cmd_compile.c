@@ -94,7 +94,7 @@ int cmd_compile(int argc, char **argv) {
   sc_strbuf asm_text = {0}, g_text = {0};
   char err[512];
   if (config ? !model_build_config(&mb, config, arch, NULL, false, wdtype, SC_DTYPE_FP32, seq, 1,
-                                   listing ? &asm_text : NULL)
+                                   false, listing ? &asm_text : NULL)
              : !model_build_make(&mb, model, arch, wdtype, seq, listing ? &asm_text : NULL))
     goto done;
   sc_status st = sc_prog_write(mb.prog, out);

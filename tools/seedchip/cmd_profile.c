@@ -14,7 +14,8 @@ static const char usage[] =
     "usage: seedchip profile (--model FILE | --config NAME) [--dtype D] [--arch <preset|file>]\n"
     "                        [--system SPEC [--pipeline]] [--kv fp32|bf16] [--max-seq N] [--pos "
     "P]\n"
-    "                        [--tokens T] [--trace OUT.json] [--report OUT.html]\n"
+    "                        [--tokens T [--attn-fp32]] [--trace OUT.json] [--report "
+    "OUT.html]\n"
     "\n"
     "Compiles one decode step of the model for the chip and runs it in the\n"
     "timing-only mode at position P (default 128, within the context): the attention\n"
@@ -29,7 +30,9 @@ static const char usage[] =
     "per chip: \"<N>\", \"<arch>x<N>[-ring|-torus|-switch]\" or a system file\n"
     "(docs/SYSTEM.md). --kv (with --config): the KV cache's dtype (default fp32).\n"
     "--tokens T (with --config) times a prefill chunk instead: T tokens of one\n"
-    "sequence at positions P .. P + T - 1 in one launch.\n";
+    "sequence at positions P .. P + T - 1 in one launch; its attention multiplies\n"
+    "BF16 operands (in every dtype but f32), or with --attn-fp32 FP32 ones, as f32\n"
+    "does (docs/COMPILER.md, \"Prefill attention precision\").\n";
 
 /* The layer of a graph op's name: "l12.attn" -> 12, else -1. */
 static long layer_of(const char *name) {
@@ -40,17 +43,24 @@ static long layer_of(const char *name) {
 }
 
 int cmd_profile(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"model", required_argument, NULL, 'm'},  {"dtype", required_argument, NULL, 'd'},
-      {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
-      {"pos", required_argument, NULL, 'p'},    {"trace", required_argument, NULL, 't'},
-      {"report", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-      {"config", required_argument, NULL, 'c'}, {"system", required_argument, NULL, 's'},
-      {"pipeline", no_argument, NULL, 'P'},     {"kv", required_argument, NULL, 'k'},
-      {"tokens", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"dtype", required_argument, NULL, 'd'},
+                                       {"arch", required_argument, NULL, 'a'},
+                                       {"max-seq", required_argument, NULL, 'S'},
+                                       {"pos", required_argument, NULL, 'p'},
+                                       {"trace", required_argument, NULL, 't'},
+                                       {"report", required_argument, NULL, 'r'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"config", required_argument, NULL, 'c'},
+                                       {"system", required_argument, NULL, 's'},
+                                       {"pipeline", no_argument, NULL, 'P'},
+                                       {"kv", required_argument, NULL, 'k'},
+                                       {"tokens", required_argument, NULL, 'T'},
+                                       {"attn-fp32", no_argument, NULL, 'F'},
+                                       {NULL, 0, NULL, 0}};
   const char *model = NULL, *config = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
   const char *system = NULL;
-  bool pipeline = false;
+  bool pipeline = false, attn_fp32 = false;
   sc_dtype kv = SC_DTYPE_FP32;
   sc_cc_wdtype wdtype = SC_CC_F32;
   unsigned long seq = 0, pos = 128, tokens = 1;
@@ -70,6 +80,9 @@ int cmd_profile(int argc, char **argv) {
       break;
     case 'P':
       pipeline = true;
+      break;
+    case 'F':
+      attn_fp32 = true;
       break;
     case 'k':
       if (strcmp(optarg, "bf16") == 0)
@@ -118,6 +131,8 @@ int cmd_profile(int argc, char **argv) {
   if (pipeline && !system) return cli_usage_error("profile", usage, "--pipeline needs --system");
   if (tokens > 1 && !config)
     return cli_usage_error("profile", usage, "--tokens needs --config (a timing-only run)");
+  if (attn_fp32 && tokens < 2)
+    return cli_usage_error("profile", usage, "--attn-fp32 needs --tokens (a prefill chunk)");
   if (tokens > 1 && pipeline)
     return cli_usage_error("profile", usage, "--tokens and --pipeline do not go together yet");
   int rc = CLI_EXIT_FAIL;
@@ -126,7 +141,7 @@ int cmd_profile(int argc, char **argv) {
   sc_strbuf out = {0};
   char err[512];
   if (config ? !model_build_config(&mb, config, arch, system, pipeline, wdtype, kv, (uint32_t)seq,
-                                   (uint32_t)tokens, NULL)
+                                   (uint32_t)tokens, attn_fp32, NULL)
              : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL))
     goto done;
   if (pos + tokens > mb.max_seq) {

@@ -36,7 +36,7 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
 
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
                         const char *system, bool pipeline, sc_cc_wdtype wdtype, sc_dtype kv,
-                        uint32_t max_seq, uint32_t tokens, sc_strbuf *listing) {
+                        uint32_t max_seq, uint32_t tokens, bool attn_fp32, sc_strbuf *listing) {
   char err[1024];
   sc_strbuf errors = {0};
   *b = (model_build){0};
@@ -73,7 +73,8 @@ bool model_build_config(model_build *b, const char *config, const char *arch_nam
     step.tp = b->sys.chips;
     step.ep = b->cfg.n_experts > 0;
   }
-  sc_cc_options opt = {.wdtype = wdtype, .no_weights = true, .kv_dtype = kv};
+  sc_cc_options opt = {
+      .wdtype = wdtype, .no_weights = true, .kv_dtype = kv, .attn_fp32 = attn_fp32};
   if (sc_cc_llama_graph(&b->cfg, &step, &b->graph, err, sizeof err) != SC_STATUS_OK ||
       sc_cc_compile_tp(&b->cfg, &step, NULL, b->arch, &opt, b->sys.chips, &b->prog, listing, err,
                        sizeof err) != SC_STATUS_OK) {
