@@ -685,14 +685,22 @@ static void start_op(timed *T, uint32_t core_id, unsigned q, const sim_op *op) {
   int64_t slot = fl_new(T);
   if (slot < 0) return;
   inflight *f = &T->fl[slot];
-  *f = (inflight){.core = core_id,
-                  .pc = op->pc,
-                  .unit = (uint8_t)q,
-                  .opcode = op->in.opcode,
-                  .has_signal = op->in.has_signal,
-                  .signal = op->in.signal,
-                  .start = now,
-                  .flow = -1};
+  /* Field by field: a compound literal would zero the op too (a DMA's is
+   * copied below; the other units' never read). */
+  f->core = core_id;
+  f->pc = op->pc;
+  f->unit = (uint8_t)q;
+  f->opcode = op->in.opcode;
+  f->has_signal = op->in.has_signal;
+  f->signal = op->in.signal;
+  f->start = now;
+  f->done = 0;
+  f->flow = -1;
+  f->flow_start = f->flow_end = 0;
+  f->bytes = f->cap = f->link_cap = 0;
+  f->setup = f->lat = 0;
+  f->mem_lat = false;
+  f->mem_bytes = 0;
   unit_change(T, core_id, q, +1);
   sc_prof_unit *u = pu(T, core_id, q);
   if (dma) {
