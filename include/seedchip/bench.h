@@ -69,6 +69,13 @@ typedef struct sc_bench_row {
   double floor_flop_s; /* flops / (dtype peak x chips) */
   double floor_ratio;  /* max(floor_mem_s, floor_flop_s) / step_s: 1 = at the floor */
   double sim_wall_s;   /* simulator wall time for the row */
+  /* An offline row (a decode step of the largest batch of requests of
+   * `prompt` input and offline_out output tokens, at the mean position of
+   * their generation): each request's prefill time and the output tokens per
+   * second per chip with it, 1 / (step_s / batch + prefill / out) / chips
+   * (docs/BENCH.md, "Offline"); 0 on other rows. */
+  uint32_t offline_out;
+  double offline_prefill_s, offline_tok_s_chip;
 
   size_t n_parts;
   sc_bench_part parts[16];

@@ -357,6 +357,9 @@ static void json_row(cJSON *o, const sc_bench_row *w, bool *oom) {
   NUM(floor_flop_s);
   NUM(floor_ratio);
   NUM(sim_wall_s);
+  NUM(offline_out);
+  NUM(offline_prefill_s);
+  NUM(offline_tok_s_chip);
 #undef NUM
   cJSON *parts = j_array(o, "parts", oom);
   for (size_t k = 0; parts && k < w->n_parts; k++) {

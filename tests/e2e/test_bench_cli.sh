@@ -9,7 +9,8 @@
 # too large for one chip under --system 1 (Llama-3.1-405B) are rows "not run"
 # that say why; an unwritable report path exits 1 naming it. A small model
 # from a config.json runs on two chips (--system 2): its rows say 2 chips, the
-# H200 floor is that of two GPUs, and SC1 stays above its own floor.
+# H200 floor is that of two GPUs, and SC1 stays above its own floor. With
+# --offline its offline row's throughput follows from its step and prefill.
 set -u
 bin=$1
 tmp=$(mktemp -d)
@@ -193,6 +194,39 @@ assert s["ms_per_token"] >= floor * 0.9995, "sc1 x2 %s ms below the floor %s ms"
 ' "$tmp/s.json" "$sbytes" "$sflops" "$want" "$bw" 2>"$tmp/py" || fail "JSON, 2 chips: $(tail -1 "$tmp/py")"
 fi
 grep -q "all-reduce" "$tmp/s.html" || fail "the report's breakdown has no all-reduce part"
+
+# ---- an offline row: requests of 256 input and 64 output tokens ----
+# the decode step of its batch at position 256 + 32 (caches of 320 positions);
+# its throughput is 1 / (step / batch + prefill / 64) per chip, recomputed
+# here from the JSON; the batch is at least the 4k rows' largest (shorter
+# caches) and within memory; the H200 floor row has no offline figure
+"$bin" bench --models "$tmp/small.json" --offline 256,64 --quiet --html "$tmp/o.html" \
+  --json "$tmp/o.json" >"$tmp/out" 2>"$tmp/err" || fail "bench --offline exited $?: $(tail -3 "$tmp/err")"
+grep -Eq "offline, 256 input \+ 64 output tokens a request, batch [0-9]+, prefill included: [0-9]+ output tokens/s per chip" \
+  "$tmp/out" || fail "no offline line: $(grep -i offline "$tmp/out" | head -3)"
+if command -v python3 >/dev/null; then
+  python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+off = [r for r in d["rows"] if r["chip"] == "sc1" and r["offline_tok_s_chip"] > 0]
+assert len(off) == 1, "%d offline rows" % len(off)
+r = off[0]
+assert r["phase"] == "decode" and r["context"] == 288 and r["prompt"] == 256 and r["offline_out"] == 64, r
+want = 1 / (r["step_s"] / r["batch"] + r["offline_prefill_s"] / 64) / r["chips"]
+assert abs(r["offline_tok_s_chip"] - want) <= 1e-9 * want, "offline %s, expected %s" % (r["offline_tok_s_chip"], want)
+assert r["offline_prefill_s"] > 0 and r["offline_tok_s_chip"] < r["tok_s_chip"], r
+big = [x["batch"] for x in d["rows"] if x["chip"] == "sc1" and x["ok"] and x["context"] == 4096]
+assert r["batch"] >= max(big), "offline batch %d below the 4k rows %s" % (r["batch"], big)
+kv_seq = 2 * 4 * 128 * 2 * 2 * 320  # 2 layers, K and V of 4 heads of 128, bf16
+assert r["batch"] * kv_seq <= float(sys.argv[2]) * 1e9, "batch %d over memory" % r["batch"]
+h = [x for x in d["rows"] if x["chip"] == "H200" and x["context"] == 288]
+assert len(h) == 1 and h[0]["offline_tok_s_chip"] == 0, h
+' "$tmp/o.json" "$cap" 2>"$tmp/py" || fail "JSON, offline: $(tail -1 "$tmp/py")"
+fi
+expect 2 "--offline: IN,OUT" -- --offline 0,5
+expect 2 "--offline: IN,OUT" -- --offline 5
+expect 2 "--offline: IN,OUT" -- --offline 5,6,7
+expect 2 "--offline: IN,OUT" -- --offline=-1,4
 
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all bench CLI checks passed"
