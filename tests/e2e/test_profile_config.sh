@@ -8,7 +8,8 @@
 # (a pipeline) with link traffic; bad --system specs are refused. --tokens
 # times a prefill chunk: about its bytes of a decode step, its layers' FLOPs
 # 16 times and the classifier's once (the last token's logits): 9.8x; with
-# --attn-fp32 (its attention on FP32 operands) more cycles.
+# --attn-fp32 (its attention on FP32 operands) more cycles. --batch B times a
+# decode step of B sequences.
 set -u
 bin=$1
 tmp=$(mktemp -d)
@@ -95,6 +96,24 @@ c32=$(cycles "$tmp/p32")
   fail "--attn-fp32: $c32 cycles against $c16 with BF16 operands"
 "$bin" profile --config llama-3.1-8b --attn-fp32 >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "needs --tokens" "$tmp/err" || fail "--attn-fp32 without --tokens accepted"
+# --batch: a decode step of 4 sequences moves the weights once and 4 caches:
+# more bytes than one sequence's step and fewer than 4 of them; its FLOPs are
+# 4 steps' (within 1%); it needs --config and goes without --tokens
+"$bin" profile --config "$tmp/small.json" --dtype fp8 --batch 4 --pos 100 >"$tmp/b4" 2>&1 ||
+  fail "profile --batch: $(tail -3 "$tmp/b4")"
+grep -q "one decode step of 4 sequences, each at position 100" "$tmp/b4" ||
+  fail "profile --batch: $(head -1 "$tmp/b4")"
+read -r bf bb <<<"$(flops_bytes "$tmp/b4")"
+awk -v p="$bb" -v d="$db" 'BEGIN { exit !(p > d && p < 4 * d) }' ||
+  fail "batch of 4: $bb B against a step's $db"
+awk -v p="$bf" -v d="$df" 'BEGIN { exit !(p > 3.96 * d && p < 4.04 * d) }' ||
+  fail "batch of 4: $bf FLOP against a step's $df"
+"$bin" profile --config llama-3.1-8b --batch 4 --tokens 8 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "--batch with --tokens accepted"
+"$bin" profile --model x --batch 4 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "--batch with --model accepted"
+"$bin" profile --config llama-3.1-8b --batch 0 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "--batch 0 accepted"
 
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all profile --config checks passed"

@@ -93,7 +93,7 @@ int cmd_compile(int argc, char **argv) {
   model_build mb;
   sc_strbuf asm_text = {0}, g_text = {0};
   char err[512];
-  if (config ? !model_build_config(&mb, config, arch, NULL, false, wdtype, SC_DTYPE_FP32, seq, 1,
+  if (config ? !model_build_config(&mb, config, arch, NULL, false, wdtype, SC_DTYPE_FP32, seq, 1, 0,
                                    false, listing ? &asm_text : NULL)
              : !model_build_make(&mb, model, arch, wdtype, seq, listing ? &asm_text : NULL))
     goto done;

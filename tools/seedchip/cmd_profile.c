@@ -14,8 +14,8 @@ static const char usage[] =
     "usage: seedchip profile (--model FILE | --config NAME) [--dtype D] [--arch <preset|file>]\n"
     "                        [--system SPEC [--pipeline]] [--kv fp32|bf16] [--max-seq N] [--pos "
     "P]\n"
-    "                        [--tokens T [--attn-fp32]] [--trace OUT.json] [--report "
-    "OUT.html]\n"
+    "                        [--tokens T [--attn-fp32] | --batch B] [--trace OUT.json]\n"
+    "                        [--report OUT.html]\n"
     "\n"
     "Compiles one decode step of the model for the chip and runs it in the\n"
     "timing-only mode at position P (default 128, within the context): the attention\n"
@@ -30,7 +30,8 @@ static const char usage[] =
     "per chip: \"<N>\", \"<arch>x<N>[-ring|-torus|-switch]\" or a system file\n"
     "(docs/SYSTEM.md). --kv (with --config): the KV cache's dtype (default fp32).\n"
     "--tokens T (with --config) times a prefill chunk instead: T tokens of one\n"
-    "sequence at positions P .. P + T - 1 in one launch; its attention multiplies\n"
+    "sequence at positions P .. P + T - 1 in one launch; --batch B (with --config)\n"
+    "a decode step of B sequences, each at position P; a chunk's attention multiplies\n"
     "BF16 operands (in every dtype but f32), or with --attn-fp32 FP32 ones, as f32\n"
     "does (docs/COMPILER.md, \"Prefill attention precision\").\n";
 
@@ -43,27 +44,21 @@ static long layer_of(const char *name) {
 }
 
 int cmd_profile(int argc, char **argv) {
-  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
-                                       {"dtype", required_argument, NULL, 'd'},
-                                       {"arch", required_argument, NULL, 'a'},
-                                       {"max-seq", required_argument, NULL, 'S'},
-                                       {"pos", required_argument, NULL, 'p'},
-                                       {"trace", required_argument, NULL, 't'},
-                                       {"report", required_argument, NULL, 'r'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {"config", required_argument, NULL, 'c'},
-                                       {"system", required_argument, NULL, 's'},
-                                       {"pipeline", no_argument, NULL, 'P'},
-                                       {"kv", required_argument, NULL, 'k'},
-                                       {"tokens", required_argument, NULL, 'T'},
-                                       {"attn-fp32", no_argument, NULL, 'F'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"model", required_argument, NULL, 'm'},  {"dtype", required_argument, NULL, 'd'},
+      {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
+      {"pos", required_argument, NULL, 'p'},    {"trace", required_argument, NULL, 't'},
+      {"report", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+      {"config", required_argument, NULL, 'c'}, {"system", required_argument, NULL, 's'},
+      {"pipeline", no_argument, NULL, 'P'},     {"kv", required_argument, NULL, 'k'},
+      {"tokens", required_argument, NULL, 'T'}, {"attn-fp32", no_argument, NULL, 'F'},
+      {"batch", required_argument, NULL, 'B'},  {NULL, 0, NULL, 0}};
   const char *model = NULL, *config = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
   const char *system = NULL;
   bool pipeline = false, attn_fp32 = false;
   sc_dtype kv = SC_DTYPE_FP32;
   sc_cc_wdtype wdtype = SC_CC_F32;
-  unsigned long seq = 0, pos = 128, tokens = 1;
+  unsigned long seq = 0, pos = 128, tokens = 1, batch = 1;
   optind = 0;
   opterr = 0;
   int c;
@@ -106,13 +101,14 @@ int cmd_profile(int argc, char **argv) {
       break;
     case 'S':
     case 'T':
+    case 'B':
     case 'p': {
       char *end;
       unsigned long v = strtoul(optarg, &end, 10);
-      const char *what = c == 'S' ? "max-seq" : c == 'T' ? "tokens" : "pos";
+      const char *what = c == 'S' ? "max-seq" : c == 'T' ? "tokens" : c == 'B' ? "batch" : "pos";
       if (end == optarg || *end || optarg[0] == '-' || v > 1u << 20 || (c != 'p' && v == 0))
         return cli_usage_error("profile", usage, "--%s: bad value '%s'", what, optarg);
-      *(c == 'S' ? &seq : c == 'T' ? &tokens : &pos) = v;
+      *(c == 'S' ? &seq : c == 'T' ? &tokens : c == 'B' ? &batch : &pos) = v;
       break;
     }
     case 'h':
@@ -131,6 +127,10 @@ int cmd_profile(int argc, char **argv) {
   if (pipeline && !system) return cli_usage_error("profile", usage, "--pipeline needs --system");
   if (tokens > 1 && !config)
     return cli_usage_error("profile", usage, "--tokens needs --config (a timing-only run)");
+  if (batch > 1 && !config)
+    return cli_usage_error("profile", usage, "--batch needs --config (a timing-only run)");
+  if (batch > 1 && (tokens > 1 || pipeline))
+    return cli_usage_error("profile", usage, "--batch goes with neither --tokens nor --pipeline");
   if (attn_fp32 && tokens < 2)
     return cli_usage_error("profile", usage, "--attn-fp32 needs --tokens (a prefill chunk)");
   if (tokens > 1 && pipeline)
@@ -141,7 +141,7 @@ int cmd_profile(int argc, char **argv) {
   sc_strbuf out = {0};
   char err[512];
   if (config ? !model_build_config(&mb, config, arch, system, pipeline, wdtype, kv, (uint32_t)seq,
-                                   (uint32_t)tokens, attn_fp32, NULL)
+                                   (uint32_t)tokens, (uint32_t)batch, attn_fp32, NULL)
              : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL))
     goto done;
   if (pos + tokens > mb.max_seq) {
@@ -170,6 +170,10 @@ int cmd_profile(int argc, char **argv) {
     printf("%s (%s) on %s: a prefill chunk of %lu tokens at positions %lu .. %lu\n",
            config ? config : model, sc_cc_wdtype_name(wdtype),
            mb.sys.chips > 1 ? mb.sys.name : mb.arch->name, tokens, pos, pos + tokens - 1);
+  else if (batch > 1)
+    printf("%s (%s) on %s: one decode step of %lu sequences, each at position %lu\n",
+           config ? config : model, sc_cc_wdtype_name(wdtype),
+           mb.sys.chips > 1 ? mb.sys.name : mb.arch->name, batch, pos);
   else
     printf("%s (%s) on %s: one decode step at position %lu\n", config ? config : model,
            sc_cc_wdtype_name(wdtype), mb.sys.chips > 1 ? mb.sys.name : mb.arch->name, pos);

@@ -36,7 +36,8 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
 
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
                         const char *system, bool pipeline, sc_cc_wdtype wdtype, sc_dtype kv,
-                        uint32_t max_seq, uint32_t tokens, bool attn_fp32, sc_strbuf *listing) {
+                        uint32_t max_seq, uint32_t tokens, uint32_t batch, bool attn_fp32,
+                        sc_strbuf *listing) {
   char err[1024];
   sc_strbuf errors = {0};
   *b = (model_build){0};
@@ -63,7 +64,10 @@ bool model_build_config(model_build *b, const char *config, const char *arch_nam
   }
   b->max_seq = max_seq ? max_seq : b->cfg.max_seq_len < 4096 ? b->cfg.max_seq_len : 4096;
   sc_llama_step step = {
-      .tokens = tokens ? tokens : 1,
+      .tokens = batch > 1 ? batch
+                : tokens  ? tokens
+                          : 1,
+      .batch = batch > 1 ? batch : 0,
       .max_seq = b->max_seq,
       .act_dtype = SC_DTYPE_FP32,
       .last_logits = true}; /* a prefill chunk: its last token's logits, as generation uses */

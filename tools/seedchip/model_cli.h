@@ -35,11 +35,13 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
  * chip. kv is the KV cache's dtype (fp32 or bf16). tokens (0 or 1: one, a
  * decode step) is the step's tokens of one sequence: a prefill chunk, which
  * gives its last token's logits alone (sc_llama_step.last_logits).
- * attn_fp32: a prefill's attention with FP32 MXU operands
+ * batch (0 or 1: one sequence) makes it a decode step of that many sequences
+ * (tokens ignored). attn_fp32: a prefill's attention with FP32 MXU operands
  * (sc_cc_options.attn_fp32). listing (may be NULL) gets the assembly. */
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
                         const char *system, bool pipeline, sc_cc_wdtype wdtype, sc_dtype kv,
-                        uint32_t max_seq, uint32_t tokens, bool attn_fp32, sc_strbuf *listing);
+                        uint32_t max_seq, uint32_t tokens, uint32_t batch, bool attn_fp32,
+                        sc_strbuf *listing);
 void model_build_free(model_build *b);
 
 #endif
