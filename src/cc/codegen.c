@@ -2294,17 +2294,9 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   li(G, 4, dk * G->kvb);
   line(G, "mul x6, x6, x4");
   line(G, "add x30, x30, x6"); /* the unit's cache offset */
-  /* the group's queries: grp rows of dk, contiguous in q (at unit u's heads) */
-  li(G, 4, PS);
-  line(G, "divu x5, x20, x4");
-  li(G, 4, grp * dk * 4);
-  line(G, "mul x4, x4, x5");
-  li(G, 5, G->addr[y->in[0]]);
-  line(G, "add x4, x4, x5");
-  li(G, 5, G->s.a);
-  li(G, 8, grp * dk);
-  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
-  line(G, "sync.wait s6, 1");
+  /* the first cache DMAs go out, then the queries (their latency hidden
+   * behind the first tiles'): grp rows of dk, contiguous in q (at unit u's
+   * heads), on queue 1 (queue 0 carries half of the ring's DMAs) */
   line(G, "li x15, 0");
   label(G, "pro", k);
   line(G, "bge x15, x27, L%u_prd", k);
@@ -2317,6 +2309,16 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "addi x15, x15, 1");
   line(G, "j L%u_pro", k);
   label(G, "prd", k);
+  li(G, 4, PS);
+  line(G, "divu x5, x20, x4");
+  li(G, 4, grp * dk * 4);
+  line(G, "mul x4, x4, x5");
+  li(G, 5, G->addr[y->in[0]]);
+  line(G, "add x4, x4, x5");
+  li(G, 5, G->s.a);
+  li(G, 8, grp * dk);
+  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q1 @signal(s6)");
+  line(G, "sync.wait s6, 1");
   line(G, "li x28, 0"); /* s: the DMA whose buffer the MXU uses */
   label(G, "sup", k);
   line(G, "addi x15, x28, %u", GEMV_LEAD);
