@@ -976,8 +976,9 @@ enum { GEMV_LEAD = GEMV_BUFS - 1 };
  * x7. With widen (a VPU instruction), ins writes the buffer's second half
  * (sram[x7]) and widen, queued after it, fills the buffer (sram[x6]) from
  * it, signalling s3 / s7 for the matmuls; then it uses x5 too. */
-static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins, const char *widen) {
-  line(G, "andi x6, x15, %u", GEMV_BUFS - 1);
+static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins, const char *widen,
+                     unsigned slot) {
+  line(G, "andi x6, x%u, %u", slot, GEMV_BUFS - 1);
   li(G, 7, G->s.gbuf);
   line(G, "mul x6, x6, x7");
   li(G, 7, G->s.g);
@@ -991,7 +992,7 @@ static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins, const
   char l1[24], ld[24];
   snprintf(l1, sizeof l1, "%s1", tag);
   snprintf(ld, sizeof ld, "%sd", tag);
-  line(G, "andi x%u, x15, 1", par);
+  line(G, "andi x%u, x%u, 1", par, slot);
   line(G, "bne x%u, x0, L%u_%s", par, k, l1);
   line(G, "%s, q0 @wait(s1) @signal(s0)", ins);
   if (widen) line(G, "%s @wait(s0) @signal(s3)", widen);
@@ -1047,7 +1048,7 @@ static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t 
   li(G, 14, cores * TC * K * wb); /* src: next block (cores * TC rows on: whole tiles) */
   char ins[96];
   snprintf(ins, sizeof ins, "dma.3d sram[x6]:%s, hbm[x4]:%s, x8..x14, x0", f.wdt, f.wdt);
-  ring_dma(G, k, tag, ins, NULL);
+  ring_dma(G, k, tag, ins, NULL, 15);
 }
 
 /* The storage's tile height of a GEMV's weights of N rows: the MXU's width,
@@ -2051,7 +2052,7 @@ static void attn_dma2(gen *G, uint32_t k, const char *tag, uint64_t kc, uint64_t
 }
 
 /* The ring DMA of attn_dma: chunk x6 of the part's positions from the cache
- * at x4, w values of each row (of row bytes). */
+ * at x4, w values of each row (of row bytes), into ring slot x12. */
 static void attn_dma_rows(gen *G, uint32_t k, const char *tag, uint64_t hd, uint64_t row,
                           uint64_t P) {
   li(G, 7, P);
@@ -2068,7 +2069,7 @@ static void attn_dma_rows(gen *G, uint32_t k, const char *tag, uint64_t hd, uint
   line(G, "add x4, x4, x5");
   line(G, "add x4, x4, x30"); /* the unit's sequence and kv head */
   if (G->kvb != 2) {
-    ring_dma(G, k, tag, "dma.2d sram[x6]:fp32, hbm[x4]:fp32, x8..x11, x0", NULL);
+    ring_dma(G, k, tag, "dma.2d sram[x6]:fp32, hbm[x4]:fp32, x8..x11, x0", NULL, 12);
     return;
   }
   /* a bf16 cache: its bf16 rows into the second half of the ring buffer,
@@ -2081,7 +2082,7 @@ static void attn_dma_rows(gen *G, uint32_t k, const char *tag, uint64_t hd, uint
   li(G, 18, hd * 4);
   li(G, 19, hd * 2);
   ring_dma(G, k, tag, "dma.2d sram[x7]:bf16, hbm[x4]:bf16, x8..x11, x0",
-           "vpu.mov sram[x6]:fp32, sram[x7]:bf16, x16..x19");
+           "vpu.mov sram[x6]:fp32, sram[x7]:bf16, x16..x19", 12);
 }
 
 /* Stores the n values at sram[x<reg>] to unit x20's place, base + x20 * n
@@ -2227,6 +2228,21 @@ static void tile_at(gen *G, uint64_t w) {
   line(G, "add x5, x5, x29");
 }
 
+/* x<dst> = the cache offset of unit x<ureg> (a sequence and one of its KVH
+ * kv heads) in a cache of rows of `row` bytes. Uses x4 .. x7; ureg may be
+ * x5. */
+static void unit_cache_offset(gen *G, unsigned ureg, unsigned dst, uint64_t KVH, uint64_t row,
+                              uint64_t dk) {
+  li(G, 4, KVH);
+  line(G, "remu x6, x%u, x4", ureg);
+  line(G, "divu x5, x%u, x4", ureg);
+  li(G, 7, (uint64_t)G->max_seq * row);
+  line(G, "mul x%u, x7, x5", dst);
+  li(G, 4, dk * G->kvb);
+  line(G, "mul x6, x6, x4");
+  line(G, "add x%u, x%u, x6", dst, dst); /* the unit's cache offset */
+}
+
 /* Attention of one token per sequence (decode, one sequence or a batch;
  * docs/COMPILER.md, "Decode attention"): per unit u (a sequence and one of its
  * kv heads; u = core, core + cores, ...), the grp query heads that share it
@@ -2252,6 +2268,13 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   uint64_t out_acc = grp * CS; /* the output's accumulators */
   self_signal(G, 1, GEMV_BUFS / 2);
   self_signal(G, 5, GEMV_BUFS / 2);
+  /* Several units a core, whole (every unit's DMAs alike: n of K, n of V):
+   * the ring runs on from unit to unit. x1 (free after the embedding) is the
+   * ring slot of the unit's first DMA, and the last steps of a unit issue
+   * the next unit's first GEMV_LEAD DMAs, so that they load while it ends
+   * (its softmax, P @ V, drain and store) instead of after. */
+  bool cross = PS == 1 && units > cores;
+  if (cross) line(G, "li x1, 0");
   /* work item w = u * PS + p: unit u's positions [p len, (p + 1) len) of npos,
    * len = ceil(npos / PS) in whole tiles (x31 = first, x21 = end) */
   line(G, "mv x20, x3");
@@ -2286,22 +2309,22 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "add x27, x26, x26");
   li(G, 4, PS);
   line(G, "divu x5, x20, x4"); /* u */
-  li(G, 4, KVH);
-  line(G, "remu x6, x5, x4");
-  line(G, "divu x5, x5, x4");
-  li(G, 30, (uint64_t)G->max_seq * row);
-  line(G, "mul x30, x30, x5");
-  li(G, 4, dk * G->kvb);
-  line(G, "mul x6, x6, x4");
-  line(G, "add x30, x30, x6"); /* the unit's cache offset */
+  unit_cache_offset(G, 5, 30, KVH, row, dk);
   /* the first cache DMAs go out, then the queries (their latency hidden
    * behind the first tiles'): grp rows of dk, contiguous in q (at unit u's
    * heads), on queue 1 (queue 0 carries half of the ring's DMAs) */
+  if (cross) { /* issued by the unit before, when there was one and 2n >= GEMV_LEAD */
+    line(G, "beq x1, x0, L%u_pr0", k);
+    line(G, "li x7, %u", GEMV_LEAD);
+    line(G, "bge x27, x7, L%u_prd", k);
+    label(G, "pr0", k);
+  }
   line(G, "li x15, 0");
   label(G, "pro", k);
   line(G, "bge x15, x27, L%u_prd", k);
   line(G, "li x7, %u", GEMV_LEAD);
   line(G, "bge x15, x7, L%u_prd", k);
+  line(G, cross ? "add x12, x15, x1" : "mv x12, x15");
   if (same)
     attn_dma(G, k, "p", G->addr[y->in[1]], G->addr[y->in[2]], dk, row, P);
   else
@@ -2322,14 +2345,40 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "li x28, 0"); /* s: the DMA whose buffer the MXU uses */
   label(G, "sup", k);
   line(G, "addi x15, x28, %u", GEMV_LEAD);
-  line(G, "bge x15, x27, L%u_nod", k);
+  line(G, "bge x15, x27, L%u_nx", k);
+  line(G, cross ? "add x12, x15, x1" : "mv x12, x15");
   if (same)
     attn_dma(G, k, "m", G->addr[y->in[1]], G->addr[y->in[2]], dk, row, P);
   else
     attn_dma2(G, k, "m", G->addr[y->in[1]], G->addr[y->in[2]], dk, dv, row, P);
+  line(G, "j L%u_nod", k);
+  label(G, "nx", k);
+  if (cross) { /* the next unit's DMA x15 - 2n (a K DMA: n >= 2), if it has one */
+    line(G, "li x7, %u", GEMV_LEAD);
+    line(G, "blt x27, x7, L%u_nod", k);
+    li(G, 4, cores);
+    line(G, "add x13, x20, x4"); /* the next unit */
+    li(G, 4, units);
+    line(G, "bge x13, x4, L%u_nod", k);
+    line(G, "add x12, x15, x1");
+    line(G, "sub x15, x15, x27");
+    line(G, "mv x14, x30");
+    unit_cache_offset(G, 13, 30, KVH, row, dk);
+    if (same)
+      attn_dma(G, k, "n", G->addr[y->in[1]], G->addr[y->in[2]], dk, row, P);
+    else
+      attn_dma2(G, k, "n", G->addr[y->in[1]], G->addr[y->in[2]], dk, dv, row, P);
+    line(G, "mv x30, x14");
+  }
   label(G, "nod", k);
-  line(G, "andi x19, x28, 1");
-  line(G, "andi x29, x28, %u", GEMV_BUFS - 1);
+  if (cross) {
+    line(G, "add x4, x28, x1"); /* the step's ring slot */
+    line(G, "andi x19, x4, 1");
+    line(G, "andi x29, x4, %u", GEMV_BUFS - 1);
+  } else {
+    line(G, "andi x19, x28, 1");
+    line(G, "andi x29, x28, %u", GEMV_BUFS - 1);
+  }
   li(G, 7, G->s.gbuf);
   line(G, "mul x29, x29, x7");
   li(G, 7, G->s.g);
@@ -2527,6 +2576,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
     line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q0 @signal(s6)");
     line(G, "sync.wait s6, 3");
   }
+  if (cross) line(G, "add x1, x1, x27"); /* the next unit's first ring slot */
   li(G, 4, cores);
   line(G, "add x20, x20, x4");
   line(G, "j L%u_head", k);

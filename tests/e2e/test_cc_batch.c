@@ -13,7 +13,10 @@
  *   attention's positions in 2 parts, so the sums are the same);
  * - with a BF16 KV cache (sc_cc_options.kv_dtype) the caches take half the
  *   bytes and the FP32 logits stay within 1% of the largest reference logit
- *   (K and V rounded to BF16), for one sequence and for the batch. */
+ *   (K and V rounded to BF16), for one sequence and for the batch;
+ * - 12 sequences (24 units on 16 cores: the decode attention's ring runs on
+ *   from unit to unit) give one sequence's bits, functional and timed, at
+ *   positions whose cache fits one DMA and at positions that take several. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,7 +33,7 @@
 #include "seedchip/runtime.h"
 #include "seedchip/util.h"
 
-enum { B = 3, STEPS = 12, SEQ = 16 };
+enum { B = 3, STEPS = 12, SEQ = 16, NB = 12, SEQ_LONG = 768 };
 
 typedef struct prog_run {
   sc_graph *g;
@@ -38,13 +41,16 @@ typedef struct prog_run {
   sc_device *dev;
   sc_rt_program *p;
   float *logits;
-  int32_t tokens[B];
+  int32_t tokens[NB];
 } prog_run;
 
 static void open_prog_parts(prog_run *r, const sc_model *m, const sc_arch *arch, sc_cc_wdtype t,
                             uint32_t batch, sc_dtype kv, uint32_t parts) {
   char err[1024];
-  sc_llama_step st = {.tokens = batch, .max_seq = SEQ, .act_dtype = SC_DTYPE_FP32, .batch = batch};
+  sc_llama_step st = {.tokens = batch,
+                      .max_seq = sc_model_config_of(m)->max_seq_len,
+                      .act_dtype = SC_DTYPE_FP32,
+                      .batch = batch};
   if (sc_cc_llama_graph(sc_model_config_of(m), &st, &r->g, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s", err);
   /* the same split of the attention for the batch and one sequence (the
@@ -89,7 +95,7 @@ static void close_prog(prog_run *r) {
   sc_graph_destroy(r->g);
 }
 
-static sc_model *model(void) {
+static sc_model *model_seq(uint32_t seq) {
   sc_model_config cfg = {.dim = 256,
                          .hidden_dim = 896,
                          .n_layers = 2,
@@ -97,12 +103,16 @@ static sc_model *model(void) {
                          .n_kv_heads = 2,
                          .head_dim = 64,
                          .vocab_size = 2048,
-                         .max_seq_len = SEQ,
+                         .max_seq_len = seq,
                          .tied_embeddings = true};
   char err[512];
   sc_model *m;
   if (sc_model_synthetic(&cfg, 99, &m, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
   return m;
+}
+
+static sc_model *model(void) {
+  return model_seq(SEQ);
 }
 
 static int32_t argmax(const float *x, uint32_t n) {
@@ -212,6 +222,67 @@ static void test_fp8_channel_same_bits(void **state) {
   check_same_bits(SC_CC_FP8_CHANNEL);
 }
 
+/* More units (sequence, kv head) than cores: NB = 12 sequences of 2 kv heads
+ * on 16 cores, cores 0-7 two units each, whose cache DMAs run on through
+ * one ring, the next unit's first ones issued while the last finishes
+ * (docs/COMPILER.md, "Decode attention"). At positions 0-3 a unit's
+ * positions fit one DMA of K and one of V (the next unit's are not issued
+ * early); at 700 and 701 they take 3 each (they are). The batch's logits,
+ * functional and timed, are bit for bit the one-sequence programs' (2 units:
+ * one ring per unit), with an FP32 and a BF16 cache. */
+static void check_many_units(sc_dtype kv) {
+  sc_model *m = model_seq(SEQ_LONG);
+  const uint32_t V = sc_model_config_of(m)->vocab_size;
+  sc_arch *arch;
+  assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
+  prog_run *batch = calloc(1, sizeof *batch), *one = calloc(NB, sizeof *one);
+  assert_non_null(batch);
+  assert_non_null(one);
+  open_prog_parts(batch, m, arch, SC_CC_FP8, NB, kv, 1);
+  for (int b = 0; b < NB; b++) {
+    open_prog_parts(&one[b], m, arch, SC_CC_FP8, 1, kv, 1);
+    batch->tokens[b] = 7 + 157 * b;
+  }
+  static const uint32_t positions[] = {0, 1, 2, 3, 700, 701};
+  float *want = malloc((size_t)NB * V * sizeof *want);
+  assert_non_null(want);
+  for (size_t i = 0; i < sizeof positions / sizeof *positions; i++) {
+    uint32_t pos = positions[i];
+    for (int mode = 0; mode < 2; mode++) { /* functional, then timed over the same position */
+      sc_sim_mode md = mode ? SC_SIM_TIMED : SC_SIM_FUNCTIONAL;
+      step(batch, md, 0, pos);
+      for (int b = 0; b < NB; b++) {
+        step(&one[b], md, batch->tokens[b], pos);
+        if (memcmp(one[b].logits, batch->logits + b * V, V * sizeof(float)) != 0)
+          fail_msg("%s cache, %s: sequence %d position %u: the batch's logits differ from one "
+                   "sequence's",
+                   sc_dtype_name(kv), mode ? "timed" : "functional", b, pos);
+      }
+      if (mode == 0)
+        memcpy(want, batch->logits, (size_t)NB * V * sizeof *want);
+      else
+        assert_memory_equal(batch->logits, want, (size_t)NB * V * sizeof *want);
+    }
+    for (int b = 0; b < NB; b++) batch->tokens[b] = argmax(batch->logits + b * V, V);
+  }
+  print_message("  fp8, %s cache: %d sequences (24 units on 16 cores) at positions 0-3, 700, "
+                "701 bit-identical to one sequence at a time, functional and timed\n",
+                sc_dtype_name(kv), NB);
+  free(want);
+  for (int b = 0; b < NB; b++) close_prog(&one[b]);
+  close_prog(batch);
+  free(one);
+  free(batch);
+  sc_arch_destroy(arch);
+  sc_model_free(m);
+}
+
+static void test_many_units(void **state) {
+  (void)state;
+  check_many_units(SC_DTYPE_FP32);
+  check_many_units(SC_DTYPE_BF16);
+}
+
 /* A BF16 cache: half the bytes; logits close to the reference. */
 static void check_bf16_kv(uint32_t batch) {
   sc_model *m = model();
@@ -282,7 +353,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_f32_vs_reference),      cmocka_unit_test(test_fp8_same_bits),
       cmocka_unit_test(test_fp8_channel_same_bits), cmocka_unit_test(test_bf16_kv_one),
-      cmocka_unit_test(test_bf16_kv_batch),
+      cmocka_unit_test(test_bf16_kv_batch),         cmocka_unit_test(test_many_units),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
