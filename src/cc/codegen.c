@@ -531,42 +531,33 @@ static void rope_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
   dma1(G, "sram[x5]", "hbm[x4]", n * H * hd, 0);
   li(G, 4, G->rope);
   li(G, 6, hd * 4);
-  if (G->B > 1) { /* every sequence at pos0: its table row once, for every row */
+  uint64_t tstride = hd * 4; /* vpu.rope: the table row of each row */
+  if (G->B > 1) {            /* every sequence at pos0: its table row once, for every row */
     line(G, "mul x6, x6, x2");
     line(G, "add x4, x4, x6");
     li(G, 6, G->s.b);
     dma1(G, "sram[x6]", "hbm[x4]", hd, 0);
-    li(G, 8, n * H);
-    li(G, 9, hd);
-    li(G, 10, hd * 4);
-    li(G, 11, hd * 4);
-    line(G, "li x12, 0");
-    line(G, "vpu.rope sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, %s",
-         y->attrs.rope_halves ? "halves" : "pairs");
-    line(G, "sync.fence vpu");
-    row_addr(G, G->addr[id], H * hd * 4);
-    li(G, 5, G->s.a);
-    dma1(G, "hbm[x4]", "sram[x5]", n * H * hd, 0);
-    return;
+    tstride = 0;
+  } else {
+    line(G, "add x7, x2, x20");
+    line(G, "mul x6, x6, x7");
+    line(G, "add x4, x4, x6");
+    li(G, 6, G->s.b);
+    li(G, 8, hd);          /* dma.3d: hd per row */
+    li(G, 9, H);           /*         H rows (the same table row) */
+    li(G, 10, n);          /*         n planes */
+    li(G, 11, hd * 4);     /*         dst stride1 */
+    li(G, 12, H * hd * 4); /*         dst stride2 */
+    line(G, "li x13, 0");  /*         src stride1: repeat */
+    li(G, 14, hd * 4);     /*         src stride2: the next position */
+    line(G, "dma.3d sram[x6]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s0)");
+    line(G, "sync.wait s0, 1");
   }
-  line(G, "add x7, x2, x20");
-  line(G, "mul x6, x6, x7");
-  line(G, "add x4, x4, x6");
-  li(G, 6, G->s.b);
-  li(G, 8, hd);          /* dma.3d: hd per row */
-  li(G, 9, H);           /*         H rows (the same table row) */
-  li(G, 10, n);          /*         n planes */
-  li(G, 11, hd * 4);     /*         dst stride1 */
-  li(G, 12, H * hd * 4); /*         dst stride2 */
-  line(G, "li x13, 0");  /*         src stride1: repeat */
-  li(G, 14, hd * 4);     /*         src stride2: the next position */
-  line(G, "dma.3d sram[x6]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s0)");
-  line(G, "sync.wait s0, 1");
   li(G, 8, n * H);
   li(G, 9, hd);
   li(G, 10, hd * 4);
   li(G, 11, hd * 4);
-  li(G, 12, hd * 4);
+  li(G, 12, tstride);
   line(G, "vpu.rope sram[x5]:fp32, sram[x5]:fp32, sram[x6]:fp32, x8..x12, %s",
        y->attrs.rope_halves ? "halves" : "pairs");
   line(G, "sync.fence vpu");
