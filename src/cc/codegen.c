@@ -35,15 +35,9 @@ typedef struct sram_map {
   uint64_t consts, a, b, c, s, q, scale, scale2, w, w2, g, gbuf, c2, size;
 } sram_map;
 
-/* Small FP32 constants, copied into every core's SRAM at the start. */
-enum {
-  K_DIM,
-  K_HIDDEN,
-  K_SQRT_HD,
-  K_ZERO,
-  K_ATTN_SCALE,
-  K_COUNT
-}; /* K_ATTN_SCALE = 1 / K_SQRT_HD */
+/* Small FP32 constants, copied into every core's SRAM at the start
+ * (K_ATTN_SCALE = 1 / K_SQRT_HD). */
+enum { K_DIM, K_HIDDEN, K_SQRT_HD, K_ZERO, K_ATTN_SCALE, K_COUNT };
 
 typedef struct gen {
   const sc_graph *g;
@@ -61,9 +55,9 @@ typedef struct gen {
   bool *prep;
   uint64_t xprep, xprep_s, xprep_s_bytes;
   uint32_t q_holds; /* the value whose prepared rows every core holds in Q and S, or UINT32_MAX */
-  /* Tile-path matmuls of one x run back to back without a barrier
-   * (chain_next): the first core of the next one's tiles, after the last
-   * one's; mm_tiles: the tiles of the last matmul generated. */
+  /* Matmuls of one prepared x run back to back without a barrier
+   * (chain_next). mm_rot: the core of the next one's first tile, after the
+   * last one's; mm_tiles: the tiles of the last matmul generated. */
   uint64_t mm_rot, mm_tiles;
   bool chained_in;                 /* the op being generated follows a matmul it is chained to */
   bool x3_rot;                     /* x3 holds a chained GEMV's place of the core, not its id */
@@ -267,9 +261,10 @@ static uint32_t next_coded(const gen *G, uint32_t i) {
  * the next is a matmul of the same x (both GEMVs or both tile-path), which
  * every core holds prepared in Q (G->q_holds: it neither prepares nor loads
  * x, so it writes nothing the cores still at i read) and which does not
- * read i's result (chain_shape: all but the Q condition). Its tiles then start on the core after
- * i's last one (mm_rot), so that two matmuls of fewer tiles than cores (k and v of grouped-query
- * attention) share the cores instead of taking turns on the same ones. */
+ * read i's result (chain_shape: all but the Q condition). Its tiles then
+ * start on the core after i's last one (mm_rot), so that two matmuls of
+ * fewer tiles than cores (k and v of grouped-query attention) share the
+ * cores instead of taking turns on the same ones. */
 static bool chain_shape(const gen *G, uint32_t i) {
   const sc_gvalue *v = val(G, i);
   if (v->op != SC_GOP_MATMUL || !G->prep[i] || G->gnext[i] != UINT32_MAX ||
@@ -1479,7 +1474,6 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   G->x3_rot = false;
   /* the next matmul of the same x finds it in Q when every core loaded it
    * (or held it already) */
-
   G->q_holds = G->prep[id] && (held || load_all || tiles >= cores) ? y->in[0] : UINT32_MAX;
 }
 
@@ -1707,9 +1701,10 @@ static void attn_q_load(gen *G, const sc_gvalue *y, const attn_shape *a, unsigne
 
 /* With attn_lp: Q_h of head x<hreg> loaded (attn_q_load), then scaled by
  * the attention scale (1 / the divisor of the FP32 path: sqrt(dk) or the
- * op's) and rounded to BF16 into the block at
- * x<dreg> (T rows of dk), on the VPU: queued after what the VPU has to do,
- * for the matmuls of a later round (gen_attention). */
+ * op's) and rounded to BF16 into the block at x<dreg> (T rows of dk), on
+ * the VPU: queued after what the VPU has to do, for the matmuls of a later
+ * round (gen_attention). The BF16 rows are written over nothing the VPU
+ * still reads: A holds the FP32 rows, the block is the other round's. */
 static void attn_q_prep(gen *G, const sc_gvalue *y, const attn_shape *a, unsigned hreg,
                         unsigned dreg) {
   attn_q_load(G, y, a, hreg);
@@ -2303,7 +2298,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   unit_cache_offset(G, 5, 30, KVH, row, dk);
   /* the first cache DMAs go out, then the queries (their latency hidden
    * behind the first tiles'): grp rows of dk, contiguous in q (at unit u's
-   * heads), on queue 1 (queue 0 carries half of the ring's DMAs) */
+   * heads), on queue 1, behind the unit's second DMA rather than its first */
   if (cross) { /* issued by the unit before, when there was one and 2n >= GEMV_LEAD */
     line(G, "beq x1, x0, L%u_pr0", k);
     line(G, "li x7, %u", GEMV_LEAD);
