@@ -2339,7 +2339,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
     attn_dma2(G, k, "m", G->addr[y->in[1]], G->addr[y->in[2]], dk, dv, row, P);
   line(G, "j L%u_nod", k);
   label(G, "nx", k);
-  if (cross) { /* the next unit's DMA x15 - 2n (a K DMA: n >= 2), if it has one */
+  if (cross) { /* the next unit's DMA x15 - 2n (of K, or of V when n is 2), if there is one */
     line(G, "li x7, %u", GEMV_LEAD);
     line(G, "blt x27, x7, L%u_nod", k);
     li(G, 4, cores);
