@@ -227,7 +227,8 @@ static void test_fp8_channel_same_bits(void **state) {
  * one ring, the next unit's first ones issued while the last finishes
  * (docs/COMPILER.md, "Decode attention"). At positions 0-3 a unit's
  * positions fit one DMA of K and one of V (the next unit's are not issued
- * early); at 700 and 701 they take 3 each (they are). The batch's logits,
+ * early); at 300 two each (the next unit's first three, one of them of V,
+ * are), at 700 and 701 three each. The batch's logits,
  * functional and timed, are bit for bit the one-sequence programs' (2 units:
  * one ring per unit), with an FP32 and a BF16 cache. */
 static void check_many_units(sc_dtype kv) {
@@ -243,7 +244,7 @@ static void check_many_units(sc_dtype kv) {
     open_prog_parts(&one[b], m, arch, SC_CC_FP8, 1, kv, 1);
     batch->tokens[b] = 7 + 157 * b;
   }
-  static const uint32_t positions[] = {0, 1, 2, 3, 700, 701};
+  static const uint32_t positions[] = {0, 1, 2, 3, 300, 700, 701};
   float *want = malloc((size_t)NB * V * sizeof *want);
   assert_non_null(want);
   for (size_t i = 0; i < sizeof positions / sizeof *positions; i++) {
@@ -265,8 +266,8 @@ static void check_many_units(sc_dtype kv) {
     }
     for (int b = 0; b < NB; b++) batch->tokens[b] = argmax(batch->logits + b * V, V);
   }
-  print_message("  fp8, %s cache: %d sequences (24 units on 16 cores) at positions 0-3, 700, "
-                "701 bit-identical to one sequence at a time, functional and timed\n",
+  print_message("  fp8, %s cache: %d sequences (24 units on 16 cores) at positions 0-3, 300, "
+                "700, 701 bit-identical to one sequence at a time, functional and timed\n",
                 sc_dtype_name(kv), NB);
   free(want);
   for (int b = 0; b < NB; b++) close_prog(&one[b]);
