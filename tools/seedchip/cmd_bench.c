@@ -50,7 +50,7 @@ static const char usage[] =
     "  --offline  IN,OUT: an offline row for every model: requests of IN input and\n"
     "             OUT output tokens, the largest batch whose caches fit, each\n"
     "             request's prefill included (llama-2-70b always has one: 1024,290,\n"
-    "             MLPerf's data set)\n"
+    "             the project plan's figures for MLPerf's requests)\n"
     "  --quiet    no progress bar\n";
 
 enum { PROMPT = 2048, CONTEXT = 4096, ROWS_PER_MODEL = 5 };
