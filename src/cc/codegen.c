@@ -2331,14 +2331,14 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "li x28, 0"); /* s: the DMA whose buffer the MXU uses */
   label(G, "sup", k);
   line(G, "addi x15, x28, %u", GEMV_LEAD);
-  line(G, "bge x15, x27, L%u_nx", k);
+  line(G, "bge x15, x27, L%u_nxu", k);
   line(G, cross ? "add x12, x15, x1" : "mv x12, x15");
   if (same)
     attn_dma(G, k, "m", G->addr[y->in[1]], G->addr[y->in[2]], dk, row, P);
   else
     attn_dma2(G, k, "m", G->addr[y->in[1]], G->addr[y->in[2]], dk, dv, row, P);
   line(G, "j L%u_nod", k);
-  label(G, "nx", k);
+  label(G, "nxu", k);
   if (cross) { /* the next unit's DMA x15 - 2n (of K, or of V when n is 2), if there is one */
     line(G, "li x7, %u", GEMV_LEAD);
     line(G, "blt x27, x7, L%u_nod", k);

@@ -15,8 +15,9 @@
  *   bytes and the FP32 logits stay within 1% of the largest reference logit
  *   (K and V rounded to BF16), for one sequence and for the batch;
  * - 12 sequences (24 units on 16 cores: the decode attention's ring runs on
- *   from unit to unit) give one sequence's bits, functional and timed, at
- *   positions whose cache fits one DMA and at positions that take several. */
+ *   from unit to unit), and 20 of a latent attention, give one sequence's
+ *   bits, functional and timed, at positions whose cache fits one DMA and at
+ *   positions that take several. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,7 +34,7 @@
 #include "seedchip/runtime.h"
 #include "seedchip/util.h"
 
-enum { B = 3, STEPS = 12, SEQ = 16, NB = 12, SEQ_LONG = 768 };
+enum { B = 3, STEPS = 12, SEQ = 16, NB = 20, SEQ_LONG = 768 };
 
 typedef struct prog_run {
   sc_graph *g;
@@ -222,66 +223,87 @@ static void test_fp8_channel_same_bits(void **state) {
   check_same_bits(SC_CC_FP8_CHANNEL);
 }
 
-/* More units (sequence, kv head) than cores: NB = 12 sequences of 2 kv heads
- * on 16 cores, cores 0-7 two units each, whose cache DMAs run on through
+/* More units (sequence, kv head) than cores: 12 sequences of 2 kv heads, or
+ * 20 of a latent attention's one (keys of 192 values, values of 128), on 16
+ * cores, so that some cores take two units, whose cache DMAs run on through
  * one ring, the next unit's first ones issued while the last finishes
  * (docs/COMPILER.md, "Decode attention"). At positions 0-3 a unit's
  * positions fit one DMA of K and one of V (the next unit's are not issued
- * early); at 300 two each (the next unit's first three, one of them of V,
- * are), at 700 and 701 three each. The batch's logits,
- * functional and timed, are bit for bit the one-sequence programs' (2 units:
- * one ring per unit), with an FP32 and a BF16 cache. */
-static void check_many_units(sc_dtype kv) {
-  sc_model *m = model_seq(SEQ_LONG);
+ * early); further on (200, 300, 700, 701) two or more each (they are, one of
+ * them of V when there are two). The batch's logits, functional and timed,
+ * are bit for bit the one-sequence programs' (one ring per unit), with an
+ * FP32 and a BF16 cache. */
+static void check_many_units(sc_model *m, uint32_t nseq, sc_dtype kv, const char *what) {
   const uint32_t V = sc_model_config_of(m)->vocab_size;
   sc_arch *arch;
   assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
-  prog_run *batch = calloc(1, sizeof *batch), *one = calloc(NB, sizeof *one);
+  prog_run *batch = calloc(1, sizeof *batch), *one = calloc(nseq, sizeof *one);
   assert_non_null(batch);
   assert_non_null(one);
-  open_prog_parts(batch, m, arch, SC_CC_FP8, NB, kv, 1);
-  for (int b = 0; b < NB; b++) {
+  open_prog_parts(batch, m, arch, SC_CC_FP8, nseq, kv, 1);
+  for (uint32_t b = 0; b < nseq; b++) {
     open_prog_parts(&one[b], m, arch, SC_CC_FP8, 1, kv, 1);
-    batch->tokens[b] = 7 + 157 * b;
+    batch->tokens[b] = (int32_t)((7 + 157 * b) % V);
   }
-  static const uint32_t positions[] = {0, 1, 2, 3, 300, 700, 701};
-  float *want = malloc((size_t)NB * V * sizeof *want);
+  static const uint32_t positions[] = {0, 1, 2, 3, 200, 300, 700, 701};
+  float *want = malloc((size_t)nseq * V * sizeof *want);
   assert_non_null(want);
   for (size_t i = 0; i < sizeof positions / sizeof *positions; i++) {
     uint32_t pos = positions[i];
     for (int mode = 0; mode < 2; mode++) { /* functional, then timed over the same position */
       sc_sim_mode md = mode ? SC_SIM_TIMED : SC_SIM_FUNCTIONAL;
       step(batch, md, 0, pos);
-      for (int b = 0; b < NB; b++) {
+      for (uint32_t b = 0; b < nseq; b++) {
         step(&one[b], md, batch->tokens[b], pos);
         if (memcmp(one[b].logits, batch->logits + b * V, V * sizeof(float)) != 0)
-          fail_msg("%s cache, %s: sequence %d position %u: the batch's logits differ from one "
-                   "sequence's",
-                   sc_dtype_name(kv), mode ? "timed" : "functional", b, pos);
+          fail_msg("%s, %s cache, %s: sequence %u position %u: the batch's logits differ from "
+                   "one sequence's",
+                   what, sc_dtype_name(kv), mode ? "timed" : "functional", b, pos);
       }
       if (mode == 0)
-        memcpy(want, batch->logits, (size_t)NB * V * sizeof *want);
+        memcpy(want, batch->logits, (size_t)nseq * V * sizeof *want);
       else
-        assert_memory_equal(batch->logits, want, (size_t)NB * V * sizeof *want);
+        assert_memory_equal(batch->logits, want, (size_t)nseq * V * sizeof *want);
     }
-    for (int b = 0; b < NB; b++) batch->tokens[b] = argmax(batch->logits + b * V, V);
+    for (uint32_t b = 0; b < nseq; b++) batch->tokens[b] = argmax(batch->logits + b * V, V);
   }
-  print_message("  fp8, %s cache: %d sequences (24 units on 16 cores) at positions 0-3, 300, "
-                "700, 701 bit-identical to one sequence at a time, functional and timed\n",
-                sc_dtype_name(kv), NB);
+  print_message("  fp8, %s, %s cache: %u sequences at positions 0-3, 200, 300, 700, 701 "
+                "bit-identical to one sequence at a time, functional and timed\n",
+                what, sc_dtype_name(kv), nseq);
   free(want);
-  for (int b = 0; b < NB; b++) close_prog(&one[b]);
+  for (uint32_t b = 0; b < nseq; b++) close_prog(&one[b]);
   close_prog(batch);
   free(one);
   free(batch);
   sc_arch_destroy(arch);
-  sc_model_free(m);
 }
 
 static void test_many_units(void **state) {
   (void)state;
-  check_many_units(SC_DTYPE_FP32);
-  check_many_units(SC_DTYPE_BF16);
+  sc_model *m = model_seq(SEQ_LONG);
+  check_many_units(m, 12, SC_DTYPE_FP32, "24 units");
+  check_many_units(m, 12, SC_DTYPE_BF16, "24 units");
+  sc_model_free(m);
+  /* a latent attention (docs/COMPILER.md, "Multi-head latent attention") */
+  sc_model_config c = {.dim = 256,
+                       .hidden_dim = 512,
+                       .n_layers = 2,
+                       .n_heads = 4,
+                       .n_kv_heads = 4,
+                       .head_dim = 192,
+                       .vocab_size = 300,
+                       .max_seq_len = SEQ_LONG,
+                       .tied_embeddings = true,
+                       .kv_lora_rank = 128,
+                       .qk_nope_dim = 128,
+                       .qk_rope_dim = 64,
+                       .v_head_dim = 128,
+                       .q_lora_rank = 128,
+                       .norm_eps = 1e-6f};
+  char err[512];
+  if (sc_model_synthetic(&c, 5, &m, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
+  check_many_units(m, NB, SC_DTYPE_BF16, "latent, 20 units");
+  sc_model_free(m);
 }
 
 /* A BF16 cache: half the bytes; logits close to the reference. */
