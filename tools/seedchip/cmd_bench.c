@@ -469,6 +469,22 @@ static bool left_out(bench *b, const char *name, const sc_model_config *cfg, sc_
   return true;
 }
 
+/* The batch to try after B did not fit in device memory (err: the
+ * compiler's "needs N bytes of device memory"): a chip's memory is a fixed
+ * part and a part per sequence, so B scaled by what the per-sequence part may
+ * take, from the bytes it needed; at most next. */
+static uint32_t fit_batch(const char *err, uint32_t B, uint32_t next, double fixed,
+                          double per_chip) {
+  const char *at = strstr(err, "needs ");
+  unsigned long long need_b = 0;
+  if (at && sscanf(at, "needs %llu", &need_b) == 1 && (double)need_b > per_chip &&
+      (double)need_b > fixed && per_chip > fixed) {
+    double fit = B * (per_chip - fixed) / ((double)need_b - fixed);
+    if (fit < next) next = (uint32_t)fit;
+  }
+  return next;
+}
+
 /* The offline row of a model (docs/BENCH.md, "Offline"): requests of `in`
  * input and `out` output tokens, as many at once as their caches of in + out
  * positions let memory hold. A decode step of that batch at the mean position
@@ -497,16 +513,9 @@ static void bench_offline(bench *b, const char *name, const sc_model_config *cfg
   bool made = step_make(&s, cfg, b->wdtype, b->kv, B, B, false, ctx, err, sizeof err);
   for (int tries = 0; !made && B > 1 && tries < 24; tries++) { /* fewer until it compiles */
     step_free(&s);
-    const char *at = strstr(err, "needs ");
-    unsigned long long need_b = 0;
-    double fixed = mc->weight_bytes / chips, per_chip = cap / chips;
-    bool mem = strstr(err, "bytes of device memory") != NULL;
-    uint32_t next = mem ? B * 7 / 8 : B / 2; /* other limits (SRAM): halve */
-    if (mem && at && sscanf(at, "needs %llu", &need_b) == 1 && (double)need_b > per_chip &&
-        (double)need_b > fixed && per_chip > fixed) {
-      double f = B * (per_chip - fixed) / ((double)need_b - fixed);
-      if (f < next) next = (uint32_t)f;
-    }
+    uint32_t next = strstr(err, "bytes of device memory")
+                        ? fit_batch(err, B, B * 7 / 8, mc->weight_bytes / chips, cap / chips)
+                        : B / 2; /* other limits (SRAM): halve */
     B = next > 1 ? next : 1;
     made = step_make(&s, cfg, b->wdtype, b->kv, B, B, false, ctx, err, sizeof err);
   }
@@ -627,17 +636,7 @@ static void bench_model(bench *b, const char *name) {
     /* the largest batch: fewer while the caches and activations do not fit in memory */
     while (!made && i == 3 && B > 64 && strstr(err, "bytes of device memory")) {
       step_free(&s);
-      /* a chip's memory is a fixed part and a part per sequence: scale B by
-       * what the per-sequence part may take, from the bytes it needed */
-      const char *at = strstr(err, "needs ");
-      unsigned long long need_b = 0;
-      double fixed = mc.weight_bytes / chips, per_chip = cap / chips;
-      uint32_t next = B * 31 / 32;
-      if (at && sscanf(at, "needs %llu", &need_b) == 1 && (double)need_b > per_chip &&
-          (double)need_b > fixed && per_chip > fixed) {
-        double fit = B * (per_chip - fixed) / ((double)need_b - fixed);
-        if (fit < next) next = (uint32_t)fit;
-      }
+      uint32_t next = fit_batch(err, B, B * 31 / 32, mc.weight_bytes / chips, cap / chips);
       B = next > 64 ? next : 64;
       made = step_make(&s, &cfg, b->wdtype, b->kv, B, B, false, CONTEXT, err, sizeof err);
     }
