@@ -640,8 +640,8 @@ static step issue(sc_sim *sim, sim_core *core) {
     const sc_insn *ip = &core->cobj->dec[core->pc];
     const sc_isa_info *info = sc_isa_info_of(ip->opcode);
     bool at_scalar = info->engine == SC_ISA_ENGINE_SCALAR || info->engine == SC_ISA_ENGINE_SYNC;
-    if (at_scalar && !ip->has_wait && !ip->has_signal && core->executed < sim->watchdog &&
-        sim_scalar_fast(core, ip)) { /* a register or branch instruction */
+    const sim_uop *u = &core->cobj->uop[core->pc]; /* a register or branch instruction */
+    if (u->opcode && core->executed < sim->watchdog && sim_uop_exec(core, u)) {
       core->executed++;
       sim_count(core, SC_ISA_EVENT_ISSUED, 1);
       result = STEP_MOVED;

@@ -183,13 +183,6 @@ typedef bool (*sim_exec_fn)(sc_sim *sim, sim_core *core, const sim_op *op);
 
 /* ---- shared with the timed scheduler (sim_timed.c) ---- */
 
-/* Executes in, at core's pc, when it is a register or branch instruction
- * that neither waits nor signals (ALU ops, li, lih, branches, jal): the same
- * result as its executor, without capturing it. false (nothing changed) for
- * any other instruction, and for a branch that would leave the code (the
- * executor traps it). The caller counts it. */
-bool sim_scalar_fast(sim_core *core, const sc_insn *in);
-
 /* Counts one executed instruction against the watchdog; false (after the
  * WATCHDOG trap) when the budget is spent. */
 bool sim_watchdog(sc_sim *sim, sim_core *core, const sim_op *op);

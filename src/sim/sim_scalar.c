@@ -34,11 +34,6 @@ static bool next(sim_core *core) {
 SIM_RR_OPS(RR)
 SIM_RI_OPS(RI)
 
-bool sim_scalar_fast(sim_core *core, const sc_insn *in) {
-  sim_uop u;
-  return sim_uop_make(in, &u) && sim_uop_exec(core, &u);
-}
-
 bool sim_exec_NOP(sc_sim *sim, sim_core *core, const sim_op *op) {
   (void)sim, (void)op;
   return next(core);

@@ -1,6 +1,6 @@
 /* sim_scalar.h: the register and branch instructions that the scalar unit
- * runs at once, without capturing them (sim_scalar_fast, the timed issue
- * loop): their operations as X-macro lists, which the executors of
+ * runs at once, without capturing them (both modes' issue loops): their
+ * operations as X-macro lists, which the executors of
  * sim_scalar.c expand too, and their compact form (sim_uop), made once per
  * instruction word when the code is decoded. */
 #ifndef SEEDCHIP_SIM_SCALAR_H

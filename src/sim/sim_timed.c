@@ -912,7 +912,7 @@ static void issue(timed *T, uint32_t core_id) {
       continue;
     }
     if (code->uop[core->pc].opcode && core->executed < sim->watchdog) {
-      /* Register and branch instructions, at once (sim_scalar_fast), in a
+      /* Register and branch instructions, at once (sim_uop_exec), in a
        * run until another kind of instruction, each one of the budget:
        * nothing else happens between them. */
       uint32_t pc = core->pc;
