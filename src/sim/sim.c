@@ -609,17 +609,6 @@ void sim_capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op *o
     op->g[k] = k < p->grp_len ? core->x[in->slot[p->grp_slot] + (int64_t)k] : 0;
 }
 
-unsigned sim_queue_of(const sc_isa_info *info, const sc_insn *in) {
-  switch (info->engine) {
-  case SC_ISA_ENGINE_DMA:
-    return (unsigned)in->eng;
-  case SC_ISA_ENGINE_MXU:
-    return SIM_Q_MXU;
-  default:
-    return SIM_Q_VPU;
-  }
-}
-
 typedef enum step { STEP_BLOCKED, STEP_MOVED, STEP_TRAPPED } step;
 
 /* The scalar unit issues until it blocks, halts or traps. */
@@ -638,8 +627,8 @@ static step issue(sc_sim *sim, sim_core *core) {
       return sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION, "%s", why), STEP_TRAPPED;
     }
     const sc_insn *ip = &core->cobj->dec[core->pc];
-    const sc_isa_info *info = sc_isa_info_of(ip->opcode);
-    bool at_scalar = info->engine == SC_ISA_ENGINE_SCALAR || info->engine == SC_ISA_ENGINE_SYNC;
+    unsigned engine = sim_engine_of[ip->opcode];
+    bool at_scalar = engine == SC_ISA_ENGINE_SCALAR || engine == SC_ISA_ENGINE_SYNC;
     const sim_uop *u = &core->cobj->uop[core->pc]; /* a register or branch instruction */
     if (u->opcode && core->executed < sim->watchdog && sim_uop_exec(core, u)) {
       core->executed++;
@@ -648,7 +637,7 @@ static step issue(sc_sim *sim, sim_core *core) {
       continue;
     }
     if (!at_scalar) {
-      unsigned q = sim_queue_of(info, ip);
+      unsigned q = sim_queue_of(engine, ip);
       if (q < SIM_MAX_DMA && q >= sim->arch.core.dma.engines)
         return sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION,
                         "DMA engine q%u: the core has %u", q, sim->arch.core.dma.engines),
@@ -674,7 +663,8 @@ static step issue(sc_sim *sim, sim_core *core) {
       if (ip->has_signal) core->sem[ip->signal]--;
       return STEP_MOVED;
     }
-    if (core->pc == pc_before && (info->flags & SC_ISA_F_BLOCK) && core->issuing) {
+    if (core->pc == pc_before && (sc_isa_info_of(ip->opcode)->flags & SC_ISA_F_BLOCK) &&
+        core->issuing) {
       /* It blocked: undo the wait and the count; try again next round. */
       if (ip->has_wait) core->sem[ip->wait] = wait_sem;
       if (ip->has_signal) core->sem[ip->signal]--;

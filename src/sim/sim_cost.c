@@ -12,7 +12,7 @@
 
 /* Each opcode's engine and format (sc_isa_info_of's), as tables: every op is
  * costed, most of them twice. Opcodes that do not decode are never costed. */
-static const uint8_t engine_of[256] = {
+const uint8_t sim_engine_of[256] = {
 #define SC_INSN(name, opcode, mnemonic, engine, format, group, flags, semantics)                   \
   [(opcode)] = SC_ISA_ENGINE_##engine,
 #include "seedchip/isa.def"
@@ -578,7 +578,7 @@ void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, cons
                  sim_cost *c, double *chan) {
   memset(c, 0, sizeof *c);
   c->mac_dtype = SC_DTYPE_COUNT;
-  switch (engine_of[op->in.opcode]) {
+  switch (sim_engine_of[op->in.opcode]) {
   case SC_ISA_ENGINE_DMA:
     cost_dma(sim, core, op, c, chan);
     break;

@@ -190,8 +190,15 @@ bool sim_watchdog(sc_sim *sim, sim_core *core, const sim_op *op);
 bool sim_exec(sc_sim *sim, sim_core *core, const sim_op *op);
 /* Captures the register operands of in (the slots its format has) into op. */
 void sim_capture(const sim_core *core, const sc_insn *in, uint32_t pc, sim_op *op);
-/* Which queue an engine op goes to. */
-unsigned sim_queue_of(const sc_isa_info *info, const sc_insn *in);
+/* Each opcode's engine (sc_isa_info_of's), as a table for the issue loops
+ * and the costing, which look at every instruction (sim_cost.c). */
+extern const uint8_t sim_engine_of[256];
+/* Which queue an engine op of that engine goes to. */
+static inline unsigned sim_queue_of(unsigned engine, const sc_insn *in) {
+  return engine == SC_ISA_ENGINE_DMA   ? (unsigned)in->eng
+         : engine == SC_ISA_ENGINE_MXU ? SIM_Q_MXU
+                                       : SIM_Q_VPU;
+}
 /* Resets the cores for a run and backs every core's SRAM and accumulators, so
  * that no allocation happens while cores run. False when out of host memory. */
 bool sim_reset(sc_sim *sim);

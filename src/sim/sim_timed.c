@@ -24,14 +24,6 @@
 
 enum { N_Q = SIM_N_QUEUES, U_SCALAR = N_Q }; /* timing units: queues 0..5, then the scalar unit */
 
-/* Each opcode's engine (sc_isa_info_of's), for the issue loop, which looks
- * at every instruction. Opcodes that do not decode never get there. */
-static const uint8_t engine_of[256] = {
-#define SC_INSN(name, opcode, mnemonic, engine, format, group, flags, semantics)                   \
-  [(opcode)] = SC_ISA_ENGINE_##engine,
-#include "seedchip/isa.def"
-};
-
 typedef enum ev_kind {
   EV_UNIT,     /* a unit tries to act */
   EV_DONE,     /* an op completes */
@@ -880,12 +872,10 @@ static void issue(timed *T, uint32_t core_id) {
       return;
     }
     const sc_insn *ip = &code->dec[core->pc];
-    unsigned engine = engine_of[ip->opcode];
+    unsigned engine = sim_engine_of[ip->opcode];
     bool at_scalar = engine == SC_ISA_ENGINE_SCALAR || engine == SC_ISA_ENGINE_SYNC;
     if (!at_scalar) {
-      unsigned q = engine == SC_ISA_ENGINE_DMA   ? (unsigned)ip->eng
-                   : engine == SC_ISA_ENGINE_MXU ? SIM_Q_MXU
-                                                 : SIM_Q_VPU; /* sim_queue_of */
+      unsigned q = sim_queue_of(engine, ip);
       if (q < SIM_MAX_DMA && q >= sim->arch.core.dma.engines) {
         sim_trap(sim, core, NULL, SC_TRAP_ILLEGAL_INSTRUCTION, "DMA engine q%u: the core has %u", q,
                  sim->arch.core.dma.engines);
