@@ -284,6 +284,18 @@ static bool chain_next(const gen *G, uint32_t i) {
   return chain_shape(G, i) && G->q_holds == val(G, i)->in[0];
 }
 
+/* In a chain, x<dst> = the core's place counted from the chain's next core,
+ * (core + cores - mm_rot) mod cores (uses x4); false (nothing emitted) when
+ * that is the core itself. */
+static bool core_place(gen *G, unsigned dst) {
+  uint64_t cores = G->a->cores.count, rot = G->mm_rot % cores;
+  if (!rot) return false;
+  line(G, "addi x%u, x3, %llu", dst, (unsigned long long)(cores - rot));
+  li(G, 4, cores);
+  line(G, "remu x%u, x%u, x4", dst, dst);
+  return true;
+}
+
 /* dma.1d of n fp32 elements: dst and src are "space[xN]". */
 static void dma1(gen *G, const char *dst, const char *src, uint64_t n, unsigned q) {
   li(G, 8, n);
@@ -1225,12 +1237,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   bool held = G->q_holds == y->in[0]; /* x in Q on every core: nothing to load */
   prep_x(G, y, k, id, T);             /* every core, before some leave */
   G->mm_tiles = tiles;
-  if (G->mm_rot % cores) { /* chained (chain_next): x3 = the core's place after the first */
-    line(G, "addi x3, x3, %llu", (unsigned long long)(cores - G->mm_rot % cores));
-    li(G, 4, cores);
-    line(G, "remu x3, x3, x4");
-    G->x3_rot = true;
-  }
+  G->x3_rot = core_place(G, 3); /* chained (chain_next): x3 = the core's place, not its id */
   /* In a chain (chain_shape) every core loads x, the cores without a tile of
    * this matmul for the next one's; otherwise only the cores with a tile. */
   bool load_all = !held && G->prep[id] && chain_shape(G, id);
@@ -1501,13 +1508,7 @@ static void gen_matmul(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   li(G, 30, G->s.w2);
   li(G, 31, G->s.scale);
   G->mm_tiles = tiles;
-  if (G->mm_rot % cores) { /* j = the core's place after the chain's first core */
-    line(G, "addi x20, x3, %llu", (unsigned long long)(cores - G->mm_rot % cores));
-    li(G, 4, cores);
-    line(G, "remu x20, x20, x4");
-  } else {
-    line(G, "mv x20, x3"); /* j = core */
-  }
+  if (!core_place(G, 20)) line(G, "mv x20, x3"); /* j = the core's place */
   li(G, 21, tiles);
   label(G, "tile", k);
   line(G, "bge x20, x21, L%u_done", k);
