@@ -15,8 +15,13 @@
  * tokens/s of each, their ratio, the goal, and the chip's own time per token
  * (cycles of the launches, microseconds at the chip's clock).
  *
- *   bench_generate [--quick] [-n N]
- *     --quick: a few tokens, to check it works; -n: tokens per model */
+ * The program runs on the cores `seedchip generate` gives it
+ * (sc_cc_cores_auto: stories260K's largest matmul has 4 output tiles, so 4
+ * cores), or with --all-cores on every core of the chip.
+ *
+ *   bench_generate [--quick] [-n N] [--model 260k|15m] [--all-cores]
+ *     --quick: a few tokens, to check it works; -n: tokens per model;
+ *     --model: one of the two models only */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -62,11 +67,15 @@ static double run_reference(const sc_model *m, uint32_t n, int32_t *toks) {
   return dt;
 }
 
+/* --all-cores: every core of the chip instead of sc_cc_cores_auto's. */
+static bool all_cores;
+
 typedef struct sim_result {
   double compile_s, gen_s; /* compile once; generate n tokens (wall) */
   uint64_t cycles;         /* the chip's cycles over the n launches */
   double clock_ghz;
-  uint32_t same; /* tokens equal to the reference's, from the first */
+  uint32_t same;              /* tokens equal to the reference's, from the first */
+  uint32_t cores, chip_cores; /* the cores the program uses, of the chip's */
 } sim_result;
 
 /* (b) the simulator: compile once, then n launches in the timed mode. */
@@ -79,14 +88,19 @@ static sim_result run_simulator(const sc_model *m, uint32_t n, const int32_t *wa
   sc_graph *g;
   sc_arch *arch;
   sc_program *prog;
+  uint32_t cores = 0;
   if (sc_cc_llama_graph(cfg, &step, &g, err, sizeof err) != SC_STATUS_OK ||
       sc_arch_load("sc1", &arch, NULL) != SC_STATUS_OK ||
-      sc_cc_compile(g, m, arch, &prog, NULL, err, sizeof err) != SC_STATUS_OK) {
+      (cores = all_cores ? arch->cores.count : sc_cc_cores_auto(g, arch),
+       sc_cc_compile_opts(g, m, arch, &(sc_cc_options){.cores = cores}, &prog, NULL, err,
+                          sizeof err)) != SC_STATUS_OK) {
     fprintf(stderr, "bench_generate: %s\n", err);
     exit(1);
   }
   res.compile_s = now_s() - t0;
   res.clock_ghz = arch->clock_ghz;
+  res.cores = cores;
+  res.chip_cores = arch->cores.count;
   sc_device *dev;
   sc_rt_program *p;
   uint32_t V = cfg->vocab_size;
@@ -140,8 +154,9 @@ static void bench(const char *name, const sc_model *m, uint32_t n) {
          n);
   printf("  reference (FP32 C):        %9.1f tokens/s  (%.3f ms/token)\n", ref_tps,
          1e3 * ref_s / n);
-  printf("  simulator (SC1, timed):    %9.1f tokens/s  (%.3f ms/token; compile %.3f s)\n", sim_tps,
-         1e3 * s.gen_s / n, s.compile_s);
+  printf("  simulator (SC1, timed):    %9.1f tokens/s  (%.3f ms/token; compile %.3f s; %u of %u "
+         "cores)\n",
+         sim_tps, 1e3 * s.gen_s / n, s.compile_s, s.cores, s.chip_cores);
   printf("  tokens identical:          %" PRIu32 " of %" PRIu32 "\n", s.same, n);
   printf("  chip time per token:       %.0f cycles = %.2f us at %.2f GHz (%.0f tokens/s on the "
          "chip)\n",
@@ -165,13 +180,20 @@ static const char *models_dir(void) {
 int main(int argc, char **argv) {
   bool quick = false;
   long n_arg = 0;
+  const char *only = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--quick") == 0) {
       quick = true;
     } else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
       n_arg = strtol(argv[++i], NULL, 10);
+    } else if (strcmp(argv[i], "--all-cores") == 0) {
+      all_cores = true;
+    } else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc &&
+               (strcmp(argv[i + 1], "260k") == 0 || strcmp(argv[i + 1], "15m") == 0)) {
+      only = argv[++i];
     } else {
-      fprintf(stderr, "usage: bench_generate [--quick] [-n tokens]\n");
+      fprintf(stderr,
+              "usage: bench_generate [--quick] [-n tokens] [--model 260k|15m] [--all-cores]\n");
       return 2;
     }
   }
@@ -183,8 +205,10 @@ int main(int argc, char **argv) {
   /* stories260K */
   char path[2048];
   snprintf(path, sizeof path, "%s/llama2c/stories260K.bin", models_dir());
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  FILE *f = only && strcmp(only, "260k") != 0 ? NULL : fopen(path, "rb");
+  if (only && strcmp(only, "260k") != 0) {
+    /* --model 15m */
+  } else if (!f) {
     printf("stories260K: skipped: %s not found (set SEEDCHIP_MODELS)\n\n", path);
   } else {
     fclose(f);
@@ -198,6 +222,7 @@ int main(int argc, char **argv) {
     printf("\n");
   }
   /* a synthetic model of stories15M's shape */
+  if (only && strcmp(only, "15m") != 0) return 0;
   sc_model_config c = {.dim = 288,
                        .hidden_dim = 768,
                        .n_layers = 6,

@@ -137,7 +137,19 @@ typedef struct sc_cc_options {
    * (docs/COMPILER.md, "Prefill attention precision"), instead of q, K, V
    * and the probabilities in BF16; slower, for comparing. */
   bool attn_fp32;
+  /* The cores the program runs on: 0 = every core of the architecture, else
+   * the first `cores` of them (at most the architecture's), the others left
+   * without code (docs/COMPILER.md, "Cores"; sc_cc_cores_auto chooses). */
+  uint32_t cores;
 } sc_cc_options;
+
+/* The cores a step graph's program uses well on arch: the most output tiles
+ * (mxu.cols columns each) of any of its matmuls, at most the architecture's
+ * cores. Past that, a core has no matmul tile to compute; it only shares
+ * attention and the row-wise work, and every core more makes each barrier
+ * wait for one more (docs/COMPILER.md, "Cores"). 1 for a graph without
+ * matmuls. */
+uint32_t sc_cc_cores_auto(const sc_graph *g, const sc_arch *arch);
 
 /* The end of a program's device memory: the highest buffer end. */
 uint64_t sc_cc_program_end(const sc_program *p);

@@ -3690,6 +3690,17 @@ sc_status sc_cc_compile(const sc_graph *g, const sc_model *m, const sc_arch *arc
   return sc_cc_compile_opts(g, m, arch, NULL, out, listing, err, err_size);
 }
 
+uint32_t sc_cc_cores_auto(const sc_graph *g, const sc_arch *arch) {
+  uint64_t most = 1, TC = arch->core.mxu.cols;
+  for (uint32_t i = 0; i < sc_graph_count(g); i++) {
+    const sc_gvalue *v = sc_graph_value(g, i);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL) continue;
+    uint64_t tiles = (wrows(sc_graph_value(g, v->in[1])) + TC - 1) / TC;
+    if (tiles > most) most = tiles;
+  }
+  return most < arch->cores.count ? (uint32_t)most : arch->cores.count;
+}
+
 sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch *arch,
                              const sc_cc_options *opt, sc_program **out, sc_strbuf *listing,
                              char *err, size_t err_size) {
@@ -3699,6 +3710,17 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   if ((unsigned)G.opt.wdtype >= SC_CC_WDTYPE_COUNT)
     return sc_errf(err, err_size, SC_STATUS_INVALID_ARGUMENT, "weight dtype %d does not exist",
                    (int)G.opt.wdtype);
+  if (G.opt.cores > arch->cores.count)
+    return sc_errf(err, err_size, SC_STATUS_INVALID_ARGUMENT, "%u cores: %s has %u", G.opt.cores,
+                   arch->name, arch->cores.count);
+  /* fewer cores: the code is generated for an architecture of that many (its
+   * first cores: same mesh positions, memory and NoC); the program stays
+   * for arch (its name and fingerprint) */
+  sc_arch sub = *arch;
+  if (G.opt.cores) {
+    sub.cores.count = G.opt.cores;
+    G.a = &sub;
+  }
   sc_status st = SC_STATUS_OK;
   sc_program *prog = NULL;
   float *table = NULL, *wbuf = NULL;
@@ -3706,7 +3728,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   /* the code: every core runs it; work is split by core id */
   raw(&G, ".arch %s", arch->name);
   raw(&G, ".fingerprint 0x%016llx", (unsigned long long)sc_arch_fingerprint(arch));
-  raw(&G, ".core 0-%u", arch->cores.count - 1);
+  raw(&G, ".core 0-%u", G.a->cores.count - 1);
   line(&G, "csrr x3, core_id");
   li(&G, 4, G.consts);
   li(&G, 5, G.s.consts);
@@ -3771,7 +3793,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     }
     if (chain_next(&G, i)) { /* the next matmul goes on at once */
       line(&G, "sync.fence all");
-      G.mm_rot = (G.mm_rot + G.mm_tiles) % arch->cores.count;
+      G.mm_rot = (G.mm_rot + G.mm_tiles) % G.a->cores.count;
       G.chained_in = true;
     } else {
       op_end(&G);
@@ -3796,7 +3818,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
   }
   sc_strbuf_free(&diags);
   /* the debug map: each instruction names its graph op */
-  for (uint32_t c = 0; c < arch->cores.count && st == SC_STATUS_OK; c++) {
+  for (uint32_t c = 0; c < G.a->cores.count && st == SC_STATUS_OK; c++) {
     size_t n_words, n0;
     const uint64_t *words = sc_prog_code(prog, c, &n_words), *w0 = sc_prog_code(prog, 0, &n0);
     if (c > 0 && n_words == n0 && (words == w0 || memcmp(words, w0, n0 * sizeof *w0) == 0)) {

@@ -34,6 +34,7 @@
 #include "seedchip/reference.h"
 #include "seedchip/runtime.h"
 #include "seedchip/util.h"
+#include "../test_logits.h"
 
 typedef struct lp_case {
   const char *name;
@@ -50,29 +51,6 @@ static const struct {
   sc_cc_wdtype t;
   double ref_err, fp32_err, ref_top1, fp32_top1;
 } bounds[] = {{SC_CC_BF16, 0.03, 0.02, 0.90, 0.90}, {SC_CC_FP8, 0.20, 0.15, 0.70, 0.85}};
-
-/* Worst error of a against b (relative to each row's largest |b|) and the
- * rows whose argmax agree, over n rows of v. */
-static void compare(const float *a, const float *b, uint32_t n, uint32_t v, double *worst,
-                    uint32_t *agree) {
-  *worst = 0;
-  *agree = 0;
-  for (uint32_t t = 0; t < n; t++) {
-    const float *x = a + (size_t)t * v, *y = b + (size_t)t * v;
-    double scale = 0;
-    uint32_t ax = 0, ay = 0;
-    for (uint32_t i = 0; i < v; i++) {
-      if (fabs((double)y[i]) > scale) scale = fabs((double)y[i]);
-      if (x[i] > x[ax]) ax = i;
-      if (y[i] > y[ay]) ay = i;
-    }
-    for (uint32_t i = 0; i < v; i++) {
-      double e = fabs((double)x[i] - (double)y[i]) / scale;
-      if (e > *worst) *worst = e;
-    }
-    *agree += ax == ay;
-  }
-}
 
 /* Compiles the T-token prefill of m in dtype t (attn_fp32 as given), runs
  * two chunks into out (2T rows); returns the cycles of both. */
@@ -148,9 +126,9 @@ static void run_case(const lp_case *c) {
     uint64_t c_hp = run_prefill(m, arch, T, seq, t, true, c->pipelined, toks, hp);
     double e_ref, e_hp, e_ref_hp;
     uint32_t a_ref, a_hp, a_ref_hp;
-    compare(lp, want, N, V, &e_ref, &a_ref);
-    compare(lp, hp, N, V, &e_hp, &a_hp);
-    compare(hp, want, N, V, &e_ref_hp, &a_ref_hp);
+    compare_logits(lp, want, N, V, &e_ref, &a_ref);
+    compare_logits(lp, hp, N, V, &e_hp, &a_hp);
+    compare_logits(hp, want, N, V, &e_ref_hp, &a_ref_hp);
     print_message("  %-10s %-5s 2 x %u tokens: BF16 attention %llu cycles, FP32 %llu (%.2fx); "
                   "worst error vs reference %.4f (FP32 attention %.4f), vs FP32 attention "
                   "%.4f; top-1 vs reference %u/%u (FP32 attention %u/%u), vs FP32 attention "

@@ -28,6 +28,14 @@ for want in "time to first token" "time per output token" "tokens/s" "energy per
   "MXU utilization" "bandwidth" "simulator"; do
   grep -q "$want" "$tmp/figures" || fail "figures lack '$want': $(cat "$tmp/figures")"
 done
+# the programs run on 4 cores (the classifier's 512 outputs are 4 tiles of
+# 128); on every core (--cores 16) the story is the same
+grep -q "4 of 16 cores" "$tmp/figures" || fail "figures lack '4 of 16 cores': $(cat "$tmp/figures")"
+"$bin" generate --model "$ckpt" --tokenizer "$models/llama2c/tok512.bin" -n 256 --cores 16 \
+  >"$tmp/greedy16.txt" 2>"$tmp/figures16" || fail "--cores 16 run: $(cat "$tmp/figures16")"
+grep -q "16 of 16 cores" "$tmp/figures16" || fail "--cores 16: $(cat "$tmp/figures16")"
+same_text "$tmp/greedy16.txt" "$src/tests/data/stories260K_greedy.txt" ||
+  fail "--cores 16 generates another story: $(head -c 300 "$tmp/greedy16.txt")"
 
 # A prompt of 39 tokens (prefill launches of 32 and 7): the continuation is
 # still the published story's.
@@ -71,6 +79,11 @@ grep -q "<svg" "$tmp/p.html" || fail "profile --report"
 "$bin" generate 2>/dev/null; [ $? -eq 2 ] || fail "no --model should exit 2"
 "$bin" generate --model "$ckpt" --dtype int3 2>/dev/null; [ $? -eq 2 ] || fail "bad dtype"
 "$bin" generate --model "$ckpt" --temp -1 2>/dev/null; [ $? -eq 2 ] || fail "negative temp"
+"$bin" generate --model "$ckpt" --cores 0 2>/dev/null; [ $? -eq 2 ] || fail "--cores 0"
+"$bin" generate --model "$ckpt" --tokenizer "$models/llama2c/tok512.bin" --cores 17 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "17 cores: sc1 has 16" "$tmp/err" || fail "--cores 17: $(cat "$tmp/err")"
+"$bin" compile --model "$ckpt" -o "$tmp/c2.scb" --cores 2 >"$tmp/out" 2>&1 &&
+  grep -q "2 of 16 cores" "$tmp/out" || fail "compile --cores 2: $(cat "$tmp/out")"
 "$bin" generate --model "$ckpt" 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "pass --tokenizer" "$tmp/err" || fail "missing tokenizer: $(cat "$tmp/err")"
 "$bin" generate --model "$src/README.md" 2>"$tmp/err"

@@ -13,7 +13,7 @@
 static const char usage[] =
     "usage: seedchip compile (--model FILE | --config NAME) -o OUT.scb [--dtype D]\n"
     "                        [--arch <preset|file>] [--max-seq N] [--listing OUT.sasm]\n"
-    "                        [--graph OUT.txt]\n"
+    "                        [--graph OUT.txt] [--cores N|auto]\n"
     "\n"
     "Compiles one decode step of a Llama-family model (llama2.c, GGUF or safetensors)\n"
     "for the chip: the program takes the token in x1 and its position in x2 (launch\n"
@@ -21,7 +21,9 @@ static const char usage[] =
     "--dtype: f32 (default), bf16, fp8, fp8-channel, int8, int4. --listing writes the\n"
     "generated assembly, --graph the graph in its text form (docs/COMPILER.md).\n"
     "--config compiles a built-in model configuration (see `seedchip profile`) without\n"
-    "weights: the program runs only in the timing-only mode.\n";
+    "weights: the program runs only in the timing-only mode. --cores: the cores of\n"
+    "the chip the program uses, from core 0 (default auto: as many as its largest\n"
+    "matmul has output tiles, at most the chip's; docs/COMPILER.md, \"Cores\").\n";
 
 static int parse_seq(const char *s, uint32_t *out) {
   char *end;
@@ -32,19 +34,16 @@ static int parse_seq(const char *s, uint32_t *out) {
 }
 
 int cmd_compile(int argc, char **argv) {
-  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
-                                       {"dtype", required_argument, NULL, 'd'},
-                                       {"arch", required_argument, NULL, 'a'},
-                                       {"max-seq", required_argument, NULL, 'S'},
-                                       {"listing", required_argument, NULL, 'l'},
-                                       {"graph", required_argument, NULL, 'g'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {"config", required_argument, NULL, 'c'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"model", required_argument, NULL, 'm'},   {"dtype", required_argument, NULL, 'd'},
+      {"arch", required_argument, NULL, 'a'},    {"max-seq", required_argument, NULL, 'S'},
+      {"listing", required_argument, NULL, 'l'}, {"graph", required_argument, NULL, 'g'},
+      {"help", no_argument, NULL, 'h'},          {"config", required_argument, NULL, 'c'},
+      {"cores", required_argument, NULL, 'C'},   {NULL, 0, NULL, 0}};
   const char *config = NULL, *model = NULL, *out = NULL, *arch = "sc1", *listing = NULL,
              *graph = NULL;
   sc_cc_wdtype wdtype = SC_CC_F32;
-  uint32_t seq = 0;
+  uint32_t seq = 0, cores = 0;
   optind = 0;
   opterr = 0;
   int c;
@@ -77,6 +76,11 @@ int cmd_compile(int argc, char **argv) {
       if (!parse_seq(optarg, &seq))
         return cli_usage_error("compile", usage, "--max-seq needs 1 to 1048576, got '%s'", optarg);
       break;
+    case 'C':
+      if (!model_cores_parse(optarg, &cores))
+        return cli_usage_error("compile", usage, "--cores needs 1 to 4096 or auto, got '%s'",
+                               optarg);
+      break;
     case 'h':
       fputs(usage, stdout);
       return CLI_EXIT_OK;
@@ -94,8 +98,8 @@ int cmd_compile(int argc, char **argv) {
   sc_strbuf asm_text = {0}, g_text = {0};
   char err[512];
   if (config ? !model_build_config(&mb, config, arch, NULL, false, wdtype, SC_DTYPE_FP32, seq, 1, 0,
-                                   false, listing ? &asm_text : NULL)
-             : !model_build_make(&mb, model, arch, wdtype, seq, listing ? &asm_text : NULL))
+                                   false, cores, listing ? &asm_text : NULL)
+             : !model_build_make(&mb, model, arch, wdtype, seq, cores, listing ? &asm_text : NULL))
     goto done;
   sc_status st = sc_prog_write(mb.prog, out);
   if (st != SC_STATUS_OK) {
@@ -119,9 +123,9 @@ int cmd_compile(int argc, char **argv) {
     (void)sc_prog_code(mb.prog, core, &n);
     words += n;
   }
-  printf("%s: %s for %s (%s), context %u: %zu instructions, %zu buffers\n", out,
-         config ? config : model, mb.arch->name, sc_cc_wdtype_name(wdtype), mb.max_seq, words,
-         sc_prog_buffer_count(mb.prog));
+  printf("%s: %s for %s (%s, %u of %u cores), context %u: %zu instructions, %zu buffers\n", out,
+         config ? config : model, mb.arch->name, sc_cc_wdtype_name(wdtype), mb.cores,
+         mb.arch->cores.count, mb.max_seq, words, sc_prog_buffer_count(mb.prog));
   rc = CLI_EXIT_OK;
 done:
   sc_strbuf_free(&asm_text);

@@ -26,6 +26,7 @@ static const char usage[] =
     "usage: seedchip generate --model FILE [--tokenizer FILE] [--prompt TEXT] [-n N]\n"
     "                         [--temp T] [--top-p P] [--top-k K] [--seed S]\n"
     "                         [--dtype D] [--arch <preset|file>] [--max-seq N]\n"
+    "                         [--cores N|auto]\n"
     "\n"
     "Generates text with a Llama-family model (llama2.c checkpoint, GGUF, or\n"
     "safetensors with config.json) on the simulated chip, bit-exact, and prints the\n"
@@ -36,7 +37,9 @@ static const char usage[] =
     "sampled distribution; --seed seeds the sampler. --max-seq bounds the context\n"
     "(default: the model's, at most 1024). --dtype sets how matmul weights are\n"
     "stored and multiplied: f32 (default), bf16, fp8 (E4M3, per-tensor scale),\n"
-    "fp8-channel, int8 (weight-only, per channel), int4 (weight-only, groups of 32).\n";
+    "fp8-channel, int8 (weight-only, per channel), int4 (weight-only, groups of 32).\n"
+    "--cores: the chip's cores the programs use, from core 0 (default auto: as many as\n"
+    "the largest matmul has output tiles, at most the chip's; docs/COMPILER.md, \"Cores\").\n";
 
 static double now_s(void) {
   struct timespec ts;
@@ -99,7 +102,8 @@ static bool prefill_make(prefill_prog *pf, const model_build *mb, sc_device *dev
   sc_llama_step step = {
       .tokens = T, .max_seq = mb->max_seq, .act_dtype = SC_DTYPE_FP32, .last_logits = true};
   uint64_t decode_end = sc_cc_program_end(mb->prog);
-  sc_cc_options opt = {.wdtype = wdtype, .scratch_base = base > decode_end ? base : decode_end};
+  sc_cc_options opt = {
+      .wdtype = wdtype, .scratch_base = base > decode_end ? base : decode_end, .cores = mb->cores};
   if (sc_cc_llama_graph(cfg, &step, &pf->graph, err, sizeof err) != SC_STATUS_OK ||
       sc_cc_compile_opts(pf->graph, mb->model, mb->arch, &opt, &pf->prog, NULL, err, sizeof err) !=
           SC_STATUS_OK) {
@@ -131,16 +135,23 @@ static void prefill_free(prefill_prog *pf) {
 }
 
 int cmd_generate(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"model", required_argument, NULL, 'm'},  {"tokenizer", required_argument, NULL, 'k'},
-      {"prompt", required_argument, NULL, 'p'}, {"temp", required_argument, NULL, 't'},
-      {"top-p", required_argument, NULL, 'P'},  {"top-k", required_argument, NULL, 'K'},
-      {"seed", required_argument, NULL, 's'},   {"dtype", required_argument, NULL, 'd'},
-      {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
-      {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"tokenizer", required_argument, NULL, 'k'},
+                                       {"prompt", required_argument, NULL, 'p'},
+                                       {"temp", required_argument, NULL, 't'},
+                                       {"top-p", required_argument, NULL, 'P'},
+                                       {"top-k", required_argument, NULL, 'K'},
+                                       {"seed", required_argument, NULL, 's'},
+                                       {"dtype", required_argument, NULL, 'd'},
+                                       {"arch", required_argument, NULL, 'a'},
+                                       {"max-seq", required_argument, NULL, 'S'},
+                                       {"cores", required_argument, NULL, 'C'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   const char *model_path = NULL, *tok_path = NULL, *prompt = "", *arch_name = "sc1";
   sc_cc_wdtype wdtype = SC_CC_F32;
   double n_new = 128, temp = 0, top_p = 0.9, top_k = 0, seed = 0, max_seq = 0;
+  uint32_t cores = 0;
   optind = 0;
   opterr = 0;
   int c;
@@ -189,6 +200,11 @@ int cmd_generate(int argc, char **argv) {
                    : &max_seq) = v;
       break;
     }
+    case 'C':
+      if (!model_cores_parse(optarg, &cores))
+        return cli_usage_error("generate", usage, "--cores needs 1 to 4096 or auto, got '%s'",
+                               optarg);
+      break;
     case 'h':
       fputs(usage, stdout);
       return CLI_EXIT_OK;
@@ -211,7 +227,8 @@ int cmd_generate(int argc, char **argv) {
   prefill_prog pf_full = {0}, pf_last = {0};
   uint32_t V = 0;
   double t_compile = now_s();
-  if (!model_build_make(&mb, model_path, arch_name, wdtype, (uint32_t)max_seq, NULL)) goto done;
+  if (!model_build_make(&mb, model_path, arch_name, wdtype, (uint32_t)max_seq, cores, NULL))
+    goto done;
   t_compile = now_s() - t_compile;
   sc_model *m = mb.model;
   sc_arch *arch = mb.arch;
@@ -338,14 +355,15 @@ int cmd_generate(int argc, char **argv) {
   double tpot = decode.launches ? (double)decode.cycles / decode.launches / hz : 0;
   double sim_cycles = (double)(prefill.cycles + decode.cycles);
   fprintf(stderr,
-          "\n%s on %s (%s, %s): %zu prompt tokens, %u generated, context %u\n"
+          "\n%s on %s (%s, %s, %u of %u cores): %zu prompt tokens, %u generated, context %u\n"
           "  time to first token   %.3f ms   (%zu prompt tokens in %u prefill launches)\n"
           "  time per output token %.3f ms   = %.1f tokens/s at %.3g GHz\n"
           "  energy per token      %.3f mJ   (average power %.1f W)\n"
           "  MXU utilization       %.2f%%     bandwidth %.1f GB/s = %.2f%% of %.0f GB/s peak\n"
           "  simulator             %.1f tokens/s, %.3g simulated cycles/s wall (compile %.2f s)\n",
-          model_path, arch->name, sc_model_format(m), sc_cc_wdtype_name(wdtype), n_ids, generated,
-          seq, ttft * 1e3, n_ids, chunks, tpot * 1e3, tpot > 0 ? 1 / tpot : 0, arch->clock_ghz,
+          model_path, arch->name, sc_model_format(m), sc_cc_wdtype_name(wdtype), mb.cores,
+          arch->cores.count, n_ids, generated, seq, ttft * 1e3, n_ids, chunks, tpot * 1e3,
+          tpot > 0 ? 1 / tpot : 0, arch->clock_ghz,
           decode.launches ? decode.energy_j / decode.launches * 1e3 : 0,
           decode.cycles ? decode.energy_j / ((double)decode.cycles / hz) : 0,
           decode.peak_flop_cycles > 0 ? 100 * decode.flops / decode.peak_flop_cycles : 0,

@@ -15,7 +15,7 @@ static const char usage[] =
     "                        [--system SPEC [--pipeline]] [--kv fp32|bf16] [--max-seq N] [--pos "
     "P]\n"
     "                        [--tokens T [--attn-fp32] | --batch B] [--trace OUT.json]\n"
-    "                        [--report OUT.html]\n"
+    "                        [--report OUT.html] [--cores N|auto]\n"
     "\n"
     "Compiles one decode step of the model for the chip and runs it in the\n"
     "timing-only mode at position P (default 128, within the context): the attention\n"
@@ -33,7 +33,8 @@ static const char usage[] =
     "sequence at positions P .. P + T - 1 in one launch; --batch B (with --config)\n"
     "a decode step of B sequences, each at position P; a chunk's attention multiplies\n"
     "BF16 operands (in every dtype but f32), or with --attn-fp32 FP32 ones, as f32\n"
-    "does (docs/COMPILER.md, \"Prefill attention precision\").\n";
+    "does (docs/COMPILER.md, \"Prefill attention precision\"). --cores: the cores of\n"
+    "each chip the program uses (default auto, as `seedchip compile`).\n";
 
 /* The layer of a graph op's name: "l12.attn" -> 12, else -1. */
 static long layer_of(const char *name) {
@@ -44,21 +45,30 @@ static long layer_of(const char *name) {
 }
 
 int cmd_profile(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"model", required_argument, NULL, 'm'},  {"dtype", required_argument, NULL, 'd'},
-      {"arch", required_argument, NULL, 'a'},   {"max-seq", required_argument, NULL, 'S'},
-      {"pos", required_argument, NULL, 'p'},    {"trace", required_argument, NULL, 't'},
-      {"report", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-      {"config", required_argument, NULL, 'c'}, {"system", required_argument, NULL, 's'},
-      {"pipeline", no_argument, NULL, 'P'},     {"kv", required_argument, NULL, 'k'},
-      {"tokens", required_argument, NULL, 'T'}, {"attn-fp32", no_argument, NULL, 'F'},
-      {"batch", required_argument, NULL, 'B'},  {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"dtype", required_argument, NULL, 'd'},
+                                       {"arch", required_argument, NULL, 'a'},
+                                       {"max-seq", required_argument, NULL, 'S'},
+                                       {"pos", required_argument, NULL, 'p'},
+                                       {"trace", required_argument, NULL, 't'},
+                                       {"report", required_argument, NULL, 'r'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"config", required_argument, NULL, 'c'},
+                                       {"system", required_argument, NULL, 's'},
+                                       {"pipeline", no_argument, NULL, 'P'},
+                                       {"kv", required_argument, NULL, 'k'},
+                                       {"tokens", required_argument, NULL, 'T'},
+                                       {"attn-fp32", no_argument, NULL, 'F'},
+                                       {"batch", required_argument, NULL, 'B'},
+                                       {"cores", required_argument, NULL, 'C'},
+                                       {NULL, 0, NULL, 0}};
   const char *model = NULL, *config = NULL, *arch = "sc1", *trace = NULL, *report = NULL;
   const char *system = NULL;
   bool pipeline = false, attn_fp32 = false;
   sc_dtype kv = SC_DTYPE_FP32;
   sc_cc_wdtype wdtype = SC_CC_F32;
   unsigned long seq = 0, pos = 128, tokens = 1, batch = 1;
+  uint32_t cores = 0;
   optind = 0;
   opterr = 0;
   int c;
@@ -111,6 +121,11 @@ int cmd_profile(int argc, char **argv) {
       *(c == 'S' ? &seq : c == 'T' ? &tokens : c == 'B' ? &batch : &pos) = v;
       break;
     }
+    case 'C':
+      if (!model_cores_parse(optarg, &cores))
+        return cli_usage_error("profile", usage, "--cores needs 1 to 4096 or auto, got '%s'",
+                               optarg);
+      break;
     case 'h':
       fputs(usage, stdout);
       return CLI_EXIT_OK;
@@ -141,8 +156,8 @@ int cmd_profile(int argc, char **argv) {
   sc_strbuf out = {0};
   char err[512];
   if (config ? !model_build_config(&mb, config, arch, system, pipeline, wdtype, kv, (uint32_t)seq,
-                                   (uint32_t)tokens, (uint32_t)batch, attn_fp32, NULL)
-             : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, NULL))
+                                   (uint32_t)tokens, (uint32_t)batch, attn_fp32, cores, NULL)
+             : !model_build_make(&mb, model, arch, wdtype, (uint32_t)seq, cores, NULL))
     goto done;
   if (pos + tokens > mb.max_seq) {
     cli_fail("--pos %lu%s is outside the context of %u positions", pos,

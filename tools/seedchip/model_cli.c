@@ -1,10 +1,25 @@
 /* model_cli.c: a model file compiled for a chip (model_cli.h). */
 #include "model_cli.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 
+bool model_cores_parse(const char *s, uint32_t *out) {
+  if (strcmp(s, "auto") == 0) {
+    *out = 0;
+    return true;
+  }
+  char *end;
+  unsigned long v = strtoul(s, &end, 10);
+  if (end == s || *end || s[0] == '-' || v == 0 || v > 4096) return false;
+  *out = (uint32_t)v;
+  return true;
+}
+
 bool model_build_make(model_build *b, const char *path, const char *arch_name, sc_cc_wdtype wdtype,
-                      uint32_t max_seq, sc_strbuf *listing) {
+                      uint32_t max_seq, uint32_t cores, sc_strbuf *listing) {
   char err[1024];
   sc_strbuf errors = {0};
   *b = (model_build){0};
@@ -24,10 +39,12 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
                : cfg->max_seq_len && cfg->max_seq_len < 1024 ? cfg->max_seq_len
                                                              : 1024;
   sc_llama_step step = {.tokens = 1, .max_seq = b->max_seq, .act_dtype = SC_DTYPE_FP32};
-  sc_cc_options opt = {.wdtype = wdtype};
-  if (sc_cc_llama_graph(cfg, &step, &b->graph, err, sizeof err) != SC_STATUS_OK ||
-      sc_cc_compile_opts(b->graph, b->model, b->arch, &opt, &b->prog, listing, err, sizeof err) !=
-          SC_STATUS_OK) {
+  sc_cc_options opt = {.wdtype = wdtype, .cores = cores};
+  if (sc_cc_llama_graph(cfg, &step, &b->graph, err, sizeof err) == SC_STATUS_OK && !cores)
+    opt.cores = sc_cc_cores_auto(b->graph, b->arch);
+  b->cores = opt.cores;
+  if (!b->graph || sc_cc_compile_opts(b->graph, b->model, b->arch, &opt, &b->prog, listing, err,
+                                      sizeof err) != SC_STATUS_OK) {
     cli_fail("%s: %s", path, err);
     return false;
   }
@@ -37,7 +54,7 @@ bool model_build_make(model_build *b, const char *path, const char *arch_name, s
 bool model_build_config(model_build *b, const char *config, const char *arch_name,
                         const char *system, bool pipeline, sc_cc_wdtype wdtype, sc_dtype kv,
                         uint32_t max_seq, uint32_t tokens, uint32_t batch, bool attn_fp32,
-                        sc_strbuf *listing) {
+                        uint32_t cores, sc_strbuf *listing) {
   char err[1024];
   sc_strbuf errors = {0};
   *b = (model_build){0};
@@ -78,10 +95,12 @@ bool model_build_config(model_build *b, const char *config, const char *arch_nam
     step.ep = b->cfg.n_experts > 0;
   }
   sc_cc_options opt = {
-      .wdtype = wdtype, .no_weights = true, .kv_dtype = kv, .attn_fp32 = attn_fp32};
-  if (sc_cc_llama_graph(&b->cfg, &step, &b->graph, err, sizeof err) != SC_STATUS_OK ||
-      sc_cc_compile_tp(&b->cfg, &step, NULL, b->arch, &opt, b->sys.chips, &b->prog, listing, err,
-                       sizeof err) != SC_STATUS_OK) {
+      .wdtype = wdtype, .no_weights = true, .kv_dtype = kv, .attn_fp32 = attn_fp32, .cores = cores};
+  if (sc_cc_llama_graph(&b->cfg, &step, &b->graph, err, sizeof err) == SC_STATUS_OK && !cores)
+    opt.cores = sc_cc_cores_auto(b->graph, b->arch);
+  b->cores = opt.cores;
+  if (!b->graph || sc_cc_compile_tp(&b->cfg, &step, NULL, b->arch, &opt, b->sys.chips, &b->prog,
+                                    listing, err, sizeof err) != SC_STATUS_OK) {
     cli_fail("%s: %s", config, err);
     return false;
   }
