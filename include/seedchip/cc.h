@@ -137,6 +137,13 @@ typedef struct sc_cc_options {
    * (docs/COMPILER.md, "Prefill attention precision"), instead of q, K, V
    * and the probabilities in BF16; slower, for comparing. */
   bool attn_fp32;
+  /* A prefill's attention reads the cache in blocks of positions, one DMA
+   * each of keys and of values (docs/COMPILER.md, "Prefill attention
+   * blocks"): 0 = blocks as large as the accumulators and SRAM allow; N =
+   * at most N positions (rounded down to mxu.cols); fewer than mxu.cols =
+   * no blocks, tile by tile through one tile buffer. The same bits; for
+   * comparing. */
+  uint32_t attn_block;
   /* The cores the program runs on: 0 = every core of the architecture, else
    * the first `cores` of them (at most the architecture's), the others left
    * without code (docs/COMPILER.md, "Cores"; sc_cc_cores_auto chooses). */

@@ -32,7 +32,7 @@ enum { ALIGN = 256 };
 
 /* SRAM regions of every core (byte offsets). */
 typedef struct sram_map {
-  uint64_t consts, a, b, c, s, q, scale, scale2, w, w2, g, gbuf, c2, size;
+  uint64_t consts, a, b, c, s, q, scale, scale2, w, w2, g, gbuf, c2, kb, vb, size;
 } sram_map;
 
 /* Small FP32 constants, copied into every core's SRAM at the start
@@ -89,6 +89,8 @@ typedef struct gen {
   uint32_t B;                  /* sequences: 1, or T (a batched decode step, [B, S, ...] caches) */
   uint64_t tokens_addr;        /* T > 1: the %tokens input buffer (int32) */
   uint64_t cstride;            /* T > 1: row stride of the attention scores in SRAM C */
+  uint64_t kvpb;               /* T > 1: cache positions per block of K (SRAM kb) and V (vb),
+                                  or 0: tile by tile through SRAM W (gen_attention) */
   /* a prefill's attention with BF16 MXU operands (docs/COMPILER.md, "Prefill
    * attention precision"): q scaled and rounded into the two BF16 blocks at
    * qb[0], qb[1] of SRAM A, the cache's tiles and the probabilities in BF16 */
@@ -1765,6 +1767,230 @@ static void attn_qk(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a,
   line(G, "blt x23, x21, L%u_sc", k);
 }
 
+/* Semaphores of the blocks of K and V (gen_attention with kvpb): loaded
+ * (the DMA signals, the block's first weight load waits) and free (its
+ * last use signals, the next block's DMA waits; one token each). */
+enum { SEM_KB = 3, SEM_KB_FREE = 4, SEM_VB = 5, SEM_VB_FREE = 7 };
+
+/* Positions per DMA of a block of K or V (gen_attention with kvpb): the
+ * block arrives in pieces, and the matmuls of a piece start when it has. */
+static uint64_t kv_piece(const gen *G) {
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
+  return 4 * (TR > TC ? TR : TC);
+}
+
+/* Rows [x23, x23 + x24) of the cache at `cache` (kv head at byte offset
+ * x22), w values of each from value 0, DMA'd into the SRAM block at blk
+ * (rows of w) on queue 0 in pieces of kv_piece rows, each signalling
+ * sem_loaded, the first once the block is free (sem_free). Uses x4 .. x13. */
+static void kv_block(gen *G, uint32_t k, const char *tag, uint64_t cache, uint64_t w, uint64_t row,
+                     uint64_t blk, unsigned sem_free, unsigned sem_loaded) {
+  uint64_t eb = G->attn_lp ? 2 : 4;
+  char ins[96];
+  snprintf(ins, sizeof ins, "dma.2d sram[x5]:%s, hbm[x4]:%s, x8..x11, x0, q0",
+           G->attn_lp ? "bf16" : "fp32", G->kvt);
+  line(G, "li x12, 0"); /* the piece's first row */
+  raw(G, "L%u_%sp:", k, tag);
+  line(G, "sub x13, x24, x12");
+  li(G, 4, kv_piece(G));
+  line(G, "minu x13, x13, x4"); /* its rows */
+  line(G, "add x4, x23, x12");
+  li(G, 5, row);
+  line(G, "mul x4, x4, x5");
+  li(G, 5, cache);
+  line(G, "add x4, x4, x5");
+  line(G, "add x4, x4, x22");
+  li(G, 8, w);
+  line(G, "mv x9, x13");
+  li(G, 10, w * eb);
+  li(G, 11, row);
+  li(G, 5, w * eb);
+  line(G, "mul x5, x5, x12");
+  li(G, 6, blk);
+  line(G, "add x5, x5, x6");
+  line(G, "bne x12, x0, L%u_%sq", k, tag);
+  line(G, "%s @wait(s%u) @signal(s%u)", ins, sem_free, sem_loaded);
+  line(G, "j L%u_%sr", k, tag);
+  raw(G, "L%u_%sq:", k, tag);
+  line(G, "%s @signal(s%u)", ins, sem_loaded);
+  raw(G, "L%u_%sr:", k, tag);
+  line(G, "add x12, x12, x13");
+  line(G, "blt x12, x24, L%u_%sp", k, tag);
+}
+
+/* Takes back the blocks' free tokens at the end of an attention. */
+static void attn_blocks_end(gen *G) {
+  if (!G->kvpb) return;
+  line(G, "sync.wait s%u, 1", SEM_KB_FREE);
+  line(G, "sync.wait s%u, 1", SEM_VB_FREE);
+}
+
+/* attn_qk with the cache in blocks (kvpb): per block of up to kvpb
+ * positions, one DMA of its keys into SRAM kb, then every tile of TC
+ * positions against Q into its own columns of the accumulators (so that
+ * the tiles' weight loads hide behind the matmuls before them), and one
+ * drain of the block's T rows of scores, which frees kb. */
+static void attn_qk_block(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a,
+                          unsigned creg) {
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, eb = G->attn_lp ? 2 : 4;
+  uint64_t PB = G->kvpb;
+  const char *dt = G->attn_lp ? "bf16" : "fp32";
+  line(G, "li x23, 0"); /* t0: the block's first position */
+  label(G, "sc", k);
+  line(G, "sub x24, x21, x23");
+  li(G, 4, PB);
+  line(G, "minu x24, x24, x4"); /* nb */
+  kv_block(G, k, "kb", G->addr[y->in[1]], a->dk, a->row, G->s.kb, SEM_KB_FREE, SEM_KB);
+  line(G, "li x7, 0"); /* j: the tile's first position in the block */
+  label(G, "sct", k);
+  line(G, "sub x13, x24, x7");
+  li(G, 4, TC);
+  line(G, "minu x13, x13, x4");                 /* nt */
+  for (uint64_t c0 = 0; c0 < a->dk; c0 += TR) { /* K's chunk of values c0 .. */
+    uint64_t cw = a->dk - c0 < TR ? a->dk - c0 : TR;
+    li(G, 12, cw);
+    li(G, 14, a->dk * eb);
+    li(G, 4, a->dk * eb);
+    line(G, "mul x4, x4, x7");
+    li(G, 5, G->s.kb + c0 * eb);
+    line(G, "add x5, x5, x4");
+    if (!c0) { /* a piece's first load waits for its DMA */
+      li(G, 4, kv_piece(G));
+      line(G, "remu x4, x7, x4");
+      line(G, "bne x4, x0, L%u_sctw", k);
+      line(G, "mxu.ldw sram[x5]:%s, x12..x14, nk @wait(s%u)", dt, SEM_KB);
+      line(G, "j L%u_sctd", k);
+      label(G, "sctw", k);
+      line(G, "mxu.ldw sram[x5]:%s, x12..x14, nk", dt);
+      label(G, "sctd", k);
+    } else {
+      line(G, "mxu.ldw sram[x5]:%s, x12..x14, nk", dt);
+    }
+    li(G, 15, a->T);
+    li(G, 16, a->dk * eb);
+    li(G, 17, PB * 4);
+    if (G->attn_lp) {
+      li(G, 6, c0 * 2);
+      line(G, "add x6, x6, x30");
+    } else {
+      li(G, 6, G->s.a + c0 * 4);
+    }
+    line(G, "shli x4, x7, 2"); /* the tile's columns */
+    line(G, "mxu.mm acc[x4], sram[x6]:%s, x15..x17, %s", dt, c0 ? "accumulate" : "overwrite");
+  }
+  li(G, 4, TC);
+  line(G, "add x7, x7, x4");
+  line(G, "blt x7, x24, L%u_sct", k);
+  li(G, 8, a->T);
+  line(G, "mv x9, x24");
+  li(G, 10, G->cstride);
+  li(G, 11, PB * 4);
+  line(G, "shli x7, x23, 2");
+  line(G, "add x6, x%u, x7", creg);
+  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s%u)", SEM_KB_FREE);
+  line(G, "add x23, x23, x24");
+  line(G, "blt x23, x21, L%u_sc", k);
+}
+
+/* The T rows of dv outputs of P @ V from the accumulators into SRAM B,
+ * signalling s2 (attn_pv, attn_pv_block). */
+static void attn_pv_drain(gen *G, const attn_shape *a) {
+  li(G, 8, a->T);
+  li(G, 9, a->dv);
+  li(G, 10, a->dv * 4);
+  li(G, 11, a->dv * 4);
+  li(G, 6, G->s.b);
+  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
+}
+
+/* attn_pv with the cache in blocks (kvpb): per block, one DMA of its
+ * values into SRAM vb, then its tiles of TR positions as in attn_pv (the
+ * block's last weight load frees vb); drained into SRAM B, signalling s2. */
+static void attn_pv_block(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a,
+                          unsigned creg) {
+  uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols, dv = a->dv;
+  uint64_t eb = G->attn_lp ? 2 : 4, PB = G->kvpb;
+  const char *dt = G->attn_lp ? "bf16" : "fp32";
+  line(G, "li x23, 0");
+  label(G, "av", k);
+  line(G, "sub x24, x21, x23");
+  li(G, 4, PB);
+  line(G, "minu x24, x24, x4"); /* nb */
+  kv_block(G, k, "vb", G->addr[y->in[2]], dv, a->row, G->s.vb, SEM_VB_FREE, SEM_VB);
+  line(G, "li x7, 0"); /* j */
+  label(G, "avt", k);
+  line(G, "sub x12, x24, x7");
+  li(G, 4, TR);
+  line(G, "minu x12, x12, x4"); /* nt */
+  line(G, "add x9, x7, x12");
+  line(G, "sltu x9, x9, x24"); /* 1: not the block's last tile */
+  for (uint64_t c0 = 0; c0 < dv; c0 += TC) {
+    uint64_t cw = dv - c0 < TC ? dv - c0 : TC;
+    bool last = c0 + TC >= dv;
+    li(G, 13, cw);
+    li(G, 14, dv * eb);
+    li(G, 4, dv * eb);
+    line(G, "mul x4, x4, x7");
+    li(G, 5, G->s.vb + c0 * eb);
+    line(G, "add x5, x5, x4");
+    char ins[96], tag[32];
+    snprintf(ins, sizeof ins, "mxu.ldw sram[x5]:%s, x12..x14, kn", dt);
+    snprintf(tag, sizeof tag, "avw%llu", (unsigned long long)c0);
+    /* the block's first load waits for its DMA, its last frees vb */
+    char wait[24] = "", sig[24] = "";
+    if (!c0) snprintf(wait, sizeof wait, " @wait(s%u)", SEM_VB);
+    if (last) snprintf(sig, sizeof sig, " @signal(s%u)", SEM_VB_FREE);
+    char l0[40], l1[40], l2[40], ld[40];
+    snprintf(l0, sizeof l0, "%sa", tag);
+    snprintf(l1, sizeof l1, "%sb", tag);
+    snprintf(l2, sizeof l2, "%sc", tag);
+    snprintf(ld, sizeof ld, "%sd", tag);
+    li(G, 4, kv_piece(G));
+    line(G, "remu x4, x7, x4");
+    line(G, "bne x4, x0, L%u_%s", k, l0); /* a piece's first tile */
+    if (last) {                           /* ... and the block's last */
+      line(G, "bne x9, x0, L%u_%s", k, l2);
+      line(G, "%s%s%s", ins, wait, sig);
+      line(G, "j L%u_%s", k, ld);
+      label(G, l2, k);
+    }
+    line(G, "%s%s", ins, wait);
+    line(G, "j L%u_%s", k, ld);
+    label(G, l0, k);
+    if (last) { /* the block's last tile */
+      line(G, "bne x9, x0, L%u_%s", k, l1);
+      line(G, "%s%s", ins, sig);
+      line(G, "j L%u_%s", k, ld);
+      label(G, l1, k);
+    }
+    line(G, "%s", ins);
+    label(G, ld, k);
+    li(G, 15, a->T);
+    li(G, 16, G->cstride);
+    li(G, 17, dv * 4);
+    line(G, "add x6, x23, x7");
+    line(G, "shli x6, x6, %u", G->attn_lp ? 1u : 2u);
+    line(G, "add x6, x6, x%u", creg);
+    li(G, 4, c0 * 4); /* the chunk's accumulator columns */
+    char la[32], ln[32];
+    snprintf(la, sizeof la, "avacc%llu", (unsigned long long)c0);
+    snprintf(ln, sizeof ln, "avnext%llu", (unsigned long long)c0);
+    line(G, "or x10, x23, x7");
+    line(G, "bne x10, x0, L%u_%s", k, la);
+    line(G, "mxu.mm acc[x4], sram[x6]:%s, x15..x17, overwrite", dt);
+    line(G, "j L%u_%s", k, ln);
+    label(G, la, k);
+    line(G, "mxu.mm acc[x4], sram[x6]:%s, x15..x17, accumulate", dt);
+    label(G, ln, k);
+  }
+  li(G, 4, TR);
+  line(G, "add x7, x7, x4");
+  line(G, "blt x7, x24, L%u_avt", k);
+  line(G, "add x23, x23, x24");
+  line(G, "blt x23, x21, L%u_av", k);
+  attn_pv_drain(G, a);
+}
+
 /* Scale, mask and softmax of the T rows of npos scores at x<creg>. The
  * mask touches the last T columns alone (positions pos0 .. npos - 1; the
  * ones before are below every row's own). With attn_lp the scores come
@@ -1849,12 +2075,7 @@ static void attn_pv(gen *G, const sc_gvalue *y, uint32_t k, const attn_shape *a,
   }
   line(G, "add x23, x23, x24");
   line(G, "blt x23, x21, L%u_av", k);
-  li(G, 8, a->T);
-  li(G, 9, dv);
-  li(G, 10, dv * 4);
-  li(G, 11, dv * 4);
-  li(G, 6, G->s.b);
-  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
+  attn_pv_drain(G, a);
 }
 
 /* Waits for attn_pv's drain, then stores its T rows of dv into head
@@ -1906,6 +2127,10 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   a.row = KVH * a.dk * G->kvb;
   uint64_t cores = G->a->cores.count, hpc = (a.H + cores - 1) / cores;
   self_signal(G, 1, 1);
+  if (G->kvpb) { /* the blocks of K and V start free */
+    self_signal(G, SEM_KB_FREE, 1);
+    self_signal(G, SEM_VB_FREE, 1);
+  }
   li(G, 21, a.T);
   line(G, "add x21, x21, x2"); /* npos = pos0 + T */
   if (!G->s.c2) {              /* one score block: head after head */
@@ -1922,16 +2147,17 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
       attn_q_load(G, y, &a, 20);
     }
     attn_kv_head(G, &a, 20);
-    attn_qk(G, y, k, &a, 25);
+    (G->kvpb ? attn_qk_block : attn_qk)(G, y, k, &a, 25);
     line(G, "sync.fence all");
     attn_softmax(G, &a, 25);
     line(G, "sync.fence vpu");
-    attn_pv(G, y, k, &a, 25);
+    (G->kvpb ? attn_pv_block : attn_pv)(G, y, k, &a, 25);
     attn_store(G, &a, id, 20);
     line(G, "addi x20, x20, 1");
     line(G, "j L%u_head", k);
     label(G, "done", k);
     line(G, "sync.wait s1, 1");
+    attn_blocks_end(G);
     return;
   }
   /* Pipelined: each round takes the softmax of head h (x20, if x18), P @ V
@@ -1959,13 +2185,13 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   label(G, "nosm", k);
   line(G, "beq x27, x0, L%u_nopv", k);
   attn_kv_head(G, &a, 19);
-  attn_pv(G, y, k, &a, 26);
+  (G->kvpb ? attn_pv_block : attn_pv)(G, y, k, &a, 26);
   label(G, "nopv", k);
   attn_heads_end(G, &a, hpc);
   line(G, "bge x28, x4, L%u_noqk", k);
   if (!G->attn_lp) attn_q_load(G, y, &a, 28);
   attn_kv_head(G, &a, 28);
-  attn_qk(G, y, k, &a, 26);
+  (G->kvpb ? attn_qk_block : attn_qk)(G, y, k, &a, 26);
   if (G->attn_lp) { /* the q of the head after it, for the next round, into x31 */
     line(G, "addi x29, x28, 1");
     attn_heads_end(G, &a, hpc);
@@ -1995,6 +2221,7 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   line(G, "or x29, x18, x27");
   line(G, "bne x29, x0, L%u_round", k);
   line(G, "sync.wait s1, 1");
+  attn_blocks_end(G);
 }
 
 /* Issues DMA d = x15 of a decode attention's ring: the cached K (d < n = x26)
@@ -3325,6 +3552,27 @@ static bool plan(gen *G, sc_status *st) {
   if (!one && G->grp && !G->attn_dec && G->s.size + c2 <= G->a->core.sram.size_bytes) {
     G->s.c2 = G->s.size;
     G->s.size += c2;
+  }
+  /* ... and its cache rows in blocks of kvpb positions (as many as the
+   * accumulators hold a row of scores for, the context's at most), when
+   * a block of K and one of V fit in SRAM (gen_attention) */
+  G->kvpb = 0;
+  if (!one && G->grp && !G->attn_dec) {
+    uint64_t TCb = G->a->core.mxu.cols, eb = G->attn_lp ? 2 : 4;
+    uint64_t pb = (G->max_seq + TCb - 1) / TCb * TCb;
+    uint64_t cap = G->a->core.acc_sram.size_bytes / ((uint64_t)G->T * 4) / TCb * TCb;
+    if (cap < pb) pb = cap;
+    if (G->opt.attn_block && G->opt.attn_block / TCb * TCb < pb) pb = G->opt.attn_block / TCb * TCb;
+    while (pb >= TCb &&
+           G->s.size + align_up(pb * G->attn_dk * eb) + align_up(pb * G->attn_dv * eb) >
+               G->a->core.sram.size_bytes)
+      pb = pb / 2 / TCb * TCb;
+    if (pb >= TCb) {
+      G->kvpb = pb;
+      G->s.kb = G->s.size;
+      G->s.vb = G->s.kb + align_up(pb * G->attn_dk * eb);
+      G->s.size = G->s.vb + align_up(pb * G->attn_dv * eb);
+    }
   }
   /* decode attention over fewer (sequence, kv head) units than cores: each
    * unit's positions in parts on several cores, then combined */

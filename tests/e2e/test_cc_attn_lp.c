@@ -13,7 +13,10 @@
  * dtype), and no worse against the reference than attn_fp32 beyond a
  * margin. A wrong kernel (q unscaled, a probability or a key row
  * misplaced, a mask off by one) breaks them. The BF16 prefill takes fewer
- * cycles than the FP32 one.
+ * cycles than the FP32 one. The cache read in blocks of positions (the
+ * default: one block here) gives the same bits as in blocks of 128 (two for
+ * the second chunk) and as tile by tile (attn_block), the tiles in more
+ * cycles.
  *
  * Two shapes: 32 heads on 16 cores (two heads a core: the pipelined
  * attention, whose next head's q is prepared during the round) and 8 heads
@@ -55,18 +58,22 @@ static const struct {
 /* Compiles the T-token prefill of m in dtype t (attn_fp32 as given), runs
  * two chunks into out (2T rows); returns the cycles of both. */
 static uint64_t run_prefill(const sc_model *m, const sc_arch *arch, uint32_t T, uint32_t seq,
-                            sc_cc_wdtype t, bool attn_fp32, bool want_pipelined,
+                            sc_cc_wdtype t, bool attn_fp32, uint32_t block, bool want_pipelined,
                             const int32_t *toks, float *out) {
   char err[1024];
   const sc_model_config *cfg = sc_model_config_of(m);
   sc_llama_step ps = {.tokens = T, .max_seq = seq, .act_dtype = SC_DTYPE_FP32};
   sc_graph *g;
   if (sc_cc_llama_graph(cfg, &ps, &g, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
-  sc_cc_options o = {.wdtype = t, .attn_fp32 = attn_fp32};
+  sc_cc_options o = {.wdtype = t, .attn_fp32 = attn_fp32, .attn_block = block};
   sc_program *prog;
   sc_strbuf listing = {0};
   if (sc_cc_compile_opts(g, m, arch, &o, &prog, &listing, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s", err);
+  /* the cache in blocks (one DMA of keys per block), or tile by tile */
+  if (!!strstr(listing.data, "_sct:") != (block == 0 || block >= 128))
+    fail_msg("attn_block %u: the listing's attention %s blocks", block,
+             block == 0 || block >= 128 ? "lacks" : "has");
   /* the attention the listing holds: BF16 score matmuls unless attn_fp32 */
   bool lp = strstr(listing.data, "vpu.mul sram[x30]:bf16");
   if (lp == attn_fp32)
@@ -122,8 +129,20 @@ static void run_case(const lp_case *c) {
   sc_ref_free(ref);
   for (size_t d = 0; d < sizeof bounds / sizeof *bounds; d++) {
     sc_cc_wdtype t = bounds[d].t;
-    uint64_t c_lp = run_prefill(m, arch, T, seq, t, false, c->pipelined, toks, lp);
-    uint64_t c_hp = run_prefill(m, arch, T, seq, t, true, c->pipelined, toks, hp);
+    uint64_t c_lp = run_prefill(m, arch, T, seq, t, false, 0, c->pipelined, toks, lp);
+    /* the cache tile by tile, and in blocks of 128 positions (the second
+     * chunk's 2T > 128 in two): the same bits, the tiles slower */
+    for (uint32_t b = 0; b < 2; b++) {
+      uint64_t cb = run_prefill(m, arch, T, seq, t, false, b ? 128 : 1, c->pipelined, toks, hp);
+      print_message("  %-10s %-5s cache %s: %llu cycles against %llu in one block\n", c->name,
+                    sc_cc_wdtype_name(t), b ? "in blocks of 128" : "tile by tile",
+                    (unsigned long long)cb, (unsigned long long)c_lp);
+      if (memcmp(hp, lp, (size_t)N * V * sizeof *lp) != 0)
+        fail_msg("%s: the logits with the cache %s differ", sc_cc_wdtype_name(t),
+                 b ? "in blocks of 128" : "tile by tile");
+      if (!b) assert_true(c_lp < cb);
+    }
+    uint64_t c_hp = run_prefill(m, arch, T, seq, t, true, 0, c->pipelined, toks, hp);
     double e_ref, e_hp, e_ref_hp;
     uint32_t a_ref, a_hp, a_ref_hp;
     compare_logits(lp, want, N, V, &e_ref, &a_ref);
