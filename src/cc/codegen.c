@@ -1776,7 +1776,7 @@ enum { SEM_KB = 3, SEM_KB_FREE = 4, SEM_VB = 5, SEM_VB_FREE = 7 };
  * block arrives in pieces, and the matmuls of a piece start when it has. */
 static uint64_t kv_piece(const gen *G) {
   uint64_t TR = G->a->core.mxu.rows, TC = G->a->core.mxu.cols;
-  return 4 * (TR > TC ? TR : TC);
+  return 2 * (TR > TC ? TR : TC);
 }
 
 /* Rows [x23, x23 + x24) of the cache at `cache` (kv head at byte offset
