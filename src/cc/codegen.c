@@ -59,11 +59,13 @@ typedef struct gen {
    * (chain_next). mm_rot: the core of the next one's first tile, after the
    * last one's; mm_tiles: the tiles of the last matmul generated. */
   uint64_t mm_rot, mm_tiles;
-  bool chained_in;                 /* the op being generated follows a matmul it is chained to */
-  bool x3_rot;                     /* x3 holds a chained GEMV's place of the core, not its id */
-  bool attn_dec;                   /* attention by gen_attention_decode */
-  uint64_t kvb;                    /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
-  uint64_t attn_parts;             /* decode attention: parts of each unit's positions */
+  bool chained_in;     /* the op being generated follows a matmul it is chained to */
+  uint32_t pf_into;    /* the GEMV whose first ring DMAs the one before it issued (gemv_pf), or
+                          UINT32_MAX */
+  bool x3_rot;         /* x3 holds a chained GEMV's place of the core, not its id */
+  bool attn_dec;       /* attention by gen_attention_decode */
+  uint64_t kvb;        /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
+  uint64_t attn_parts; /* decode attention: parts of each unit's positions */
   uint64_t attn_o, attn_m, attn_l; /* their partial outputs, maxima and sums (device) */
   const char *kvt;                 /* its dtype's name in assembly */
   bool *fused;       /* per op: computed inside its consumers (an RMSNorm or SwiGLU feeding only
@@ -1004,9 +1006,10 @@ static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins, const
 }
 
 /* Issues DMA d = x15 of a GEMV: chunks kk = d * per .. (at most per) of the
- * core's m = x20 tiles, through the ring (ring_dma). Uses x4 .. x14. */
+ * core's m = x20 tiles, through the ring (ring_dma) at the ring slot in
+ * register `slot`. Uses x4 .. x14. */
 static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t K, uint64_t per,
-                     uint64_t chunks, uint64_t TC, uint64_t HT, uint64_t wb) {
+                     uint64_t chunks, uint64_t TC, uint64_t HT, uint64_t wb, unsigned slot) {
   uint64_t TR = G->a->core.mxu.rows, cores = G->a->cores.count, TB = TR * TC * wb;
   wform f = form_of(G->opt.wdtype);
   li(G, 6, per);
@@ -1048,7 +1051,7 @@ static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t 
   li(G, 14, cores * TC * K * wb); /* src: next block (cores * TC rows on: whole tiles) */
   char ins[96];
   snprintf(ins, sizeof ins, "dma.3d sram[x6]:%s, hbm[x4]:%s, x8..x14, x0", f.wdt, f.wdt);
-  ring_dma(G, k, tag, ins, NULL, 15);
+  ring_dma(G, k, tag, ins, NULL, slot);
 }
 
 /* The storage's tile height of a GEMV's weights of N rows: the MXU's width,
@@ -1072,6 +1075,50 @@ static uint64_t gemv_block(const gen *G, uint32_t id, uint64_t N) {
   bool chained = (G->T > 1 || G->B > 1) && (G->chained_in || chain_shape(G, id));
   while (!chained && R % 2 == 0 && N / (R / 2) <= cores && (R / 2) % hd == 0) R /= 2;
   return R;
+}
+
+/* The shape of GEMV id's weight stream (gen_matmul_gemv). */
+typedef struct gemv_geom {
+  uint64_t K, N, HT, TC, tiles, chunks, per, S, ng;
+} gemv_geom;
+
+static gemv_geom gemv_geom_of(const gen *G, uint32_t id) {
+  const sc_gvalue *w = val(G, val(G, id)->in[1]);
+  gemv_geom g = {.K = last(w), .N = wrows(w)};
+  for (uint32_t j = G->gnext[id]; j != UINT32_MAX; j = G->gnext[j]) /* its group's outputs */
+    g.N += wrows(val(G, val(G, j)->in[1]));
+  uint64_t TR = G->a->core.mxu.rows, cores = G->a->cores.count;
+  g.HT = gemv_height(G, g.N);
+  g.TC = gemv_block(G, id, g.N);
+  g.tiles = g.N / g.TC;
+  g.chunks = g.K / TR;
+  uint64_t mmax = (g.tiles + cores - 1) / cores;
+  uint64_t TB = TR * g.TC * form_of(G->opt.wdtype).wbits / 8;
+  g.per = G->s.gbuf / (mmax * TB);              /* chunks per DMA: as many as fit, */
+  uint64_t want = GEMV_DMA_BYTES / (mmax * TB); /* about GEMV_DMA_BYTES */
+  if (want < g.per) g.per = want;
+  if (g.per < 1) g.per = 1;
+  g.S = (g.chunks + g.per - 1) / g.per;
+  g.ng = w->rank == 3 ? (uint64_t)w->shape[0] : 1;
+  return g;
+}
+
+/* The GEMV after GEMV i whose first ring DMAs i issues as its own last
+ * ones go out (docs/COMPILER.md, "Decode matmuls"), or UINT32_MAX: one
+ * token a step, the next op with code is a GEMV, both of one weight matrix
+ * (not grouped by experts) with a tile on every core, and i has at least
+ * GEMV_LEAD DMAs. The ring's slots run on across the two (x1: the slot of
+ * an op's first DMA) and its free-buffer tokens stay taken. */
+static uint32_t gemv_pf(const gen *G, uint32_t i) {
+  uint32_t n = (uint32_t)sc_graph_count(G->g), j = next_coded(G, i);
+  if (G->T != 1 || G->B > 1 || G->mm_rot || j >= n || !G->gemv[i] ||
+      !G->gemv[j] || val(G, j)->op != SC_GOP_MATMUL)
+    return UINT32_MAX;
+  uint64_t cores = G->a->cores.count;
+  gemv_geom a = gemv_geom_of(G, i), b = gemv_geom_of(G, j);
+  if (a.ng != 1 || b.ng != 1 || a.tiles < cores || b.tiles < cores || a.S < GEMV_LEAD)
+    return UINT32_MAX;
+  return j;
 }
 
 /* y[1, N] = x[1, K] @ W[N, K]^T (+ bias) as a GEMV (docs/COMPILER.md,
@@ -1218,20 +1265,21 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   uint64_t K = last(w), N = wrows(w);
   for (uint32_t j = G->gnext[id]; j != UINT32_MAX; j = G->gnext[j]) /* its group's outputs */
     N += wrows(val(G, val(G, j)->in[1]));
-  uint64_t TR = G->a->core.mxu.rows, cores = G->a->cores.count;
+  uint64_t cores = G->a->cores.count;
   uint32_t n_ropes = 0, rope_any = UINT32_MAX; /* fused RoPE: this position's table row (s7) */
   for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j])
     if (G->rope_of[j] != UINT32_MAX) n_ropes++, rope_any = G->rope_of[j];
   /* the output rows per block ("tile", TC): the MXU's width, or fewer when
    * that leaves cores idle (docs/COMPILER.md, "Decode matmuls") */
-  uint64_t HT = gemv_height(G, N), TC = gemv_block(G, id, N);
-  uint64_t tiles = N / TC, chunks = K / TR, mmax = (tiles + cores - 1) / cores;
+  gemv_geom gm = gemv_geom_of(G, id);
+  uint64_t HT = gm.HT, TC = gm.TC, tiles = gm.tiles, chunks = gm.chunks, per = gm.per;
   wform f = form_of(G->opt.wdtype);
-  uint64_t wb = f.wbits / 8, TB = TR * TC * wb;
-  uint64_t per = G->s.gbuf / (mmax * TB);       /* chunks per DMA: as many as fit, */
-  uint64_t want = GEMV_DMA_BYTES / (mmax * TB); /* about GEMV_DMA_BYTES */
-  if (want < per) per = want;
-  if (per < 1) per = 1;
+  uint64_t wb = f.wbits / 8;
+  /* the ring: this op's first DMAs issued by the GEMV before it, or not;
+   * the next GEMV's issued by this one, or not (gemv_pf) */
+  bool pf_in = G->pf_into == id;
+  G->pf_into = UINT32_MAX;
+  uint32_t pf = gemv_pf(G, id);
   uint64_t xs = f.fp8 ? G->s.q : G->s.a;
   /* a grouped matmul: x rows of ng groups of K, tile j of group j * TC / Ng */
   uint64_t ng = w->rank == 3 ? (uint64_t)w->shape[0] : 1, Ng = N / ng, KX = ng * K;
@@ -1276,15 +1324,20 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "add x20, x20, x4");
   li(G, 4, cores);
   line(G, "divu x20, x20, x4"); /* m = the core's tiles */
-  self_signal(G, 1, GEMV_BUFS / 2);
-  self_signal(G, 5, GEMV_BUFS / 2);
-  /* DMAs run GEMV_LEAD ahead of the matmuls: the prologue issues the first */
-  uint64_t S = (chunks + per - 1) / per; /* DMAs */
-  line(G, "li x15, 0");
+  /* DMAs run GEMV_LEAD ahead of the matmuls: the prologue issues the first
+   * (or the GEMV before did, with the ring's tokens still taken: pf_in) */
+  uint64_t S = gm.S; /* DMAs */
+  if (!pf_in) {
+    line(G, "li x1, 0"); /* the ring slot of DMA 0 */
+    self_signal(G, 1, GEMV_BUFS / 2);
+    self_signal(G, 5, GEMV_BUFS / 2);
+  }
+  li(G, 15, pf_in ? (S < GEMV_LEAD ? S : GEMV_LEAD) : 0);
   label(G, "pro", k);
   li(G, 7, S < GEMV_LEAD ? S : GEMV_LEAD);
   line(G, "bge x15, x7, L%u_prd", k);
-  gemv_dma(G, k, "p", id, K, per, chunks, TC, HT, wb);
+  line(G, "add x22, x15, x1");
+  gemv_dma(G, k, "p", id, K, per, chunks, TC, HT, wb, 22);
   line(G, "addi x15, x15, 1");
   line(G, "j L%u_pro", k);
   label(G, "prd", k);
@@ -1294,15 +1347,34 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   label(G, "sup", k);
   line(G, "addi x15, x21, %u", GEMV_LEAD);
   li(G, 7, S);
-  line(G, "bge x15, x7, L%u_nod", k);
-  gemv_dma(G, k, "m", id, K, per, chunks, TC, HT, wb);
+  line(G, "add x22, x15, x1"); /* its ring slot */
+  line(G, "bge x15, x7, L%u_nxo", k);
+  gemv_dma(G, k, "m", id, K, per, chunks, TC, HT, wb, 22);
+  line(G, "j L%u_nod", k);
+  label(G, "nxo", k);
+  if (pf != UINT32_MAX) { /* the next GEMV's DMA x15 - S, of its first GEMV_LEAD */
+    gemv_geom nx = gemv_geom_of(G, pf);
+    line(G, "sub x15, x15, x7");
+    li(G, 7, nx.S < GEMV_LEAD ? nx.S : GEMV_LEAD);
+    line(G, "bge x15, x7, L%u_nod", k);
+    line(G, "mv x30, x20");
+    li(G, 20, nx.tiles);
+    line(G, "sub x20, x20, x3");
+    li(G, 4, cores - 1);
+    line(G, "add x20, x20, x4");
+    li(G, 4, cores);
+    line(G, "divu x20, x20, x4"); /* its m */
+    gemv_dma(G, k, "f", pf, nx.K, nx.per, nx.chunks, nx.TC, nx.HT, wb, 22);
+    line(G, "mv x20, x30");
+  }
   label(G, "nod", k);
   li(G, 27, chunks);
   line(G, "sub x27, x27, x26");
   li(G, 4, per);
   line(G, "minu x27, x27, x4"); /* c: chunks of DMA s */
-  line(G, "andi x19, x21, 1");  /* its engine */
-  line(G, "andi x29, x21, %u", GEMV_BUFS - 1);
+  line(G, "add x4, x21, x1");   /* its ring slot */
+  line(G, "andi x19, x4, 1");   /* its engine */
+  line(G, "andi x29, x4, %u", GEMV_BUFS - 1);
   li(G, 7, G->s.gbuf);
   line(G, "mul x29, x29, x7");
   li(G, 7, G->s.g);
@@ -1319,6 +1391,11 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "addi x21, x21, 1");
   li(G, 7, S);
   line(G, "blt x21, x7, L%u_sup", k);
+  if (pf != UINT32_MAX) { /* the next GEMV's DMA 0 goes in the slot after this one's last */
+    line(G, "addi x1, x1, %llu", (unsigned long long)(S % GEMV_BUFS));
+    line(G, "andi x1, x1, %u", GEMV_BUFS - 1);
+    G->pf_into = pf;
+  }
   /* drain the sums: m x TC accumulator rows of T (the outputs' transpose) into C */
   li(G, 8, TC);
   line(G, "mul x8, x8, x20");
@@ -1359,8 +1436,8 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     li(G, 17, TC * 4);                                                                             \
     li(G, 18, TC * 4);                                                                             \
     li(G, 19, cores *TC * 4);                                                                      \
-    line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x13..x19, x0, q0 @signal(s0)");                   \
-    line(G, "sync.wait s0, 1");                                                                    \
+    line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x13..x19, x0, q0 @signal(s6)");                   \
+    line(G, "sync.wait s6, 1");                                                                    \
   } while (0)
   if (f.fp8) {
     /* y = (acc * s_a) * s_w (per tensor, or s_w[n] per channel), as the tile path */
@@ -1450,8 +1527,8 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "mul x12, x12, x20");
     li(G, 13, cores * TC * 4);
     li(G, 14, N * 4);
-    line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s0)");
-    line(G, "sync.wait s0, 1");
+    line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s6)");
+    line(G, "sync.wait s6, 1");
     li(G, 8, T);
     li(G, 9, TC);
     line(G, "mul x9, x9, x20");
@@ -1474,10 +1551,13 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 13, TC * 4);
   li(G, 14, TC * 4);
   line(G, "mul x14, x14, x20");
-  line(G, "dma.3d hbm[x4]:fp32, sram[x6]:fp32, x8..x14, x0, q0 @signal(s0)");
-  line(G, "sync.wait s0, 1");
-  line(G, "sync.wait s1, %u", GEMV_BUFS / 2); /* take back the free-buffer tokens */
-  line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
+  /* (on s6: s0 is the ring's, which the next GEMV's first DMAs may signal) */
+  line(G, "dma.3d hbm[x4]:fp32, sram[x6]:fp32, x8..x14, x0, q0 @signal(s6)");
+  line(G, "sync.wait s6, 1");
+  if (pf == UINT32_MAX) {
+    line(G, "sync.wait s1, %u", GEMV_BUFS / 2); /* take back the free-buffer tokens */
+    line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
+  }
   label(G, "out", k);
   if (G->x3_rot) line(G, "csrr x3, core_id");
   G->x3_rot = false;
@@ -3626,6 +3706,7 @@ static bool plan(gen *G, sc_status *st) {
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL || !G->gemv[i] || G->gskip[i] || v->n_in != 2)
       continue;
     uint32_t prev = i;
+    uint64_t gN = wrows(val(G, v->in[1])); /* the group's output rows */
     for (uint32_t j = i + 1; j < n; j++) {
       const sc_gvalue *u = val(G, j);
       if (u->kind != SC_GV_OP || u->op == SC_GOP_RESHAPE) continue;
@@ -3638,6 +3719,22 @@ static bool plan(gen *G, sc_status *st) {
                 G->mw_addr[j] == G->mw_addr[prev] + N * K * wf.wbits / 8 &&
                 G->addr[j] == G->addr[prev] + N * 4 &&
                 (!wf.channel || G->ms_addr[j] == G->ms_addr[prev] + N * 4);
+      /* a ring buffer holds a chunk of every tile a core has of the whole
+       * group (gemv_dma): at most ceil(tiles / cores) tiles of the storage's
+       * height (a narrower block only when the tiles are at most one a core);
+       * the ring grows for it while SRAM allows, else j starts a group */
+      if (ok) {
+        uint64_t N2 = gN + wrows(val(G, u->in[1])), TH = gemv_height(G, N2);
+        uint64_t per_core = ((N2 + TH - 1) / TH + cores - 1) / cores;
+        uint64_t bytes = align_up(per_core * G->a->core.mxu.rows * TH * wf.wbits / 8);
+        if (bytes > G->s.gbuf && G->s.size == G->s.g + GEMV_BUFS * G->s.gbuf &&
+            G->s.g + GEMV_BUFS * bytes <= G->a->core.sram.size_bytes) {
+          G->s.gbuf = bytes;
+          G->s.size = G->s.g + GEMV_BUFS * bytes;
+        }
+        ok = bytes <= G->s.gbuf;
+        if (ok) gN = N2;
+      }
       if (!ok) break;
       G->gnext[prev] = j;
       G->gskip[j] = true;
@@ -3953,7 +4050,7 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
                              const sc_cc_options *opt, sc_program **out, sc_strbuf *listing,
                              char *err, size_t err_size) {
   *out = NULL;
-  gen G = {.g = g, .m = m, .a = arch, .err = err, .err_size = err_size};
+  gen G = {.g = g, .m = m, .a = arch, .err = err, .err_size = err_size, .pf_into = UINT32_MAX};
   if (opt) G.opt = *opt;
   if ((unsigned)G.opt.wdtype >= SC_CC_WDTYPE_COUNT)
     return sc_errf(err, err_size, SC_STATUS_INVALID_ARGUMENT, "weight dtype %d does not exist",
