@@ -1111,8 +1111,8 @@ static gemv_geom gemv_geom_of(const gen *G, uint32_t id) {
  * an op's first DMA) and its free-buffer tokens stay taken. */
 static uint32_t gemv_pf(const gen *G, uint32_t i) {
   uint32_t n = (uint32_t)sc_graph_count(G->g), j = next_coded(G, i);
-  if (G->T != 1 || G->B > 1 || G->mm_rot || j >= n || !G->gemv[i] ||
-      !G->gemv[j] || val(G, j)->op != SC_GOP_MATMUL)
+  if (G->T != 1 || G->B > 1 || G->mm_rot || j >= n || !G->gemv[i] || !G->gemv[j] ||
+      val(G, j)->op != SC_GOP_MATMUL)
     return UINT32_MAX;
   uint64_t cores = G->a->cores.count;
   gemv_geom a = gemv_geom_of(G, i), b = gemv_geom_of(G, j);
@@ -2016,7 +2016,7 @@ static void attn_pv_block(gen *G, const sc_gvalue *y, uint32_t k, const attn_sha
     char ins[96], tag[32];
     snprintf(ins, sizeof ins, "mxu.ldw sram[x5]:%s, x12..x14, kn", dt);
     snprintf(tag, sizeof tag, "avw%llu", (unsigned long long)c0);
-    /* the block's first load waits for its DMA, its last frees vb */
+    /* a piece's first load waits for its DMA, the block's last frees vb */
     char wait[24] = "", sig[24] = "";
     if (!c0) snprintf(wait, sizeof wait, " @wait(s%u)", SEM_VB);
     if (last) snprintf(sig, sizeof sig, " @signal(s%u)", SEM_VB_FREE);
