@@ -1261,18 +1261,17 @@ static void gemv_grouped_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t
 }
 
 static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
-  const sc_gvalue *x = val(G, y->in[0]), *w = val(G, y->in[1]);
-  uint64_t K = last(w), N = wrows(w);
-  for (uint32_t j = G->gnext[id]; j != UINT32_MAX; j = G->gnext[j]) /* its group's outputs */
-    N += wrows(val(G, val(G, j)->in[1]));
+  const sc_gvalue *x = val(G, y->in[0]);
   uint64_t cores = G->a->cores.count;
   uint32_t n_ropes = 0, rope_any = UINT32_MAX; /* fused RoPE: this position's table row (s7) */
   for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j])
     if (G->rope_of[j] != UINT32_MAX) n_ropes++, rope_any = G->rope_of[j];
   /* the output rows per block ("tile", TC): the MXU's width, or fewer when
-   * that leaves cores idle (docs/COMPILER.md, "Decode matmuls") */
+   * that leaves cores idle (docs/COMPILER.md, "Decode matmuls"); N: the
+   * group's outputs */
   gemv_geom gm = gemv_geom_of(G, id);
-  uint64_t HT = gm.HT, TC = gm.TC, tiles = gm.tiles, chunks = gm.chunks, per = gm.per;
+  uint64_t K = gm.K, N = gm.N, HT = gm.HT, TC = gm.TC, tiles = gm.tiles, chunks = gm.chunks,
+           per = gm.per;
   wform f = form_of(G->opt.wdtype);
   uint64_t wb = f.wbits / 8;
   /* the ring: this op's first DMAs issued by the GEMV before it, or not;
@@ -1282,7 +1281,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   uint32_t pf = gemv_pf(G, id);
   uint64_t xs = f.fp8 ? G->s.q : G->s.a;
   /* a grouped matmul: x rows of ng groups of K, tile j of group j * TC / Ng */
-  uint64_t ng = w->rank == 3 ? (uint64_t)w->shape[0] : 1, Ng = N / ng, KX = ng * K;
+  uint64_t ng = gm.ng, Ng = N / ng, KX = ng * K;
   const uint64_t T = elems(x) / KX;   /* rows: 1, or a batch of sequences */
   bool held = G->q_holds == y->in[0]; /* x in Q on every core: nothing to load */
   prep_x(G, y, k, id, T);             /* every core, before some leave */
