@@ -101,6 +101,7 @@ void sc_sim_destroy(sc_sim *sim) {
   }
   free(sim->cores);
   sim_profile_free(&sim->profile);
+  sim_cost_memo_free(sim->memo);
   sim_mem_free(&sim->mem);
   free(sim);
 }
@@ -630,11 +631,14 @@ static step issue(sc_sim *sim, sim_core *core) {
     unsigned engine = sim_engine_of[ip->opcode];
     bool at_scalar = engine == SC_ISA_ENGINE_SCALAR || engine == SC_ISA_ENGINE_SYNC;
     const sim_uop *u = &core->cobj->uop[core->pc]; /* a register or branch instruction */
-    if (u->opcode && core->executed < sim->watchdog && sim_uop_exec(core, u)) {
-      core->executed++;
-      sim_count(core, SC_ISA_EVENT_ISSUED, 1);
-      result = STEP_MOVED;
-      continue;
+    if (u->opcode && core->executed < sim->watchdog) {
+      uint64_t n = sim_uop_run(core, core->cobj->uop, sim->watchdog - core->executed, NULL);
+      if (n) {
+        core->executed += n;
+        sim_count(core, SC_ISA_EVENT_ISSUED, n);
+        result = STEP_MOVED;
+        continue;
+      }
     }
     if (!at_scalar) {
       unsigned q = sim_queue_of(engine, ip);
@@ -923,7 +927,8 @@ static bool predecode(sc_sim *sim) {
     if (!code || code->decoded) continue;
     if (!code->dec) code->dec = malloc(code->n * sizeof *code->dec);
     if (!code->dec_state) code->dec_state = malloc(code->n);
-    if (!code->uop) code->uop = malloc((code->n ? code->n : 1) * sizeof *code->uop);
+    /* one more: a zeroed entry past the end stops sim_uop_run */
+    if (!code->uop) code->uop = malloc((code->n + 1) * sizeof *code->uop);
     if (!code->dec || !code->dec_state || !code->uop) return false;
     for (size_t i = 0; i < code->n; i++) {
       const sc_insn *in = &code->dec[i];
@@ -934,6 +939,7 @@ static bool predecode(sc_sim *sim) {
           !sim_uop_make(in, &code->uop[i]))
         code->uop[i] = (sim_uop){0};
     }
+    code->uop[code->n] = (sim_uop){0};
     code->decoded = true;
   }
   return true;

@@ -6,6 +6,7 @@
  * touched, so the timing-only mode costs ops exactly as the timed mode does.
  * docs/PERF_MODEL.md gives every formula. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim_time.h"
@@ -351,6 +352,75 @@ static void cost_mxu(const sc_sim *sim, const sim_op *op, const sim_tile *tile, 
   c->sram = bank_cycles(b, a);
 }
 
+/* The memo's key of an MXU or VPU op: exactly what cost_mxu or cost_vpu
+ * reads of it (keep them in step), the rest zero. false when a field does not
+ * fit the packing or the op is of another engine (it is then costed without
+ * the memo). */
+static bool memo_key(const sim_op *op, const sim_tile *tile, uint64_t key[SIM_COST_MEMO_KEY]) {
+  const sc_insn *in = &op->in;
+  const uint64_t *g = op->g;
+  const int64_t f[7] = {in->sel, in->s1dt, in->s2dt, in->ddt, in->dsp, in->s1sp, in->s2sp};
+  memset(key, 0, SIM_COST_MEMO_KEY * sizeof *key);
+  key[0] = in->opcode;
+  for (unsigned k = 0; k < 7; k++) {
+    if (f[k] < 0 || f[k] > 0xff) return false;
+    key[0] |= (uint64_t)f[k] << (8 * (k + 1));
+  }
+  unsigned engine = sim_engine_of[in->opcode];
+  if (engine == SC_ISA_ENGINE_VPU) {
+    key[1] = op->xd, key[2] = op->xs1, key[3] = op->xs2;
+    memcpy(key + 4, g, 6 * sizeof *g);
+    return true;
+  }
+  if (engine != SC_ISA_ENGINE_MXU) return false;
+  switch (in->opcode) {
+  case SC_OP_MXU_LDW:
+  case SC_OP_MXU_LDWQ:
+    key[1] = op->xs1, key[2] = g[0], key[3] = g[1], key[4] = g[2];
+    if (in->opcode == SC_OP_MXU_LDWQ) key[5] = op->xs2, key[6] = g[3];
+    return true;
+  case SC_OP_MXU_MM:
+    key[1] = op->xs1, key[2] = g[0], key[3] = g[1];
+    key[4] = (uint64_t)tile->k | (uint64_t)tile->n << 32;
+    return true;
+  case SC_OP_MXU_DRAIN:
+    key[1] = op->xd, key[2] = g[0], key[3] = g[1], key[4] = g[2];
+    return true;
+  default:
+    return false;
+  }
+}
+
+sim_cost_memo *sim_cost_memo_new(void) {
+  return calloc(1, sizeof(sim_cost_memo));
+}
+
+void sim_cost_memo_free(sim_cost_memo *m) {
+  free(m);
+}
+
+void sim_cost_op_memo(sim_cost_memo *m, const sc_sim *sim, const sim_core *core, const sim_op *op,
+                      const sim_tile *tile, sim_cost *c) {
+  uint64_t key[SIM_COST_MEMO_KEY];
+  if (!m || !memo_key(op, tile, key)) {
+    sim_cost_op(sim, core, op, tile, c, NULL);
+    return;
+  }
+  uint64_t h = 0;
+  for (unsigned i = 0; i < SIM_COST_MEMO_KEY; i++) h = (h ^ key[i]) * 0x9e3779b97f4a7c15ull;
+  sim_cost_memo_entry *e = &m->e[h >> (64 - SIM_COST_MEMO_LOG2)];
+  if (e->valid && memcmp(e->key, key, sizeof key) == 0) {
+    m->hits++;
+    *c = e->c;
+    return;
+  }
+  m->misses++;
+  sim_cost_op(sim, core, op, tile, c, NULL);
+  memcpy(e->key, key, sizeof key);
+  e->c = *c;
+  e->valid = true;
+}
+
 /* ---- DMA ---- */
 
 uint32_t sim_mesh_hops(const sc_arch *a, uint32_t from, uint32_t to) {
@@ -401,7 +471,7 @@ static void channel_range(const sc_arch *a, double *side, uint64_t lo, uint64_t 
  * units are its own). Occupancies are whole bytes, so the sums are exact in
  * any order (while they stay below 2^53: see by_periods): rows a multiple of
  * interleave x channels apart occupy the channels alike (one row times rows),
- * and contiguous rows that end on access units are one range. Otherwise a
+ * and contiguous rows that start and end on access units are one range. Otherwise a
  * row's occupancy depends only on its address modulo one round of the
  * channels (interleave x channels bytes), and those repeat every P rows:
  * with periods, one period is visited, each row counted as often as it
@@ -411,7 +481,7 @@ static void channel_tile(const sc_arch *a, double *chan, uint64_t addr, uint64_t
   const uint64_t I = a->memory.interleave_bytes, A = a->memory.access_bytes;
   const uint64_t C = a->memory.channels;
   if (!rows || !nbytes) return;
-  if (rows > 1 && stride == nbytes && nbytes % A == 0) {
+  if (rows > 1 && stride == nbytes && nbytes % A == 0 && addr % A == 0) {
     channel_range(a, chan, addr, addr + rows * nbytes, mult);
     return;
   }
@@ -484,6 +554,18 @@ static void channel_planes(const sc_arch *a, double *chan, uint64_t addr, uint64
   }
 }
 
+void sim_mem_side_chan(const sc_arch *a, const sim_mem_side *s, double *side) {
+  channel_planes(a, side, s->addr, s->planes, s->pstride, s->rows, s->nbytes, s->stride);
+}
+
+bool sim_mem_side_key(const sc_arch *a, const sim_mem_side *s, uint64_t key[6]) {
+  if (!by_periods(a, s->addr, s->planes, s->pstride, s->rows, s->nbytes, s->stride)) return false;
+  uint64_t round = a->memory.interleave_bytes * a->memory.channels;
+  key[0] = s->addr % round, key[1] = s->planes, key[2] = s->pstride;
+  key[3] = s->rows, key[4] = s->nbytes, key[5] = s->stride;
+  return true;
+}
+
 static sim_end end_of(unsigned space) {
   return space == SC_ISA_SPACE_HBM      ? END_MEM
          : space == SC_ISA_SPACE_REMOTE ? END_REMOTE
@@ -539,9 +621,11 @@ static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, 
   if (n && (c->src_end == END_MEM || c->dst_end == END_MEM)) {
     c->mem_lat = ceil_d(lat);
     c->uses_mem = true;
+    c->mem_side[0] = (sim_mem_side){op->xs1, n2, ss2, n1, srow, ss1};
+    c->mem_side[1] = (sim_mem_side){op->xd, n2, ds2, n1, drow, ds1};
     double *dchan = chan ? chan + a->memory.channels + 2 : NULL;
-    if (chan && c->src_end == END_MEM) channel_planes(a, chan, op->xs1, n2, ss2, n1, srow, ss1);
-    if (chan && c->dst_end == END_MEM) channel_planes(a, dchan, op->xd, n2, ds2, n1, drow, ds1);
+    if (chan && c->src_end == END_MEM) sim_mem_side_chan(a, &c->mem_side[0], chan);
+    if (chan && c->dst_end == END_MEM) sim_mem_side_chan(a, &c->mem_side[1], dchan);
   }
   uint32_t hops = 0;
   bool xchip = c->src_chip != c->dst_chip;

@@ -110,6 +110,9 @@ typedef struct sim_core {
   size_t n_out, cap_out;
 } sim_core;
 
+typedef struct sim_cost_memo sim_cost_memo;
+void sim_cost_memo_free(sim_cost_memo *m);
+
 struct sc_sim {
   sc_system sys; /* the chips (one for a plain chip) */
   sc_arch arch;  /* each chip's (sys.chip) */
@@ -121,8 +124,9 @@ struct sc_sim {
   unsigned threads;  /* host threads that step cores (1 = the caller only) */
   sc_trap trap;      /* the run's trap: the lowest-numbered core's */
   sc_sim_mode mode;
-  bool record_ops;    /* timed modes: keep every op's interval in the profile */
-  sc_profile profile; /* of the last timed run */
+  bool record_ops;     /* timed modes: keep every op's interval in the profile */
+  sc_profile profile;  /* of the last timed run */
+  sim_cost_memo *memo; /* MXU and VPU op costs (sim_time.h), NULL until a timed run */
   uint64_t host_to_device, host_from_device; /* host-link bytes of the next run */
   uint64_t args[SC_SIM_MAX_ARGS];            /* launch arguments: x1 .. x[n_args] */
   unsigned n_args;

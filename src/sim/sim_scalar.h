@@ -11,7 +11,7 @@
 #define S64(v) ((int64_t)(v))
 /* The register-register and register-immediate ops: X(name, expr of a, b),
  * b the second register or the sign-extended immediate. The executors and
- * sim_uop_exec both expand these. */
+ * sim_uop_run both expand these. */
 #define SIM_RR_OPS(X)                                                                              \
   X(ADD, a + b)                                                                                    \
   X(SUB, a - b)                                                                                    \
@@ -50,7 +50,7 @@
   X(BLTU, a < b)                                                                                   \
   X(BGEU, a >= b)
 
-/* Whether in is one of the instructions sim_uop_exec runs (ALU ops, li, lih,
+/* Whether in is one of the instructions sim_uop_run runs (ALU ops, li, lih,
  * nop, branches, jal) with register numbers in range; *u is its compact form
  * (zeroed, opcode 0, when not). Waits and signals are the caller's business. */
 static inline bool sim_uop_make(const sc_insn *in, sim_uop *u) {
@@ -80,12 +80,23 @@ static inline bool sim_uop_make(const sc_insn *in, sim_uop *u) {
   return true;
 }
 
-/* Executes u at core's pc: the same result as its executor. false (nothing
- * changed) for a branch that would leave the code (the executor traps it). */
-static inline bool sim_uop_exec(sim_core *core, const sim_uop *in) {
-  const uint64_t *x = core->x;
-  uint64_t a = x[in->xs1], b = x[in->xs2], i = (uint64_t)in->imm, v;
-  switch (in->opcode) {
+/* Runs the register and branch instructions from core's pc on, as
+ * their executors would one by one, at most max of them: stops before the first
+ * word that is not one (opcode 0; uop has such an entry past the code's end)
+ * and before a branch that would leave the code. pc_cycles (NULL: not kept)
+ * counts a cycle for each pc run. Returns how many ran. */
+static inline uint64_t sim_uop_run(sim_core *core, const sim_uop *uop, uint64_t max,
+                                   uint64_t *pc_cycles) {
+  uint64_t *x = core->x;
+  const uint64_t n_code = core->n_code;
+  uint32_t pc = core->pc;
+  uint64_t n = 0;
+  while (n < max) {
+    const sim_uop *in = &uop[pc];
+    uint64_t a = x[in->xs1], b = x[in->xs2], i = (uint64_t)in->imm, v;
+    uint32_t next = pc + 1;
+    int64_t target;
+    switch (in->opcode) {
 #define FR(name, expr)                                                                             \
   case SC_OP_##name:                                                                               \
     v = (expr);                                                                                    \
@@ -95,56 +106,47 @@ static inline bool sim_uop_exec(sim_core *core, const sim_uop *in) {
     b = i;                                                                                         \
     v = (expr);                                                                                    \
     break;
-    SIM_RR_OPS(FR)
-    SIM_RI_OPS(FI)
+      SIM_RR_OPS(FR)
+      SIM_RI_OPS(FI)
 #undef FR
 #undef FI
-  case SC_OP_LI:
-    v = i;
-    break;
-  case SC_OP_LIH:
-    v = (x[in->xd] & 0xffffffffu) | i << 32;
-    break;
-  case SC_OP_NOP:
-    core->pc++;
-    return true;
+    case SC_OP_LI:
+      v = i;
+      break;
+    case SC_OP_LIH:
+      v = (x[in->xd] & 0xffffffffu) | i << 32;
+      break;
+    case SC_OP_NOP:
+      goto advance;
 #define FB(name, cond)                                                                             \
   case SC_OP_##name:                                                                               \
-    if (!(cond)) {                                                                                 \
-      core->pc++;                                                                                  \
-      return true;                                                                                 \
-    }                                                                                              \
-    break;
-    SIM_BRANCH_OPS(FB)
+    if (!(cond)) goto advance;                                                                     \
+    goto taken;
+      SIM_BRANCH_OPS(FB)
 #undef FB
-  case SC_OP_JAL: {
-    int64_t target = (int64_t)core->pc + in->imm;
-    if (target < 0 || (uint64_t)target >= core->n_code) return false;
-    if (in->xd) core->x[in->xd] = (uint64_t)core->pc + 1;
-    core->pc = (uint32_t)target;
-    return true;
+    case SC_OP_JAL:
+      target = (int64_t)pc + in->imm;
+      if (target < 0 || (uint64_t)target >= n_code) goto stop;
+      if (in->xd) x[in->xd] = (uint64_t)pc + 1;
+      next = (uint32_t)target;
+      goto advance;
+    default:
+      goto stop;
+    }
+    if (in->xd) x[in->xd] = v;
+    goto advance;
+  taken:
+    target = (int64_t)pc + in->imm;
+    if (target < 0 || (uint64_t)target >= n_code) goto stop;
+    next = (uint32_t)target;
+  advance:
+    if (pc_cycles) pc_cycles[pc]++;
+    pc = next;
+    n++;
   }
-  default:
-    return false;
-  }
-  switch (in->opcode) { /* a branch taken */
-  case SC_OP_BEQ:
-  case SC_OP_BNE:
-  case SC_OP_BLT:
-  case SC_OP_BGE:
-  case SC_OP_BLTU:
-  case SC_OP_BGEU: {
-    int64_t target = (int64_t)core->pc + in->imm;
-    if (target < 0 || (uint64_t)target >= core->n_code) return false;
-    core->pc = (uint32_t)target;
-    return true;
-  }
-  default:
-    break;
-  }
-  if (in->xd) core->x[in->xd] = v;
-  core->pc++;
-  return true;
+stop:
+  core->pc = pc;
+  return n;
 }
 
 #endif

@@ -17,6 +17,13 @@
 typedef enum sim_end { END_MEM, END_LOCAL, END_REMOTE } sim_end;
 
 /* What one engine op costs. Cycles are chip cycles. */
+/* One device-memory end of a DMA, as its channel occupancy sees it: planes
+ * tiles pstride bytes apart from addr, each rows rows of nbytes bytes, stride
+ * apart. */
+typedef struct sim_mem_side {
+  uint64_t addr, planes, pstride, rows, nbytes, stride;
+} sim_mem_side;
+
 typedef struct sim_cost {
   /* VPU and MXU: cycles the op's own datapath needs at full rate (VPU compute;
    * ldw: K rows; mm: M rows at the dtype's rate; drain: M rows), and the cycles
@@ -24,13 +31,14 @@ typedef struct sim_cost {
   uint64_t work, sram;
   uint64_t latency; /* mm: pipeline skew until the last result (rows + cols - 2) */
   /* DMA */
-  double bytes;     /* transfer size: the larger of the source and destination bytes */
-  double cap;       /* the engine's limit in bytes per cycle (link width, bursts) */
-  double link_cap;  /* the link-width limit alone (for attributing short bursts) */
-  uint64_t setup;   /* descriptor overhead */
-  uint64_t mem_lat; /* device-memory latency (0 when no device memory is involved) */
-  uint64_t noc_lat; /* hop latency over the mesh */
-  bool uses_mem;    /* chan[] holds its device-memory channel occupancy */
+  double bytes;             /* transfer size: the larger of the source and destination bytes */
+  double cap;               /* the engine's limit in bytes per cycle (link width, bursts) */
+  double link_cap;          /* the link-width limit alone (for attributing short bursts) */
+  uint64_t setup;           /* descriptor overhead */
+  uint64_t mem_lat;         /* device-memory latency (0 when no device memory is involved) */
+  uint64_t noc_lat;         /* hop latency over the mesh */
+  bool uses_mem;            /* chan[] holds its device-memory channel occupancy */
+  sim_mem_side mem_side[2]; /* with uses_mem: the source's and the destination's, where END_MEM */
   sim_end src_end, dst_end;
   uint32_t remote; /* the core of an END_REMOTE side */
   /* The chip of each end; a DMA between two chips crosses the system's links
@@ -65,6 +73,56 @@ typedef struct sim_tile {
  * carries side[0] + side[1] + ... + side[1 + ch]. */
 void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, const sim_tile *tile,
                  sim_cost *c, double *chan);
+
+/* A memo of MXU and VPU op costs: a program's loops start the same ops (same
+ * operands and sizes; the same MXU tile) again and again, and sim_cost_op is
+ * pure, so the timed modes look such an op's cost up by exactly what cost_mxu
+ * or cost_vpu reads (the opcode and its fields, the registers it reads, the
+ * loaded tile's shape) in a direct-mapped table before computing it. Same
+ * costs, bit for bit. */
+enum { SIM_COST_MEMO_LOG2 = 11, SIM_COST_MEMO_KEY = 10 };
+typedef struct sim_cost_memo_entry {
+  uint64_t key[SIM_COST_MEMO_KEY];
+  bool valid;
+  sim_cost c;
+} sim_cost_memo_entry;
+/* And of the device-memory sides of DMAs (sim_mem_side_key): what the timed
+ * scheduler makes of a side's channel occupancy. */
+enum { SIM_SIDE_MEMO_LOG2 = 10, SIM_SIDE_MEMO_CHANNELS = 16 };
+typedef enum sim_side_kind {
+  SIM_SIDE_EMPTY,  /* no bytes on any channel */
+  SIM_SIDE_SPREAD, /* limited by the memory as a whole: sum bytes of occupancy */
+  SIM_SIDE_UNEVEN, /* limited by each channel it uses too */
+} sim_side_kind;
+typedef struct sim_side_memo_entry {
+  uint64_t key[6];
+  bool valid;
+  uint8_t kind;
+  uint8_t n_ch; /* SIM_SIDE_UNEVEN: the channels it uses, at most SIM_SIDE_MEMO_CHANNELS */
+  double sum;
+  uint32_t ch[SIM_SIDE_MEMO_CHANNELS];
+  double occ[SIM_SIDE_MEMO_CHANNELS];
+} sim_side_memo_entry;
+struct sim_cost_memo {
+  sim_cost_memo_entry e[1 << SIM_COST_MEMO_LOG2];
+  sim_side_memo_entry side[1 << SIM_SIDE_MEMO_LOG2];
+  uint64_t hits, misses;
+};
+
+/* A new, empty memo (kept by the simulator across runs: its chips do not
+ * change), or NULL when the host is out of memory. */
+sim_cost_memo *sim_cost_memo_new(void);
+/* sim_cost_op(sim, core, op, tile, c, NULL), through the memo for MXU and VPU ops. */
+void sim_cost_op_memo(sim_cost_memo *m, const sc_sim *sim, const sim_core *core, const sim_op *op,
+                      const sim_tile *tile, sim_cost *c);
+
+/* Adds the channel occupancy of side s to a side of chan (see sim_cost_op). */
+void sim_mem_side_chan(const sc_arch *a, const sim_mem_side *s, double *side);
+/* The occupancy of side s depends only on these six values (its address
+ * modulo one round of the channels, interleave x channels bytes, and its
+ * shape): false when that does not hold (addresses that wrap, occupancies
+ * too large to be exact), when s cannot be keyed. */
+bool sim_mem_side_key(const sc_arch *a, const sim_mem_side *s, uint64_t key[6]);
 
 /* Mesh hops between two cores of one chip (dimension-ordered routing; global
  * ids). */

@@ -59,7 +59,7 @@ typedef struct inflight {
   uint64_t setup, lat;
   bool mem_lat;
   uint64_t mem_bytes;
-  sim_op op; /* a DMA's op, costed again when its data phase begins */
+  sim_cost cost; /* a DMA's cost, for its data phase */
 } inflight;
 
 /* Per unit: whether an EV_UNIT is pending, what it waits for, how many ops
@@ -83,9 +83,10 @@ typedef struct tunit {
 
 typedef struct tcore {
   tunit u[N_Q + 1];
-  uint64_t t_scalar; /* the scalar unit's next issue cycle */
-  uint64_t end;      /* the last cycle anything of the core completed */
-  uint64_t arrived;  /* barrier arrival */
+  unsigned blocked_units; /* bit q: u[q].blocked */
+  uint64_t t_scalar;      /* the scalar unit's next issue cycle */
+  uint64_t end;           /* the last cycle anything of the core completed */
+  uint64_t arrived;       /* barrier arrival */
   /* MXU state (docs/PERF_MODEL.md "MXU") */
   uint64_t ld_end, active_at, stream_end, last_mm_done, drain_end;
   uint64_t working_last, working_cycles; /* union of load, stream and drain intervals */
@@ -115,7 +116,9 @@ typedef struct timed {
   uint32_t n_fl_free;
   sim_net net;
   double *chan; /* per-channel scratch of a DMA's cost */
-  double *occ;  /* a side's occupancy per channel (mem_side) */
+  /* the channels an uneven side used (mem_side), and their occupancy */
+  uint32_t *used_ch, n_used;
+  double *used_occ;
   uint32_t *res;
   double *coef;
   uint32_t cap_res;
@@ -372,9 +375,10 @@ static void wake(timed *T, uint32_t core, unsigned unit, uint64_t t) {
 /* Wakes the units of core blocked for `why` on `key` (a semaphore for
  * SEM_WAIT and SYNC_WAIT, a queue for QUEUE_FULL; ignored for FENCE). */
 static void wake_blocked(timed *T, uint32_t core, sc_reason why, unsigned key) {
-  for (unsigned q = 0; q <= N_Q; q++) {
+  for (unsigned m = T->tc[core].blocked_units; m; m &= m - 1) { /* in unit order */
+    unsigned q = (unsigned)__builtin_ctz(m);
     const tunit *u = &T->tc[core].u[q];
-    if (u->blocked && u->block_reason == why && (why == SC_REASON_FENCE || u->block_key == key))
+    if (u->block_reason == why && (why == SC_REASON_FENCE || u->block_key == key))
       wake(T, core, q, T->now);
   }
 }
@@ -391,6 +395,7 @@ static void block(timed *T, uint32_t core, unsigned unit, sc_reason why, unsigne
   u->block_key = (uint8_t)key;
   if (u->blocked) return;
   u->blocked = true;
+  T->tc[core].blocked_units |= 1u << unit;
   u->blocked_since = T->now;
   u->block_reason = (uint8_t)why;
   u->block_pc = pc;
@@ -402,6 +407,7 @@ static void block(timed *T, uint32_t core, unsigned unit, sc_reason why, unsigne
 static void unblock_slow(timed *T, uint32_t core, unsigned unit, uint64_t t) {
   tunit *u = &T->tc[core].u[unit];
   u->blocked = false;
+  T->tc[core].blocked_units &= ~(1u << unit);
   /* An engine's wait costs only the cycles it had nothing else in flight. */
   uint64_t from = u->blocked_since;
   if (unit != U_SCALAR && u->idle_since > from) from = u->idle_since;
@@ -474,29 +480,98 @@ static void rerate(timed *T) {
 }
 
 /* Adds the channels and the memory of one chip's side of a DMA (chan: its
- * occupancy per channel). */
-static uint32_t mem_side(timed *T, uint32_t n, uint32_t chip, const double *chan, double bytes) {
+ * occupancy per channel); *kind and *total say what it was. */
+static uint32_t mem_side(timed *T, uint32_t n, uint32_t chip, const double *chan, double bytes,
+                         sim_side_kind *kind, double *total) {
   const sc_arch *a = &T->sim->arch;
   uint32_t C = a->memory.channels;
   /* A transfer spread over every channel (none carrying more than twice
    * the mean) is limited by the memory as a whole; a concentrated one also
    * by each channel it uses (docs/PERF_MODEL.md "Memory"). */
-  /* chan[0]: on every channel; chan[1 + ch]: differences (sim_cost_op) */
-  double sum = 0, max = 0, run = 0;
-  uint32_t used = 0;
-  for (uint32_t ch = 0; ch < C; ch++) {
-    run += chan[1 + ch];
-    double v = run + chan[0];
-    T->occ[ch] = v;
-    sum += v;
-    if (v > max) max = v;
-    used += v > 0;
+  /* chan[0]: on every channel; chan[1 + ch]: differences (sim_cost_op).
+   * Channel ch carries chan[0] + run(ch), run the prefix sums of the
+   * differences: the sum, the largest and the smallest of run, and chan[0]
+   * once. Occupancies are whole bytes, exact in doubles in any order while
+   * below 2^53 (sim_cost.c); a DMA far from that (2^40 bytes) sums channel
+   * by channel, as the occupancies are defined. */
+  double sum = 0, max = 0, min = 0;
+  if (bytes < 0x1p40) {
+    double run = 0, hi = -INFINITY, lo = INFINITY, s = 0;
+    for (uint32_t ch = 0; ch < C; ch++) {
+      run += chan[1 + ch];
+      s += run;
+      hi = run > hi ? run : hi;
+      lo = run < lo ? run : lo;
+    }
+    sum = s + (double)C * chan[0];
+    max = hi + chan[0];
+    min = lo + chan[0];
+  } else {
+    double run = 0;
+    min = INFINITY;
+    for (uint32_t ch = 0; ch < C; ch++) {
+      run += chan[1 + ch];
+      double v = run + chan[0];
+      sum += v;
+      if (v > max) max = v;
+      if (v < min) min = v;
+    }
   }
+  *total = sum;
+  *kind = SIM_SIDE_EMPTY;
   if (!(sum > 0)) return n;
-  if (used < C || max > 2 * sum / C)
-    for (uint32_t ch = 0; ch < C; ch++)
-      if (T->occ[ch] > 0) T->res[n] = sim_net_chan(a, chip, ch), T->coef[n++] = T->occ[ch] / bytes;
+  *kind = SIM_SIDE_SPREAD;
+  T->n_used = 0;
+  if (!(min > 0) || max > 2 * sum / C) {
+    *kind = SIM_SIDE_UNEVEN;
+    double run = 0;
+    for (uint32_t ch = 0; ch < C; ch++) {
+      run += chan[1 + ch];
+      double v = run + chan[0];
+      if (!(v > 0)) continue;
+      T->used_ch[T->n_used] = ch, T->used_occ[T->n_used++] = v;
+      T->res[n] = sim_net_chan(a, chip, ch), T->coef[n++] = v / bytes;
+    }
+  }
   T->res[n] = sim_net_mem(a, chip), T->coef[n++] = sum / bytes;
+  return n;
+}
+
+/* mem_side of one side s of a DMA, through the memo where s has a key (an
+ * uneven side on more channels than an entry holds is computed again). */
+static uint32_t side_res(timed *T, uint32_t n, uint32_t chip, const sim_mem_side *s, double bytes) {
+  const sc_arch *a = &T->sim->arch;
+  uint32_t C = a->memory.channels;
+  sim_cost_memo *m = T->sim->memo;
+  sim_side_memo_entry *e = NULL;
+  uint64_t key[6];
+  if (m && sim_mem_side_key(a, s, key)) {
+    uint64_t h = 0;
+    for (unsigned i = 0; i < 6; i++) h = (h ^ key[i]) * 0x9e3779b97f4a7c15ull;
+    e = &m->side[h >> (64 - SIM_SIDE_MEMO_LOG2)];
+    if (e->valid && memcmp(e->key, key, sizeof key) == 0) {
+      if (e->kind == SIM_SIDE_EMPTY) return n;
+      for (unsigned k = 0; k < e->n_ch; k++)
+        T->res[n] = sim_net_chan(a, chip, e->ch[k]), T->coef[n++] = e->occ[k] / bytes;
+      T->res[n] = sim_net_mem(a, chip), T->coef[n++] = e->sum / bytes;
+      return n;
+    }
+  }
+  memset(T->chan, 0, (C + 2) * sizeof *T->chan);
+  sim_mem_side_chan(a, s, T->chan);
+  sim_side_kind kind;
+  double sum;
+  n = mem_side(T, n, chip, T->chan, bytes, &kind, &sum);
+  if (e) {
+    e->valid = T->n_used <= SIM_SIDE_MEMO_CHANNELS;
+    if (!e->valid) return n;
+    memcpy(e->key, key, sizeof key);
+    e->kind = (uint8_t)kind;
+    e->sum = sum;
+    e->n_ch = (uint8_t)T->n_used;
+    memcpy(e->ch, T->used_ch, T->n_used * sizeof *e->ch);
+    memcpy(e->occ, T->used_occ, T->n_used * sizeof *e->occ);
+  }
   return n;
 }
 
@@ -513,12 +588,17 @@ static void flow_go(timed *T, uint32_t slot, const sim_cost *c, uint32_t core) {
   uint32_t n = 0;
   if (c->uses_mem) {
     bool both = c->src_end == END_MEM && c->dst_end == END_MEM;
-    if (both && c->src_chip == c->dst_chip) {
+    if (both && c->src_chip == c->dst_chip) { /* one memory: the two sides' occupancy */
+      sim_side_kind kind;
+      double sum;
+      memset(T->chan, 0, 2 * (C + 2) * sizeof *T->chan);
+      sim_mem_side_chan(a, &c->mem_side[0], T->chan);
+      sim_mem_side_chan(a, &c->mem_side[1], T->chan + C + 2);
       for (uint32_t ch = 0; ch < C + 2; ch++) T->chan[ch] += T->chan[C + 2 + ch];
-      n = mem_side(T, n, c->src_chip, T->chan, c->bytes);
+      n = mem_side(T, n, c->src_chip, T->chan, c->bytes, &kind, &sum);
     } else {
-      if (c->src_end == END_MEM) n = mem_side(T, n, c->src_chip, T->chan, c->bytes);
-      if (c->dst_end == END_MEM) n = mem_side(T, n, c->dst_chip, T->chan + C + 2, c->bytes);
+      if (c->src_end == END_MEM) n = side_res(T, n, c->src_chip, &c->mem_side[0], c->bytes);
+      if (c->dst_end == END_MEM) n = side_res(T, n, c->dst_chip, &c->mem_side[1], c->bytes);
     }
   }
   uint32_t self = core, rem = c->remote;
@@ -606,12 +686,8 @@ static void dma_data(timed *T, uint32_t slot) {
     u->pending = slot;
     return;
   }
-  sc_sim *sim = T->sim;
-  sim_cost c; /* the cost is pure: computed again for the channel occupancy */
-  memset(T->chan, 0, 2 * (sim->arch.memory.channels + 2) * sizeof *T->chan);
-  sim_cost_op(sim, &sim->cores[f->core], &f->op, &T->tc[f->core].tile, &c, T->chan);
   u->data_busy = true;
-  flow_go(T, slot, &c, f->core);
+  flow_go(T, slot, &f->cost, f->core); /* (flow_go does not move T->fl) */
 }
 
 /* The earliest cycle the unit can start op (ignoring its semaphore). */
@@ -651,7 +727,7 @@ static void start_op(timed *T, uint32_t core_id, unsigned q, const sim_op *op) {
   }
   bool dma = q < SIM_MAX_DMA;
   sim_cost c; /* a DMA's channels are costed when its data phase begins */
-  sim_cost_op(sim, core, op, &tc->tile, &c, NULL);
+  sim_cost_op_memo(sim->memo, sim, core, op, &tc->tile, &c);
   if (sim->mode == SC_SIM_TIMING_ONLY) {
     sim_count(core, SC_ISA_EVENT_HBM_RD_BYTES, c.cnt_hbm_rd);
     sim_count(core, SC_ISA_EVENT_HBM_WR_BYTES, c.cnt_hbm_wr);
@@ -703,7 +779,7 @@ static void start_op(timed *T, uint32_t core_id, unsigned q, const sim_op *op) {
     f->lat = c.mem_lat + c.noc_lat;
     f->mem_lat = c.mem_lat > 0;
     f->mem_bytes = c.mem_rd + c.mem_wr;
-    f->op = *op;
+    f->cost = c;
     tunit *du = &tc->u[q];
     du->free_at = now + c.setup; /* the next op's set-up may begin */
     du->setup_sum += c.setup;
@@ -902,26 +978,15 @@ static void issue(timed *T, uint32_t core_id) {
       continue;
     }
     if (code->uop[core->pc].opcode && core->executed < sim->watchdog) {
-      /* Register and branch instructions, at once (sim_uop_exec), in a
-       * run until another kind of instruction, each one of the budget:
-       * nothing else happens between them. */
-      uint32_t pc = core->pc;
-      if (sim_uop_exec(core, &code->uop[pc])) {
+      /* Register and branch instructions, at once, in a run until another
+       * kind of instruction, each one of the budget: nothing else happens
+       * between them. */
+      uint64_t max = sim->watchdog - core->executed;
+      uint64_t n = sim_uop_run(core, code->uop, max < budget ? max : budget, pc_cycles);
+      if (n) {
         unblock(T, core_id, U_SCALAR, t);
-        uint64_t n = 1;
-        pc_cycles[pc]++;
-        t++;
-        while (budget > 1) {
-          pc = core->pc;
-          if (pc >= core->n_code) break;
-          const sim_uop *uop = &code->uop[pc];
-          if (!uop->opcode || core->executed + n >= sim->watchdog || !sim_uop_exec(core, uop))
-            break;
-          budget--;
-          n++;
-          pc_cycles[pc]++;
-          t++;
-        }
+        t += n;
+        budget -= (unsigned)(n - 1); /* and one more as the loop goes on */
         core->executed += n;
         sim_count(core, SC_ISA_EVENT_ISSUED, n);
         u->ops += n;
@@ -1173,7 +1238,8 @@ static void timed_free(timed *T) {
   free(T->fl);
   free(T->fl_free);
   free(T->chan);
-  free(T->occ);
+  free(T->used_ch);
+  free(T->used_occ);
   free(T->res);
   free(T->coef);
   free(T->flow_owner);
@@ -1185,13 +1251,16 @@ int sim_run_timed(sc_sim *sim) {
   timed T = {.sim = sim};
   if (!profile_init(sim) || !(T.tc = calloc(sim->n_cores, sizeof *T.tc)) ||
       !(T.chan = calloc(2 * ((size_t)sim->arch.memory.channels + 2), sizeof *T.chan)) ||
-      !(T.occ = calloc(sim->arch.memory.channels, sizeof *T.occ)) ||
+      !(T.used_ch = calloc(sim->arch.memory.channels + 1, sizeof *T.used_ch)) ||
+      !(T.used_occ = calloc(sim->arch.memory.channels + 1, sizeof *T.used_occ)) ||
       !(T.head = malloc(WHEEL * sizeof *T.head)) || !(T.tail = malloc(WHEEL * sizeof *T.tail)) ||
       !sim_net_init(&T.net, &sim->sys)) {
     timed_free(&T);
     sim_profile_free(&sim->profile);
     return -1;
   }
+  /* without a memo (out of memory), ops are costed directly */
+  if (!sim->memo) sim->memo = sim_cost_memo_new();
   for (size_t b = 0; b < WHEEL; b++) T.head[b] = T.tail[b] = -1;
   T.pool_free = -1;
   for (uint32_t c = 0; c < sim->n_cores; c++) {
