@@ -359,20 +359,20 @@ static void cost_mxu(const sc_sim *sim, const sim_op *op, const sim_tile *tile, 
 static bool memo_key(const sim_op *op, const sim_tile *tile, uint64_t key[SIM_COST_MEMO_KEY]) {
   const sc_insn *in = &op->in;
   const uint64_t *g = op->g;
-  const int64_t f[7] = {in->sel, in->s1dt, in->s2dt, in->ddt, in->dsp, in->s1sp, in->s2sp};
-  memset(key, 0, SIM_COST_MEMO_KEY * sizeof *key);
-  key[0] = in->opcode;
-  for (unsigned k = 0; k < 7; k++) {
-    if (f[k] < 0 || f[k] > 0xff) return false;
-    key[0] |= (uint64_t)f[k] << (8 * (k + 1));
-  }
+  uint64_t sel = (uint64_t)in->sel, s1dt = (uint64_t)in->s1dt, s2dt = (uint64_t)in->s2dt,
+           ddt = (uint64_t)in->ddt, dsp = (uint64_t)in->dsp, s1sp = (uint64_t)in->s1sp,
+           s2sp = (uint64_t)in->s2sp;
+  if ((sel | s1dt | s2dt | ddt | dsp | s1sp | s2sp) > 0xff) return false; /* negative too */
+  key[0] = (uint64_t)in->opcode | sel << 8 | s1dt << 16 | s2dt << 24 | ddt << 32 | dsp << 40 |
+           s1sp << 48 | s2sp << 56;
   unsigned engine = sim_engine_of[in->opcode];
   if (engine == SC_ISA_ENGINE_VPU) {
     key[1] = op->xd, key[2] = op->xs1, key[3] = op->xs2;
-    memcpy(key + 4, g, 6 * sizeof *g);
+    key[4] = g[0], key[5] = g[1], key[6] = g[2], key[7] = g[3], key[8] = g[4], key[9] = g[5];
     return true;
   }
   if (engine != SC_ISA_ENGINE_MXU) return false;
+  for (unsigned k = 5; k < SIM_COST_MEMO_KEY; k++) key[k] = 0;
   switch (in->opcode) {
   case SC_OP_MXU_LDW:
   case SC_OP_MXU_LDWQ:
@@ -406,9 +406,7 @@ void sim_cost_op_memo(sim_cost_memo *m, const sc_sim *sim, const sim_core *core,
     sim_cost_op(sim, core, op, tile, c, NULL);
     return;
   }
-  uint64_t h = 0;
-  for (unsigned i = 0; i < SIM_COST_MEMO_KEY; i++) h = (h ^ key[i]) * 0x9e3779b97f4a7c15ull;
-  sim_cost_memo_entry *e = &m->e[h >> (64 - SIM_COST_MEMO_LOG2)];
+  sim_cost_memo_entry *e = &m->e[sim_memo_slot(key, SIM_COST_MEMO_KEY, SIM_COST_MEMO_LOG2)];
   if (e->valid && memcmp(e->key, key, sizeof key) == 0) {
     m->hits++;
     *c = e->c;

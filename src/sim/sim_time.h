@@ -109,6 +109,14 @@ struct sim_cost_memo {
   uint64_t hits, misses;
 };
 
+/* The slot of a key of n words in a table of 2^log2 entries. */
+static inline size_t sim_memo_slot(const uint64_t *key, unsigned n, unsigned log2) {
+  uint64_t h = 0;
+  for (unsigned i = 0; i < n; i++) h ^= (key[i] + i) * 0x9e3779b97f4a7c15ull;
+  h ^= h >> 31;
+  return (size_t)((h * 0xbf58476d1ce4e5b9ull) >> (64 - log2));
+}
+
 /* A new, empty memo (kept by the simulator across runs: its chips do not
  * change), or NULL when the host is out of memory. */
 sim_cost_memo *sim_cost_memo_new(void);

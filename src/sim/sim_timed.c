@@ -546,9 +546,7 @@ static uint32_t side_res(timed *T, uint32_t n, uint32_t chip, const sim_mem_side
   sim_side_memo_entry *e = NULL;
   uint64_t key[6];
   if (m && sim_mem_side_key(a, s, key)) {
-    uint64_t h = 0;
-    for (unsigned i = 0; i < 6; i++) h = (h ^ key[i]) * 0x9e3779b97f4a7c15ull;
-    e = &m->side[h >> (64 - SIM_SIDE_MEMO_LOG2)];
+    e = &m->side[sim_memo_slot(key, 6, SIM_SIDE_MEMO_LOG2)];
     if (e->valid && memcmp(e->key, key, sizeof key) == 0) {
       if (e->kind == SIM_SIDE_EMPTY) return n;
       for (unsigned k = 0; k < e->n_ch; k++)
@@ -857,11 +855,12 @@ static void try_engine(timed *T, uint32_t core_id, unsigned q) {
     }
     unblock(T, core_id, q, T->now);
     if (op->in.has_wait) core->sem[op->in.wait]--;
-    sim_op copy = *op;
+    /* op stays in its slot until the scalar unit issues into it again,
+     * which it does only at an event of its own, after start_op */
     queue->head = (queue->head + 1) % SIM_QUEUE_DEPTH;
     queue->count--;
     wake_blocked(T, core_id, SC_REASON_QUEUE_FULL, q); /* room in the queue */
-    start_op(T, core_id, q, &copy);
+    start_op(T, core_id, q, op);
     if (core->trap.cause != SC_TRAP_NONE || T->oom) return;
   }
 }
