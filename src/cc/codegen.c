@@ -59,7 +59,8 @@ typedef struct gen {
    * (chain_next). mm_rot: the core of the next one's first tile, after the
    * last one's; mm_tiles: the tiles of the last matmul generated. */
   uint64_t mm_rot, mm_tiles;
-  bool chained_in;     /* the op being generated follows a matmul it is chained to */
+  bool chained_in;               /* the op being generated follows a matmul it is chained to */
+  uint32_t ring_bufs, ring_lead; /* the GEMV ring's buffers, and its DMAs ahead of the matmuls */
   uint32_t pf_into;    /* the GEMV whose first ring DMAs the one before it issued (gemv_pf), or
                           UINT32_MAX */
   bool x3_rot;         /* x3 holds a chained GEMV's place of the core, not its id */
@@ -924,7 +925,7 @@ enum { PREP_MIN = 16384 };
 
 /* Buffers of the GEMV weight ring (sram_map.g): enough for 4 DMAs in flight
  * over both DMA engines (docs/PERF_MODEL.md: an engine holds two ops). */
-enum { GEMV_BUFS = 4 };
+enum { GEMV_BUFS = 4, GEMV_BUFS_DECODE = 8 };
 /* The weight bytes one DMA of the GEMV aims at per core. */
 #define GEMV_DMA_BYTES (128u * 1024u)
 
@@ -969,7 +970,7 @@ static void sem_variants(gen *G, uint32_t k, const char *tag, unsigned plain, co
 enum { ATTN_CHUNK_TILES = 2 };
 
 /* DMAs of the GEMV ring issued this far ahead of the matmuls using them. */
-enum { GEMV_LEAD = GEMV_BUFS - 1 };
+enum { ATTN_LEAD = 3, PF_LEAD = 3 };
 
 /* The ring DMA x15 (instruction ins, writing sram[x6]): into ring buffer
  * x15 mod GEMV_BUFS, on engine x15 mod 2 once one of that engine's buffers
@@ -980,7 +981,7 @@ enum { GEMV_LEAD = GEMV_BUFS - 1 };
  * it, signalling s3 / s7 for the matmuls; then it uses x5 too. */
 static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins, const char *widen,
                      unsigned slot) {
-  line(G, "andi x6, x%u, %u", slot, GEMV_BUFS - 1);
+  line(G, "andi x6, x%u, %u", slot, G->ring_bufs - 1);
   li(G, 7, G->s.gbuf);
   line(G, "mul x6, x6, x7");
   li(G, 7, G->s.g);
@@ -1116,7 +1117,7 @@ static uint32_t gemv_pf(const gen *G, uint32_t i) {
     return UINT32_MAX;
   uint64_t cores = G->a->cores.count;
   gemv_geom a = gemv_geom_of(G, i), b = gemv_geom_of(G, j);
-  if (a.ng != 1 || b.ng != 1 || a.tiles < cores || b.tiles < cores || a.S < GEMV_LEAD)
+  if (a.ng != 1 || b.ng != 1 || a.tiles < cores || b.tiles < cores || a.S < PF_LEAD)
     return UINT32_MAX;
   return j;
 }
@@ -1328,12 +1329,12 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   uint64_t S = gm.S; /* DMAs */
   if (!pf_in) {
     line(G, "li x1, 0"); /* the ring slot of DMA 0 */
-    self_signal(G, 1, GEMV_BUFS / 2);
-    self_signal(G, 5, GEMV_BUFS / 2);
+    self_signal(G, 1, G->ring_bufs / 2);
+    self_signal(G, 5, G->ring_bufs / 2);
   }
-  li(G, 15, pf_in ? (S < GEMV_LEAD ? S : GEMV_LEAD) : 0);
+  li(G, 15, pf_in ? (S < PF_LEAD ? S : PF_LEAD) : 0);
   label(G, "pro", k);
-  li(G, 7, S < GEMV_LEAD ? S : GEMV_LEAD);
+  li(G, 7, S < G->ring_lead ? S : G->ring_lead);
   line(G, "bge x15, x7, L%u_prd", k);
   line(G, "add x22, x15, x1");
   gemv_dma(G, k, "p", id, K, per, chunks, TC, HT, wb, 22);
@@ -1344,17 +1345,23 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
   line(G, "li x26, 0"); /* kk: its first chunk */
   label(G, "sup", k);
-  line(G, "addi x15, x21, %u", GEMV_LEAD);
+  line(G, "addi x15, x21, %u", G->ring_lead);
   li(G, 7, S);
   line(G, "add x22, x15, x1"); /* its ring slot */
   line(G, "bge x15, x7, L%u_nxo", k);
   gemv_dma(G, k, "m", id, K, per, chunks, TC, HT, wb, 22);
   line(G, "j L%u_nod", k);
   label(G, "nxo", k);
-  if (pf != UINT32_MAX) { /* the next GEMV's DMA x15 - S, of its first GEMV_LEAD */
+  if (pf != UINT32_MAX) { /* the next GEMV's DMA j = s + PF_LEAD - S, of its first PF_LEAD,
+                             in ring slot x1 + S + j */
     gemv_geom nx = gemv_geom_of(G, pf);
+    if (G->ring_lead > PF_LEAD) { /* x15 = s + lead, x22 = x1 + x15 */
+      line(G, "addi x15, x21, %u", PF_LEAD);
+      line(G, "blt x15, x7, L%u_nod", k);
+      line(G, "addi x22, x22, -%u", G->ring_lead - PF_LEAD);
+    }
     line(G, "sub x15, x15, x7");
-    li(G, 7, nx.S < GEMV_LEAD ? nx.S : GEMV_LEAD);
+    li(G, 7, nx.S < PF_LEAD ? nx.S : PF_LEAD);
     line(G, "bge x15, x7, L%u_nod", k);
     line(G, "mv x30, x20");
     li(G, 20, nx.tiles);
@@ -1373,7 +1380,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "minu x27, x27, x4"); /* c: chunks of DMA s */
   line(G, "add x4, x21, x1");   /* its ring slot */
   line(G, "andi x19, x4, 1");   /* its engine */
-  line(G, "andi x29, x4, %u", GEMV_BUFS - 1);
+  line(G, "andi x29, x4, %u", G->ring_bufs - 1);
   li(G, 7, G->s.gbuf);
   line(G, "mul x29, x29, x7");
   li(G, 7, G->s.g);
@@ -1391,8 +1398,8 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 7, S);
   line(G, "blt x21, x7, L%u_sup", k);
   if (pf != UINT32_MAX) { /* the next GEMV's DMA 0 goes in the slot after this one's last */
-    line(G, "addi x1, x1, %llu", (unsigned long long)(S % GEMV_BUFS));
-    line(G, "andi x1, x1, %u", GEMV_BUFS - 1);
+    line(G, "addi x1, x1, %llu", (unsigned long long)(S % G->ring_bufs));
+    line(G, "andi x1, x1, %u", G->ring_bufs - 1);
     G->pf_into = pf;
   }
   /* drain the sums: m x TC accumulator rows of T (the outputs' transpose) into C */
@@ -1554,8 +1561,8 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "dma.3d hbm[x4]:fp32, sram[x6]:fp32, x8..x14, x0, q0 @signal(s6)");
   line(G, "sync.wait s6, 1");
   if (pf == UINT32_MAX) {
-    line(G, "sync.wait s1, %u", GEMV_BUFS / 2); /* take back the free-buffer tokens */
-    line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
+    line(G, "sync.wait s1, %u", G->ring_bufs / 2); /* take back the free-buffer tokens */
+    line(G, "sync.wait s5, %u", G->ring_bufs / 2);
   }
   label(G, "out", k);
   if (G->x3_rot) line(G, "csrr x3, core_id");
@@ -2559,12 +2566,12 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   uint64_t P = G->s.gbuf / ((dk > dv ? dk : dv) * 4) / TC * TC;
   if (P > ATTN_CHUNK_TILES * TC) P = ATTN_CHUNK_TILES * TC;
   uint64_t out_acc = grp * CS; /* the output's accumulators */
-  self_signal(G, 1, GEMV_BUFS / 2);
-  self_signal(G, 5, GEMV_BUFS / 2);
+  self_signal(G, 1, G->ring_bufs / 2);
+  self_signal(G, 5, G->ring_bufs / 2);
   /* Several units a core, whole (every unit's DMAs alike: n of K, n of V):
    * the ring runs on from unit to unit. x1 (free after the embedding) is the
    * ring slot of the unit's first DMA, and the last steps of a unit issue
-   * the next unit's first GEMV_LEAD DMAs, so that they load while it ends
+   * the next unit's first ATTN_LEAD DMAs, so that they load while it ends
    * (its softmax, P @ V, drain and store) instead of after. */
   bool cross = PS == 1 && units > cores;
   if (cross) line(G, "li x1, 0");
@@ -2606,16 +2613,16 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   /* the first cache DMAs go out, then the queries (their latency hidden
    * behind the first tiles'): grp rows of dk, contiguous in q (at unit u's
    * heads), on queue 1, behind the unit's second DMA rather than its first */
-  if (cross) { /* issued by the unit before, when there was one and 2n >= GEMV_LEAD */
+  if (cross) { /* issued by the unit before, when there was one and 2n >= ATTN_LEAD */
     line(G, "beq x1, x0, L%u_pr0", k);
-    line(G, "li x7, %u", GEMV_LEAD);
+    line(G, "li x7, %u", ATTN_LEAD);
     line(G, "bge x27, x7, L%u_prd", k);
     label(G, "pr0", k);
   }
   line(G, "li x15, 0");
   label(G, "pro", k);
   line(G, "bge x15, x27, L%u_prd", k);
-  line(G, "li x7, %u", GEMV_LEAD);
+  line(G, "li x7, %u", ATTN_LEAD);
   line(G, "bge x15, x7, L%u_prd", k);
   line(G, cross ? "add x12, x15, x1" : "mv x12, x15");
   if (same)
@@ -2637,7 +2644,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "sync.wait s6, 1");
   line(G, "li x28, 0"); /* s: the DMA whose buffer the MXU uses */
   label(G, "sup", k);
-  line(G, "addi x15, x28, %u", GEMV_LEAD);
+  line(G, "addi x15, x28, %u", ATTN_LEAD);
   line(G, "bge x15, x27, L%u_nxu", k);
   line(G, cross ? "add x12, x15, x1" : "mv x12, x15");
   if (same)
@@ -2647,7 +2654,7 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "j L%u_nod", k);
   label(G, "nxu", k);
   if (cross) { /* the next unit's DMA x15 - 2n (of K, or of V when n is 2), if there is one */
-    line(G, "li x7, %u", GEMV_LEAD);
+    line(G, "li x7, %u", ATTN_LEAD);
     line(G, "blt x27, x7, L%u_nod", k);
     li(G, 4, cores);
     line(G, "add x13, x20, x4"); /* the next unit */
@@ -2667,10 +2674,10 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   if (cross) {
     line(G, "add x4, x28, x1"); /* the step's ring slot */
     line(G, "andi x19, x4, 1");
-    line(G, "andi x29, x4, %u", GEMV_BUFS - 1);
+    line(G, "andi x29, x4, %u", G->ring_bufs - 1);
   } else {
     line(G, "andi x19, x28, 1");
-    line(G, "andi x29, x28, %u", GEMV_BUFS - 1);
+    line(G, "andi x29, x28, %u", G->ring_bufs - 1);
   }
   li(G, 7, G->s.gbuf);
   line(G, "mul x29, x29, x7");
@@ -2874,8 +2881,8 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
   line(G, "add x20, x20, x4");
   line(G, "j L%u_head", k);
   label(G, "done", k);
-  line(G, "sync.wait s1, %u", GEMV_BUFS / 2);
-  line(G, "sync.wait s5, %u", GEMV_BUFS / 2);
+  line(G, "sync.wait s1, %u", G->ring_bufs / 2);
+  line(G, "sync.wait s5, %u", G->ring_bufs / 2);
   if (PS > 1) attention_combine(G, k, id, units, PS, grp, dv);
 }
 
@@ -3585,11 +3592,16 @@ static bool plan(gen *G, sc_status *st) {
   if (tile_rows > attn_min) attn_min = tile_rows;
   if (!attn1) attn_min = 0;
   if (need < attn_min) need = attn_min;
+  /* the ring: deeper in a decode step (a token per sequence), where each
+   * op's weights stream while its x is prepared and its outputs stored */
+  G->ring_bufs = G->T == G->B ? GEMV_BUFS_DECODE : GEMV_BUFS;
+  G->ring_lead = G->ring_bufs - 1;
   /* the ring's buffers hold a chunk of every tile of a core: when they do not
    * fit, the GEMVs with the most tiles per core (the classifier) take the tile
    * path, until the rest fit */
-  while (need && G->s.size + GEMV_BUFS * align_up(need > GEMV_DMA_BYTES ? need : GEMV_DMA_BYTES) >
-                     G->a->core.sram.size_bytes) {
+  while (need &&
+         G->s.size + G->ring_bufs * align_up(need > GEMV_DMA_BYTES ? need : GEMV_DMA_BYTES) >
+             G->a->core.sram.size_bytes) {
     uint64_t next = attn_min;
     for (uint32_t i = 0; i < n; i++) {
       if (!G->gemv[i]) continue;
@@ -3605,7 +3617,7 @@ static bool plan(gen *G, sc_status *st) {
   if (need) {
     G->s.g = G->s.size;
     G->s.gbuf = align_up(need > GEMV_DMA_BYTES ? need : GEMV_DMA_BYTES);
-    G->s.size = G->s.g + GEMV_BUFS * G->s.gbuf;
+    G->s.size = G->s.g + G->ring_bufs * G->s.gbuf;
     G->attn_dec = attn1 && G->s.gbuf / (width * 4) >= G->a->core.mxu.cols;
   } else {
     memset(G->gemv, 0, n * sizeof *G->gemv); /* too little SRAM: the tile paths */
@@ -3726,10 +3738,10 @@ static bool plan(gen *G, sc_status *st) {
         uint64_t N2 = gN + wrows(val(G, u->in[1])), TH = gemv_height(G, N2);
         uint64_t per_core = ((N2 + TH - 1) / TH + cores - 1) / cores;
         uint64_t bytes = align_up(per_core * G->a->core.mxu.rows * TH * wf.wbits / 8);
-        if (bytes > G->s.gbuf && G->s.size == G->s.g + GEMV_BUFS * G->s.gbuf &&
-            G->s.g + GEMV_BUFS * bytes <= G->a->core.sram.size_bytes) {
+        if (bytes > G->s.gbuf && G->s.size == G->s.g + G->ring_bufs * G->s.gbuf &&
+            G->s.g + G->ring_bufs * bytes <= G->a->core.sram.size_bytes) {
           G->s.gbuf = bytes;
-          G->s.size = G->s.g + GEMV_BUFS * bytes;
+          G->s.size = G->s.g + G->ring_bufs * bytes;
         }
         ok = bytes <= G->s.gbuf;
         if (ok) gN = N2;
