@@ -496,7 +496,7 @@ static uint32_t mem_side(timed *T, uint32_t n, uint32_t chip, const double *chan
    * by channel, as the occupancies are defined. */
   double sum = 0, max = 0, min = 0;
   if (bytes < 0x1p40) {
-    double run = 0, hi = -INFINITY, lo = INFINITY, s = 0;
+    double run = 0, hi = -HUGE_VAL, lo = HUGE_VAL, s = 0;
     for (uint32_t ch = 0; ch < C; ch++) {
       run += chan[1 + ch];
       s += run;
@@ -508,7 +508,7 @@ static uint32_t mem_side(timed *T, uint32_t n, uint32_t chip, const double *chan
     min = lo + chan[0];
   } else {
     double run = 0;
-    min = INFINITY;
+    min = HUGE_VAL;
     for (uint32_t ch = 0; ch < C; ch++) {
       run += chan[1 + ch];
       double v = run + chan[0];
