@@ -59,8 +59,8 @@ typedef struct gen {
    * (chain_next). mm_rot: the core of the next one's first tile, after the
    * last one's; mm_tiles: the tiles of the last matmul generated. */
   uint64_t mm_rot, mm_tiles;
-  bool chained_in;               /* the op being generated follows a matmul it is chained to */
-  uint32_t ring_bufs, ring_lead; /* the GEMV ring's buffers, and its DMAs ahead of the matmuls */
+  bool chained_in;     /* the op being generated follows a matmul it is chained to */
+  uint32_t ring_bufs;  /* the GEMV ring's buffers (ring_lead: its DMAs ahead of the matmuls) */
   uint32_t pf_into;    /* the GEMV whose first ring DMAs the one before it issued (gemv_pf), or
                           UINT32_MAX */
   bool x3_rot;         /* x3 holds a chained GEMV's place of the core, not its id */
@@ -923,8 +923,11 @@ static void prep_x(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id, uint64_t
  * 8 of Llama-3.1-8B, x of 8 x 4096, gains 12%; a batch of 5 of 256 loses 3%). */
 enum { PREP_MIN = 16384 };
 
-/* Buffers of the GEMV weight ring (sram_map.g): enough for 4 DMAs in flight
- * over both DMA engines (docs/PERF_MODEL.md: an engine holds two ops). */
+/* Buffers of the GEMV weight ring (sram_map.g, G->ring_bufs): in a prefill
+ * chunk enough for 4 DMAs in flight over both DMA engines (docs/PERF_MODEL.md:
+ * an engine holds two ops); in a decode step twice that, so that the weights
+ * stream on while an op prepares its x and the op before it stores
+ * (docs/COMPILER.md, "The ring's depth"). */
 enum { GEMV_BUFS = 4, GEMV_BUFS_DECODE = 8 };
 /* The weight bytes one DMA of the GEMV aims at per core. */
 #define GEMV_DMA_BYTES (128u * 1024u)
@@ -969,11 +972,18 @@ static void sem_variants(gen *G, uint32_t k, const char *tag, unsigned plain, co
  * "Decode attention"). */
 enum { ATTN_CHUNK_TILES = 2 };
 
-/* DMAs of the GEMV ring issued this far ahead of the matmuls using them. */
+/* DMAs of the ring issued ahead of the matmuls using them by the decode
+ * attention, and the next GEMV's first DMAs a GEMV issues (gemv_pf). */
 enum { ATTN_LEAD = 3, PF_LEAD = 3 };
 
+/* The GEMV ring's DMAs ahead of the matmuls that use them: all its buffers
+ * but the one being read. */
+static uint32_t ring_lead(const gen *G) {
+  return G->ring_bufs - 1;
+}
+
 /* The ring DMA x15 (instruction ins, writing sram[x6]): into ring buffer
- * x15 mod GEMV_BUFS, on engine x15 mod 2 once one of that engine's buffers
+ * x15 mod G->ring_bufs, on engine x15 mod 2 once one of that engine's buffers
  * is free (s1 / s5), signalling it loaded (s0 / s4): each engine has its
  * own, so that neither takes a buffer owed to the other's next DMA. Uses x6,
  * x7. With widen (a VPU instruction), ins writes the buffer's second half
@@ -1108,7 +1118,7 @@ static gemv_geom gemv_geom_of(const gen *G, uint32_t id) {
  * ones go out (docs/COMPILER.md, "Decode matmuls"), or UINT32_MAX: one
  * token a step, the next op with code is a GEMV, both of one weight matrix
  * (not grouped by experts) with a tile on every core, and i has at least
- * GEMV_LEAD DMAs. The ring's slots run on across the two (x1: the slot of
+ * PF_LEAD DMAs. The ring's slots run on across the two (x1: the slot of
  * an op's first DMA) and its free-buffer tokens stay taken. */
 static uint32_t gemv_pf(const gen *G, uint32_t i) {
   uint32_t n = (uint32_t)sc_graph_count(G->g), j = next_coded(G, i);
@@ -1130,9 +1140,9 @@ static uint32_t gemv_pf(const gen *G, uint32_t i) {
  * sums in accumulator rows of their own (one column). The weights come in
  * DMAs of a few chunks of all the core's tiles (a 3-D gather of the
  * tile-major storage, chunk-major in SRAM so that one matmul of M = m x TC
- * rows takes a chunk of every tile) into a ring of GEMV_BUFS buffers, alternating the two
+ * rows takes a chunk of every tile) into a ring of G->ring_bufs buffers, alternating the two
  * DMA engines; per engine, s1 / s5 count its free buffers and s0 / s4 its
- * loaded ones (DMA d: engine d mod 2, buffer d mod GEMV_BUFS).
+ * loaded ones (DMA d: engine d mod 2, buffer d mod G->ring_bufs).
  * Sums of products in ascending k, as the weight-stationary path: the same
  * bits. */
 /* A GEMV group member's tiles [t0, t1) on this core: its i-th tiles for i in
@@ -1324,7 +1334,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "add x20, x20, x4");
   li(G, 4, cores);
   line(G, "divu x20, x20, x4"); /* m = the core's tiles */
-  /* DMAs run GEMV_LEAD ahead of the matmuls: the prologue issues the first
+  /* DMAs run ring_lead ahead of the matmuls: the prologue issues the first
    * (or the GEMV before did, with the ring's tokens still taken: pf_in) */
   uint64_t S = gm.S; /* DMAs */
   if (!pf_in) {
@@ -1334,7 +1344,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   }
   li(G, 15, pf_in ? (S < PF_LEAD ? S : PF_LEAD) : 0);
   label(G, "pro", k);
-  li(G, 7, S < G->ring_lead ? S : G->ring_lead);
+  li(G, 7, S < ring_lead(G) ? S : ring_lead(G));
   line(G, "bge x15, x7, L%u_prd", k);
   line(G, "add x22, x15, x1");
   gemv_dma(G, k, "p", id, K, per, chunks, TC, HT, wb, 22);
@@ -1345,7 +1355,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
   line(G, "li x26, 0"); /* kk: its first chunk */
   label(G, "sup", k);
-  line(G, "addi x15, x21, %u", G->ring_lead);
+  line(G, "addi x15, x21, %u", ring_lead(G));
   li(G, 7, S);
   line(G, "add x22, x15, x1"); /* its ring slot */
   line(G, "bge x15, x7, L%u_nxo", k);
@@ -1355,10 +1365,10 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   if (pf != UINT32_MAX) { /* the next GEMV's DMA j = s + PF_LEAD - S, of its first PF_LEAD,
                              in ring slot x1 + S + j */
     gemv_geom nx = gemv_geom_of(G, pf);
-    if (G->ring_lead > PF_LEAD) { /* x15 = s + lead, x22 = x1 + x15 */
+    if (ring_lead(G) > PF_LEAD) { /* x15 = s + lead, x22 = x1 + x15 */
       line(G, "addi x15, x21, %u", PF_LEAD);
       line(G, "blt x15, x7, L%u_nod", k);
-      line(G, "addi x22, x22, -%u", G->ring_lead - PF_LEAD);
+      line(G, "addi x22, x22, -%u", ring_lead(G) - PF_LEAD);
     }
     line(G, "sub x15, x15, x7");
     li(G, 7, nx.S < PF_LEAD ? nx.S : PF_LEAD);
@@ -2312,7 +2322,7 @@ static void gen_attention(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
 
 /* Issues DMA d = x15 of a decode attention's ring: the cached K (d < n = x26)
  * or V (d - n) of positions t0 = (d mod n) * P .. (at most P, up to npos =
- * x21) of kv head x20, into ring buffer d mod GEMV_BUFS on engine d mod 2, as
+ * x21) of kv head x20, into ring buffer d mod G->ring_bufs on engine d mod 2, as
  * gemv_dma. Uses x4 .. x11. */
 static void attn_dma_rows(gen *G, uint32_t k, const char *tag, uint64_t hd, uint64_t row,
                           uint64_t P);
@@ -3595,7 +3605,6 @@ static bool plan(gen *G, sc_status *st) {
   /* the ring: deeper in a decode step (a token per sequence), where each
    * op's weights stream while its x is prepared and its outputs stored */
   G->ring_bufs = G->T == G->B ? GEMV_BUFS_DECODE : GEMV_BUFS;
-  G->ring_lead = G->ring_bufs - 1;
   /* the ring's buffers hold a chunk of every tile of a core: when they do not
    * fit, the GEMVs with the most tiles per core (the classifier) take the tile
    * path, until the rest fit */

@@ -403,7 +403,7 @@ void sim_cost_op_memo(sim_cost_memo *m, const sc_sim *sim, const sim_core *core,
                       const sim_tile *tile, sim_cost *c) {
   uint64_t key[SIM_COST_MEMO_KEY];
   if (!m || !memo_key(op, tile, key)) {
-    sim_cost_op(sim, core, op, tile, c, NULL);
+    sim_cost_op(sim, core, op, tile, c);
     return;
   }
   sim_cost_memo_entry *e = &m->e[sim_memo_slot(key, SIM_COST_MEMO_KEY, SIM_COST_MEMO_LOG2)];
@@ -413,7 +413,7 @@ void sim_cost_op_memo(sim_cost_memo *m, const sc_sim *sim, const sim_core *core,
     return;
   }
   m->misses++;
-  sim_cost_op(sim, core, op, tile, c, NULL);
+  sim_cost_op(sim, core, op, tile, c);
   memcpy(e->key, key, sizeof key);
   e->c = *c;
   e->valid = true;
@@ -429,7 +429,7 @@ uint32_t sim_mesh_hops(const sc_arch *a, uint32_t from, uint32_t to) {
   return (uint32_t)((dr < 0 ? -dr : dr) + (dc < 0 ? -dc : dc));
 }
 
-/* A side's channel occupancy (docs above sim_cost_op): side[0] is what every
+/* A side's channel occupancy (docs above sim_mem_side_chan): side[0] is what every
  * channel carries alike, side[1 + ch] a difference array over the channels
  * (channel ch carries side[0] + side[1] + ... + side[1 + ch]). */
 static void chan_add(double *side, uint64_t C, uint64_t ch, uint64_t n, double v) {
@@ -582,8 +582,7 @@ static uint32_t end_chip(const sc_sim *sim, const sim_core *core, sim_end end, u
   return end == END_REMOTE ? sim->cores[remote].chip : core->chip;
 }
 
-static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, sim_cost *c,
-                     double *chan) {
+static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, sim_cost *c) {
   const sc_arch *a = &sim->arch;
   const sc_insn *in = &op->in;
   const uint64_t *g = op->g;
@@ -621,9 +620,6 @@ static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, 
     c->uses_mem = true;
     c->mem_side[0] = (sim_mem_side){op->xs1, n2, ss2, n1, srow, ss1};
     c->mem_side[1] = (sim_mem_side){op->xd, n2, ds2, n1, drow, ds1};
-    double *dchan = chan ? chan + a->memory.channels + 2 : NULL;
-    if (chan && c->src_end == END_MEM) sim_mem_side_chan(a, &c->mem_side[0], chan);
-    if (chan && c->dst_end == END_MEM) sim_mem_side_chan(a, &c->mem_side[1], dchan);
   }
   uint32_t hops = 0;
   bool xchip = c->src_chip != c->dst_chip;
@@ -657,12 +653,12 @@ static void cost_dma(const sc_sim *sim, const sim_core *core, const sim_op *op, 
 }
 
 void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, const sim_tile *tile,
-                 sim_cost *c, double *chan) {
+                 sim_cost *c) {
   memset(c, 0, sizeof *c);
   c->mac_dtype = SC_DTYPE_COUNT;
   switch (sim_engine_of[op->in.opcode]) {
   case SC_ISA_ENGINE_DMA:
-    cost_dma(sim, core, op, c, chan);
+    cost_dma(sim, core, op, c);
     break;
   case SC_ISA_ENGINE_MXU:
     cost_mxu(sim, op, tile, c);

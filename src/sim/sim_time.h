@@ -37,7 +37,7 @@ typedef struct sim_cost {
   uint64_t setup;           /* descriptor overhead */
   uint64_t mem_lat;         /* device-memory latency (0 when no device memory is involved) */
   uint64_t noc_lat;         /* hop latency over the mesh */
-  bool uses_mem;            /* chan[] holds its device-memory channel occupancy */
+  bool uses_mem;            /* it reads or writes device memory */
   sim_mem_side mem_side[2]; /* with uses_mem: the source's and the destination's, where END_MEM */
   sim_end src_end, dst_end;
   uint32_t remote; /* the core of an END_REMOTE side */
@@ -65,14 +65,10 @@ typedef struct sim_tile {
   sc_dtype dtype;
 } sim_tile;
 
-/* Fills *c for op on core. chan (2 (C + 2) values for the arch's C channels,
- * zeroed by the caller; NULL when not needed) receives the channel occupancy
- * in bytes of DMA ops: the source's memory in chan[0 .. C + 1], the
- * destination's in chan[C + 2 .. 2C + 3]. Of each side, [0] is what every
- * channel carries alike and [1 .. C + 1] a difference array: channel ch
- * carries side[0] + side[1] + ... + side[1 + ch]. */
+/* Fills *c for op on core. A DMA's channel occupancy is not computed here:
+ * c->mem_side gives its device-memory sides (sim_mem_side_chan). */
 void sim_cost_op(const sc_sim *sim, const sim_core *core, const sim_op *op, const sim_tile *tile,
-                 sim_cost *c, double *chan);
+                 sim_cost *c);
 
 /* A memo of MXU and VPU op costs: a program's loops start the same ops (same
  * operands and sizes; the same MXU tile) again and again, and sim_cost_op is
@@ -120,11 +116,14 @@ static inline size_t sim_memo_slot(const uint64_t *key, unsigned n, unsigned log
 /* A new, empty memo (kept by the simulator across runs: its chips do not
  * change), or NULL when the host is out of memory. */
 sim_cost_memo *sim_cost_memo_new(void);
-/* sim_cost_op(sim, core, op, tile, c, NULL), through the memo for MXU and VPU ops. */
+/* sim_cost_op, through the memo for MXU and VPU ops. */
 void sim_cost_op_memo(sim_cost_memo *m, const sc_sim *sim, const sim_core *core, const sim_op *op,
                       const sim_tile *tile, sim_cost *c);
 
-/* Adds the channel occupancy of side s to a side of chan (see sim_cost_op). */
+/* Adds the channel occupancy in bytes of side s to side (C + 2 values for
+ * the arch's C channels): side[0] is what every channel carries alike,
+ * side[1 .. C + 1] a difference array: channel ch carries side[0] + side[1]
+ * + ... + side[1 + ch]. */
 void sim_mem_side_chan(const sc_arch *a, const sim_mem_side *s, double *side);
 /* The occupancy of side s depends only on these six values (its address
  * modulo one round of the channels, interleave x channels bytes, and its

@@ -480,11 +480,13 @@ static void rerate(timed *T) {
 }
 
 /* Adds the channels and the memory of one chip's side of a DMA (chan: its
- * occupancy per channel); *kind and *total say what it was. */
+ * occupancy per channel); *kind and *total say what it was, and an
+ * uneven side's channels and their occupancy are in T->used_ch, used_occ. */
 static uint32_t mem_side(timed *T, uint32_t n, uint32_t chip, const double *chan, double bytes,
                          sim_side_kind *kind, double *total) {
   const sc_arch *a = &T->sim->arch;
   uint32_t C = a->memory.channels;
+  T->n_used = 0;
   /* A transfer spread over every channel (none carrying more than twice
    * the mean) is limited by the memory as a whole; a concentrated one also
    * by each channel it uses (docs/PERF_MODEL.md "Memory"). */
@@ -521,7 +523,6 @@ static uint32_t mem_side(timed *T, uint32_t n, uint32_t chip, const double *chan
   *kind = SIM_SIDE_EMPTY;
   if (!(sum > 0)) return n;
   *kind = SIM_SIDE_SPREAD;
-  T->n_used = 0;
   if (!(min > 0) || max > 2 * sum / C) {
     *kind = SIM_SIDE_UNEVEN;
     double run = 0;

@@ -169,7 +169,7 @@ static void memo_gives_the_cost(void **state) {
   for (int i = 0; i < 60000; i++) {
     size_t k = rnd() % POOL;
     sim_cost direct, memo;
-    sim_cost_op(sim, core, &pool[k], &tiles[k], &direct, NULL);
+    sim_cost_op(sim, core, &pool[k], &tiles[k], &direct);
     sim_cost_op_memo(m, sim, core, &pool[k], &tiles[k], &memo);
     assert_cost_equal(&direct, &memo);
   }
@@ -184,7 +184,7 @@ static void memo_gives_the_cost(void **state) {
   sim_tile tile;
   random_op(SC_OP_MXU_MM, &op, &tile);
   sim_cost a, b;
-  sim_cost_op(sim, core, &op, &tile, &a, NULL);
+  sim_cost_op(sim, core, &op, &tile, &a);
   sim_cost_op_memo(NULL, sim, core, &op, &tile, &b);
   assert_cost_equal(&a, &b);
   sim_cost_memo_free(m);
