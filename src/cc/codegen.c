@@ -64,6 +64,7 @@ typedef struct gen {
   uint32_t pf_into;    /* the GEMV whose first ring DMAs the one before it issued (gemv_pf), or
                           UINT32_MAX */
   bool x3_rot;         /* x3 holds a chained GEMV's place of the core, not its id */
+  bool cw_open;        /* a decode step's cache write in flight, the next op the other's */
   bool attn_dec;       /* attention by gen_attention_decode */
   uint64_t kvb;        /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
   uint64_t attn_parts; /* decode attention: parts of each unit's positions */
@@ -678,6 +679,11 @@ static void gen_cache_write(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     split_rows(G, k, y, id, G->T, cache_rows);
     return;
   }
+  /* a decode step's K and V writes (the next op with code is the other):
+   * the first goes out on queue 0 and the second on queue 1 without a wait
+   * or a barrier between them (cw_open: the first's DMA in flight) */
+  uint32_t nx = next_coded(G, id);
+  bool first = !G->cw_open && nx < sc_graph_count(G->g) && val(G, nx)->op == SC_GOP_CACHE_WRITE;
   only_core0_begin(G, k);
   li(G, 4, G->addr[y->in[0]]);
   li(G, 5, row * G->kvb);
@@ -685,9 +691,10 @@ static void gen_cache_write(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "add x4, x4, x5");
   li(G, 6, G->addr[y->in[1]]);
   li(G, 8, row);
-  line(G, "dma.1d hbm[x4]:%s, hbm[x6]:fp32, x8, x0, q0 @signal(s0)", G->kvt);
-  line(G, "sync.wait s0, 1");
+  line(G, "dma.1d hbm[x4]:%s, hbm[x6]:fp32, x8, x0, q%u @signal(s0)", G->kvt, G->cw_open ? 1 : 0);
+  if (!first) line(G, "sync.wait s0, %u", G->cw_open ? 2 : 1);
   only_core0_end(G, k);
+  G->cw_open = first;
 }
 
 /* Byte offset of `elems` elements of `bits` bits: xd = xs * bits / 8. */
@@ -1271,6 +1278,27 @@ static void gemv_grouped_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t
   line(G, "blt x22, x20, L%u_gt", k);
 }
 
+/* A GEMV's residual add radd (y = x + o): the columns of x of the core's m =
+ * x20 tiles of TC (T rows of N) into SRAM B, signalling s6. Uses x4, x5,
+ * x7 .. x14. */
+static void gemv_residual_load(gen *G, uint32_t radd, uint64_t T, uint64_t N, uint64_t TC) {
+  uint64_t cores = G->a->cores.count;
+  li(G, 4, G->addr[val(G, radd)->in[0]]);
+  li(G, 5, TC * 4);
+  line(G, "mul x5, x5, x3");
+  line(G, "add x4, x4, x5");
+  li(G, 7, G->s.b);
+  li(G, 8, TC);
+  line(G, "mv x9, x20");
+  li(G, 10, T);
+  li(G, 11, TC * 4);
+  li(G, 12, TC * 4);
+  line(G, "mul x12, x12, x20");
+  li(G, 13, cores * TC * 4);
+  li(G, 14, N * 4);
+  line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s6)");
+}
+
 static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *x = val(G, y->in[0]);
   uint64_t cores = G->a->cores.count;
@@ -1420,10 +1448,20 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 11, T * 4);
   li(G, 6, G->s.c);
   line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
+  /* y = x + o: the residual's columns load while the sums drain, unless B
+   * takes the per-output vectors first */
+  uint32_t radd = G->radd[id];
+  bool radd_early = radd != UINT32_MAX && !f.channel && y->n_in != 3;
+  if (radd_early) gemv_residual_load(G, radd, T, N, TC);
   line(G, "sync.wait s2, 1");
   if (T > 1) { /* to T rows of the core's m x TC outputs, in Q (free after the loop; A when
                  Q keeps the prepared x for the next matmul of it) */
     li(G, 7, G->prep[id] ? G->s.a : G->s.q);
+    if (radd_early) { /* x8, x9 as for the drain */
+      li(G, 8, TC);
+      line(G, "mul x8, x8, x20");
+      li(G, 9, T);
+    }
     li(G, 10, TC * 4);
     line(G, "mul x10, x10, x20");
     li(G, 11, T * 4);
@@ -1528,22 +1566,9 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     }
     line(G, "sync.fence vpu");
   }
-  uint32_t radd = G->radd[id];
   if (radd != UINT32_MAX) { /* y = x + o: the same columns of the residual x, added */
-    li(G, 4, G->addr[val(G, radd)->in[0]]);
-    li(G, 5, TC * 4);
-    line(G, "mul x5, x5, x3");
-    line(G, "add x4, x4, x5");
+    if (!radd_early) gemv_residual_load(G, radd, T, N, TC);
     li(G, 7, G->s.b);
-    li(G, 8, TC);
-    line(G, "mv x9, x20");
-    li(G, 10, T);
-    li(G, 11, TC * 4);
-    li(G, 12, TC * 4);
-    line(G, "mul x12, x12, x20");
-    li(G, 13, cores * TC * 4);
-    li(G, 14, N * 4);
-    line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s6)");
     line(G, "sync.wait s6, 1");
     li(G, 8, T);
     li(G, 9, TC);
@@ -4156,7 +4181,8 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
     default:
       break;
     }
-    if (chain_next(&G, i)) { /* the next matmul goes on at once */
+    if (G.cw_open) {                /* the other cache write follows at once (gen_cache_write) */
+    } else if (chain_next(&G, i)) { /* the next matmul goes on at once */
       line(&G, "sync.fence all");
       G.mm_rot = (G.mm_rot + G.mm_tiles) % G.a->cores.count;
       G.chained_in = true;
