@@ -65,6 +65,10 @@ typedef struct gen {
                           UINT32_MAX */
   bool x3_rot;         /* x3 holds a chained GEMV's place of the core, not its id */
   bool cw_open;        /* a decode step's cache write in flight, the next op the other's */
+  uint32_t *sw_of;     /* per GEMV group (gate, up): the fused SwiGLU its epilogue computes
+                          into gate's columns, or UINT32_MAX (docs/COMPILER.md, "SwiGLU in
+                          the epilogue") */
+  bool *sw_done;       /* per fused SwiGLU: computed so (its x is gate's buffer) */
   bool attn_dec;       /* attention by gen_attention_decode */
   uint64_t kvb;        /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
   uint64_t attn_parts; /* decode attention: parts of each unit's positions */
@@ -770,9 +774,10 @@ static void matmul_x_load(gen *G, const sc_gvalue *y, uint32_t id, wform f, uint
     return;
   }
   if (f.fp8 && x_group(G, T, K)) return; /* matmul_x_quant loads each group */
-  /* a fused x: rmsnorm(x0, w) (load x0 and w) or swiglu(gate, up) (load both) */
-  bool fused = G->fused[xi];
-  li(G, 4, G->addr[fused ? xv->in[0] : xi]);
+  /* a fused x: rmsnorm(x0, w) (load x0 and w) or swiglu(gate, up) (load both;
+   * or, done by their GEMV, gate's buffer alone: sw_done) */
+  bool fused = G->fused[xi] && !G->sw_done[xi];
+  li(G, 4, G->addr[fused || G->sw_done[xi] ? xv->in[0] : xi]);
   li(G, 5, G->s.a);
   li(G, 8, T * K);
   line(G, "dma.1d sram[x5]:%s, hbm[x4]:fp32, x8, x0, q0 @signal(s6)", f.fp8 ? "fp32" : f.adt);
@@ -800,7 +805,7 @@ static void quant_rows(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s);
 static void matmul_x_quant(gen *G, const sc_gvalue *y, uint32_t id, wform f, uint64_t T,
                            uint64_t K) {
   const sc_gvalue *xv = val(G, y->in[0]);
-  bool fused = G->fused[y->in[0]];
+  bool done = G->sw_done[y->in[0]], fused = G->fused[y->in[0]] && !done;
   if (G->prep[id]) {
     if (G->q_holds != y->in[0]) line(G, "sync.wait s6, 2");
     return;
@@ -816,7 +821,7 @@ static void matmul_x_quant(gen *G, const sc_gvalue *y, uint32_t id, wform f, uin
     }
     for (uint64_t r0 = 0; r0 < T; r0 += grp) {
       uint64_t nr = T - r0 < grp ? T - r0 : grp;
-      uint32_t src = fused ? xv->in[0] : y->in[0];
+      uint32_t src = fused || done ? xv->in[0] : y->in[0];
       li(G, 4, G->addr[src] + r0 * K * 4);
       li(G, 5, G->s.a);
       li(G, 8, nr * K);
@@ -883,7 +888,7 @@ static void prep_rows(gen *G, const sc_gvalue *y, uint32_t id, uint64_t n) {
   (void)id;
   const sc_gvalue *xv = val(G, y->in[0]), *w = val(G, y->in[1]);
   uint64_t K = last(w) * (w->rank == 3 ? (uint64_t)w->shape[0] : 1); /* a row of x */
-  bool fused = G->fused[y->in[0]];
+  bool fused = G->fused[y->in[0]]; /* (sw_done: one row, never prepared) */
   bool swiglu = fused && xv->op == SC_GOP_SWIGLU, norm = fused && xv->op == SC_GOP_RMSNORM;
   for (uint32_t part = 0; part < (swiglu ? 2u : 1u); part++) { /* x (gate), up */
     row_addr(G, G->addr[fused ? xv->in[part] : y->in[0]], K * 4);
@@ -1579,13 +1584,27 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "vpu.add sram[x6]:fp32, sram[x7]:fp32, sram[x6]:fp32, x8..x12, full");
     line(G, "sync.fence vpu");
   }
-  /* T rows of the core's m tiles of TC to y[t][j * TC ..], j = core + i * cores */
+  uint32_t sw = G->sw_of[id];
+  uint64_t mh = tiles / 2 / cores; /* sw: the core's tiles of gate (and of up) */
+  if (sw != UINT32_MAX) {          /* silu(gate) x up into gate's columns, as swiglu_sram */
+    li(G, 7, mh * TC * 4);
+    line(G, "add x7, x7, x6");
+    vgroup(G, 1, mh * TC);
+    line(G, "vpu.silu sram[x6]:fp32, sram[x6]:fp32, x8..x11");
+    line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, full");
+    line(G, "sync.fence vpu");
+  }
+  /* T rows of the core's m tiles of TC to y[t][j * TC ..], j = core + i * cores
+   * (sw: its tiles of gate, holding the SwiGLU) */
   li(G, 4, G->addr[radd != UINT32_MAX ? radd : id]);
   li(G, 5, TC * 4);
   line(G, "mul x5, x5, x3");
   line(G, "add x4, x4, x5");
   li(G, 8, TC);
-  line(G, "mv x9, x20");
+  if (sw != UINT32_MAX)
+    li(G, 9, mh);
+  else
+    line(G, "mv x9, x20");
   li(G, 10, T);
   li(G, 11, cores * TC * 4);
   li(G, 12, N * 4);
@@ -3218,6 +3237,34 @@ static bool x_fusable(const gen *G, uint32_t i) {
   return users > 0;
 }
 
+/* The fused SwiGLU that GEMV group i (gate, up: one row, two members of
+ * the same whole tiles, each the other's pair on the same core) computes in
+ * its epilogue, or UINT32_MAX: gate's tile j and up's tile j are the core's
+ * i-th and (i + m / 2)-th when gate's tiles are a multiple of the cores, so
+ * silu(gate) x up of the core's columns is element-wise on its own sums,
+ * the same arithmetic as swiglu_sram's on the loaded rows. */
+static uint32_t sw_epilogue(const gen *G, uint32_t i) {
+  const sc_gvalue *v = val(G, i);
+  if (G->T != 1 || G->opt.no_fuse || v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL || !G->gemv[i] ||
+      G->gskip[i] || v->n_in != 2 || v->is_output)
+    return UINT32_MAX;
+  uint32_t u = G->gnext[i];
+  if (u == UINT32_MAX || G->gnext[u] != UINT32_MAX || val(G, u)->n_in != 2 ||
+      val(G, u)->is_output || G->rope_of[i] != UINT32_MAX || G->rope_of[u] != UINT32_MAX ||
+      G->radd[i] != UINT32_MAX || G->use_off[i + 1] - G->use_off[i] != 1 ||
+      G->use_off[u + 1] - G->use_off[u] != 1)
+    return UINT32_MAX;
+  uint32_t sw = G->use_op[G->use_off[i]];
+  const sc_gvalue *x = val(G, sw);
+  if (x->op != SC_GOP_SWIGLU || !G->fused[sw] || x->in[0] != i || x->in[1] != u ||
+      G->use_op[G->use_off[u]] != sw)
+    return UINT32_MAX;
+  gemv_geom g = gemv_geom_of(G, i);
+  uint64_t Ni = wrows(val(G, v->in[1])), Nu = wrows(val(G, val(G, u)->in[1]));
+  if (Ni != Nu || Ni % g.TC || (Ni / g.TC) % G->a->cores.count) return UINT32_MAX;
+  return sw;
+}
+
 /* Checks what this generator supports and lays out device memory. */
 /* G->use_off / use_op / use_slot: who reads each value. */
 static bool uses_index(gen *G) {
@@ -3837,6 +3884,12 @@ static bool plan(gen *G, sc_status *st) {
     G->absorbed[rope] = true;
     G->addr[rope] = G->addr[i]; /* the member's output holds the rotated values */
   }
+  G->sw_of = malloc(n * sizeof *G->sw_of);
+  G->sw_done = calloc(n, sizeof *G->sw_done);
+  if (!G->sw_of || !G->sw_done) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  for (uint32_t i = 0; i < n; i++) G->sw_of[i] = sw_epilogue(G, i);
+  for (uint32_t i = 0; i < n; i++)
+    if (G->sw_of[i] != UINT32_MAX) G->sw_done[G->sw_of[i]] = true;
   /* fp8 matmuls of several rows: x prepared once, rows split over the cores
    * (prep_x), when Q holds all of it and A a core's rows */
   G->prep = calloc(n, sizeof *G->prep);
@@ -4384,6 +4437,8 @@ done:
   free(G.fused);
   free(G.radd);
   free(G.rope_of);
+  free(G.sw_of);
+  free(G.sw_done);
   free(G.absorbed);
   free(G.gnext);
   free(G.gskip);

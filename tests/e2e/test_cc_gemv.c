@@ -37,7 +37,8 @@ typedef struct run {
 } run;
 
 static void open_run(run *r, const sc_graph *g, const sc_model *m, const sc_arch *arch,
-                     sc_cc_wdtype t, bool no_gemv, bool want_pf, uint32_t cores, uint32_t V) {
+                     sc_cc_wdtype t, bool no_gemv, bool want_pf, bool want_sw, uint32_t cores,
+                     uint32_t V) {
   char err[1024];
   sc_cc_options opt = {.wdtype = t, .no_gemv = no_gemv, .cores = cores};
   sc_strbuf listing = {0};
@@ -53,6 +54,10 @@ static void open_run(run *r, const sc_graph *g, const sc_model *m, const sc_arch
    * PF_LEAD of the ring's deeper lead (its slot set back by the difference) */
   if (want_pf && !no_gemv && cores)
     assert_non_null(strstr(sc_strbuf_str(&listing), "addi x22, x22, -4"));
+  /* and (want_sw) gate and up's GEMV computes the SwiGLU on its own sums (in
+   * C, x6) instead of down loading both (into A, x5) */
+  bool sw = strstr(sc_strbuf_str(&listing), "vpu.silu sram[x6]") != NULL;
+  assert_true(sw == (want_sw && !no_gemv));
   sc_strbuf_free(&listing);
   assert_int_equal(sc_rt_open(arch, &r->dev, err, sizeof err), SC_STATUS_OK);
   if (sc_rt_load(r->dev, r->prog, NULL, &r->p) != SC_STATUS_OK)
@@ -77,7 +82,7 @@ static void close_run(run *r) {
 }
 
 static void check_model(sc_cc_wdtype t, sc_model_config cfg, uint32_t steps, bool want_pf,
-                        uint32_t cores) {
+                        bool want_sw, uint32_t cores) {
   char err[1024];
   sc_model *m;
   if (sc_model_synthetic(&cfg, 77, &m, err, sizeof err) != SC_STATUS_OK) fail_msg("%s", err);
@@ -89,8 +94,8 @@ static void check_model(sc_cc_wdtype t, sc_model_config cfg, uint32_t steps, boo
   assert_int_equal(sc_arch_load("sc1", &arch, NULL), SC_STATUS_OK);
   const uint32_t V = cfg.vocab_size;
   run gv, tile;
-  open_run(&gv, g, m, arch, t, false, want_pf, cores, V);
-  open_run(&tile, g, m, arch, t, true, want_pf, cores, V);
+  open_run(&gv, g, m, arch, t, false, want_pf, want_sw, cores, V);
+  open_run(&tile, g, m, arch, t, true, want_pf, want_sw, cores, V);
   float *want = malloc(V * sizeof *want);
   assert_non_null(want);
   uint64_t cyc_gemv = 0, cyc_tile = 0;
@@ -137,7 +142,7 @@ static void check_dtype(sc_cc_wdtype t) {
                          .vocab_size = 32000,
                          .max_seq_len = SEQ,
                          .tied_embeddings = true};
-  check_model(t, cfg, STEPS, false, 0);
+  check_model(t, cfg, STEPS, false, false, 0);
 }
 
 static void test_fp8(void **state) {
@@ -161,13 +166,35 @@ static void test_prefetch(void **state) {
                          .n_kv_heads = 4,
                          .vocab_size = 4096,
                          .max_seq_len = SEQ};
-  check_model(SC_CC_FP8, cfg, 3, true, 0);
-  check_model(SC_CC_BF16, cfg, 3, false,
+  check_model(SC_CC_FP8, cfg, 3, true, false, 0);
+  check_model(SC_CC_BF16, cfg, 3, false, false,
               0); /* no fused x: a norm between down and the classifier */
   /* on 4 cores: down's tiles are 128 wide, 9 DMAs of 8 chunks, more than the
    * decode ring's lead (7): the classifier's first DMAs go out in down's last
    * 3 steps, into the slots after down's last */
-  check_model(SC_CC_FP8, cfg, 3, true, 4);
+  check_model(SC_CC_FP8, cfg, 3, true, false, 4);
+}
+
+/* gate and up of 2048 rows each: 16 tiles of 128, a multiple of the cores
+ * (16 by default, 1 tile of each a core; 4, 4 of each), so each core holds
+ * its tiles' pairs and computes silu(gate) x up of its own sums before it
+ * stores (fp8 fuses the SwiGLU into down; bf16 does not, and stores both):
+ * the tile path's bits, functional and timed. */
+static void test_swiglu_epilogue(void **state) {
+  (void)state;
+  sc_model_config cfg = {.dim = 256,
+                         .hidden_dim = 2048,
+                         .n_layers = 2,
+                         .n_heads = 2,
+                         .n_kv_heads = 1,
+                         .head_dim = 128,
+                         .vocab_size = 32000,
+                         .max_seq_len = SEQ,
+                         .tied_embeddings = true};
+  check_model(SC_CC_FP8, cfg, 6, false, true, 0);
+  check_model(SC_CC_FP8_CHANNEL, cfg, 6, false, true, 0);
+  check_model(SC_CC_FP8, cfg, 6, false, true, 4);
+  check_model(SC_CC_BF16, cfg, 3, false, false, 0);
 }
 static void test_fp8_channel(void **state) {
   (void)state;
@@ -184,6 +211,7 @@ int main(void) {
       cmocka_unit_test(test_fp8_channel),
       cmocka_unit_test(test_bf16),
       cmocka_unit_test(test_prefetch),
+      cmocka_unit_test(test_swiglu_epilogue),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
