@@ -987,6 +987,10 @@ enum { ATTN_CHUNK_TILES = 2 };
 /* DMAs of the ring issued ahead of the matmuls using them by the decode
  * attention, and the next GEMV's first DMAs a GEMV issues (gemv_pf). */
 enum { ATTN_LEAD = 3, PF_LEAD = 3 };
+/* A GEMV's last chunk in SPLIT_PIECES pieces when every core has at least
+ * SPLIT_MIN tiles (gemv_split_last; with fewer, the pieces' latencies cost
+ * more than the drains they hide). */
+enum { SPLIT_PIECES = 4, SPLIT_MIN = 8 };
 
 /* The GEMV ring's DMAs ahead of the matmuls that use them: all its buffers
  * but the one being read. */
@@ -1189,13 +1193,59 @@ static void gemv_mm(gen *G, uint32_t k, const char *tag, const char *acc, const 
   label(G, le, k);
 }
 
+/* The pieces of a GEMV's last chunk (gemv_chunk's split): a core's m = x20
+ * tiles in SPLIT_PIECES runs of whole tiles, each run's matmul followed by
+ * the drain of its accumulator rows into C (at the same rows), so that the
+ * drain of one run overlaps the next run's streaming (the MXU streams while
+ * it drains, docs/PERF_MODEL.md) instead of one drain of all m x TC rows
+ * after the last matmul. The last run frees the DMA's buffer (s1 / s5 by
+ * engine x19); each drain signals s2. Same sums, same bits. Uses x4 .. x9,
+ * x16, x24. */
+static void gemv_split_last(gen *G, uint32_t k, wform f, uint64_t T, uint64_t TC) {
+  uint64_t TR = G->a->core.mxu.rows, wb = f.wbits / 8;
+  for (unsigned i = 0; i < SPLIT_PIECES; i++) {
+    li(G, 4, i);
+    line(G, "mul x4, x4, x20");
+    li(G, 5, SPLIT_PIECES);
+    line(G, "divu x4, x4, x5"); /* its first tile */
+    li(G, 5, i + 1);
+    line(G, "mul x5, x5, x20");
+    li(G, 7, SPLIT_PIECES);
+    line(G, "divu x5, x5, x7"); /* its end */
+    line(G, "sub x16, x5, x4");
+    li(G, 7, TC);
+    line(G, "mul x16, x16, x7"); /* its rows */
+    line(G, "mul x4, x4, x7");   /* its first row */
+    li(G, 7, TR * wb);
+    line(G, "mul x24, x4, x7");
+    line(G, "add x24, x24, x23"); /* its weights in the buffer */
+    li(G, 7, T * 4);
+    line(G, "mul x6, x4, x7"); /* its accumulator rows (bytes) */
+    char ins[96], tag[16];
+    snprintf(ins, sizeof ins, "mxu.mm acc[x6], sram[x24]:%s, x16..x18, accumulate", f.wdt);
+    if (i + 1 < SPLIT_PIECES) {
+      line(G, "%s", ins);
+    } else {
+      snprintf(tag, sizeof tag, "sp%u", i);
+      sem_variants(G, k, tag, 0, ins, " @signal(s1)", " @signal(s5)");
+    }
+    li(G, 7, G->s.c);
+    line(G, "add x7, x7, x6"); /* C at the same rows */
+    line(G, "mv x8, x16");
+    li(G, 9, T);
+    li(G, 10, T * 4);
+    li(G, 11, T * 4);
+    line(G, "mxu.drain sram[x7]:fp32, acc[x6]:fp32, x8..x11 @signal(s2)");
+  }
+}
+
 /* Chunk ci = x28 of DMA x21 (its buffer x29, c = x27 chunks from kk = x26)
  * of a GEMV: the stationary x[kk + ci ..] (rows of K at xs) against every
  * tile of the core at once, M = m x TC rows (m = x20), one sum per
  * accumulator row. A DMA's first chunk waits for it (s0 / s4 by engine
  * x19), its last frees the buffer (s1 / s5). */
 static void gemv_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t K, uint64_t xs,
-                       uint64_t TC) {
+                       uint64_t TC, uint64_t chunks, bool split) {
   uint64_t TR = G->a->core.mxu.rows;
   uint64_t ab = f.abits / 8, wb = f.wbits / 8, TB = TR * TC * wb;
   /* the stationary x[kk + ci ..]: K = TR, N = 1 */
@@ -1224,7 +1274,17 @@ static void gemv_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t K, uint
   /* the last chunk of this DMA's buffer frees it (s1 / s5 by engine) */
   line(G, "addi x9, x28, 1");
   line(G, "sltu x9, x9, x27"); /* 1: not the last */
+  if (split) {                 /* the op's last chunk: in pieces, each drained behind the next */
+    line(G, "add x4, x26, x28");
+    li(G, 5, chunks - 1);
+    line(G, "beq x4, x5, L%u_spl", k);
+  }
   gemv_mm(G, k, "", "x0", f.wdt);
+  if (!split) return;
+  line(G, "j L%u_spd", k);
+  label(G, "spl", k);
+  gemv_split_last(G, k, f, T, TC);
+  label(G, "spd", k);
 }
 
 /* Chunk ci = x28 of DMA x21 (its buffer x29, c = x27 chunks from kk = x26)
@@ -1324,6 +1384,9 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   G->pf_into = UINT32_MAX;
   uint32_t pf = gemv_pf(G, id);
   uint64_t xs = f.fp8 ? G->s.q : G->s.a;
+  /* the last chunk in pieces drained one behind the other (gemv_split_last)
+   * when every core has at least SPLIT_MIN tiles: one row, and not its first chunk */
+  bool split = gm.ng == 1 && elems(x) == K && chunks >= 2 && tiles / cores >= SPLIT_MIN;
   /* a grouped matmul: x rows of ng groups of K, tile j of group j * TC / Ng */
   uint64_t ng = gm.ng, Ng = N / ng, KX = ng * K;
   const uint64_t T = elems(x) / KX;   /* rows: 1, or a batch of sequences */
@@ -1433,7 +1496,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   if (ng > 1)
     gemv_grouped_chunk(G, k, f, T, K, Ng, KX, xs, TC);
   else
-    gemv_chunk(G, k, f, T, K, xs, TC);
+    gemv_chunk(G, k, f, T, K, xs, TC, chunks, split);
   line(G, "addi x28, x28, 1");
   line(G, "blt x28, x27, L%u_chunk", k);
   line(G, "add x26, x26, x27");
@@ -1452,13 +1515,13 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 10, T * 4);
   li(G, 11, T * 4);
   li(G, 6, G->s.c);
-  line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
+  if (!split) line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
   /* y = x + o: the residual's columns load while the sums drain, unless B
    * takes the per-output vectors first */
   uint32_t radd = G->radd[id];
   bool radd_early = radd != UINT32_MAX && !f.channel && y->n_in != 3;
   if (radd_early) gemv_residual_load(G, radd, T, N, TC);
-  line(G, "sync.wait s2, 1");
+  line(G, "sync.wait s2, %u", split ? SPLIT_PIECES : 1);
   if (T > 1) { /* to T rows of the core's m x TC outputs, in Q (free after the loop; A when
                  Q keeps the prepared x for the next matmul of it) */
     li(G, 7, G->prep[id] ? G->s.a : G->s.q);

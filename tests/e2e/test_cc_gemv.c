@@ -12,7 +12,10 @@
  * tile path (both printed). A second model (fp8 and bf16, 3 positions)
  * has a GEMV group larger than the default ring buffer and, in fp8, a GEMV
  * that issues the next GEMV's first weight DMAs (the listing says so; the
- * first model has none): the same checks. */
+ * first model has none): the same checks. Every model has a GEMV of at
+ * least 8 tiles a core (a classifier of 32000; the second's gate and up),
+ * which computes its last chunk in pieces, each drained while the next
+ * streams. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,6 +61,11 @@ static void open_run(run *r, const sc_graph *g, const sc_model *m, const sc_arch
    * C, x6) instead of down loading both (into A, x5) */
   bool sw = strstr(sc_strbuf_str(&listing), "vpu.silu sram[x6]") != NULL;
   assert_true(sw == (want_sw && !no_gemv));
+  /* every model here has a GEMV of at least 8 tiles a core (a classifier of
+   * 32000, or gate and up of 130 tiles): it ends in pieces, each drained
+   * behind the next one's matmul (gemv_split_last) */
+  bool split = strstr(sc_strbuf_str(&listing), "_spl:") != NULL;
+  assert_true(split == !no_gemv);
   sc_strbuf_free(&listing);
   assert_int_equal(sc_rt_open(arch, &r->dev, err, sizeof err), SC_STATUS_OK);
   if (sc_rt_load(r->dev, r->prog, NULL, &r->p) != SC_STATUS_OK)
