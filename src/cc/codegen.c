@@ -1448,6 +1448,12 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "j L%u_pro", k);
   label(G, "prd", k);
   matmul_x_quant(G, y, id, f, T, KX);
+  /* y = x + o: the residual's columns load now, behind the first weight DMAs
+   * rather than behind the next GEMV's at the end, unless B takes the
+   * per-output vectors then */
+  uint32_t radd = G->radd[id];
+  bool radd_early = radd != UINT32_MAX && !f.channel && y->n_in != 3;
+  if (radd_early) gemv_residual_load(G, radd, T, N, TC);
   line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
   line(G, "li x26, 0"); /* kk: its first chunk */
   label(G, "sup", k);
@@ -1516,11 +1522,6 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   li(G, 11, T * 4);
   li(G, 6, G->s.c);
   if (!split) line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
-  /* y = x + o: the residual's columns load while the sums drain, unless B
-   * takes the per-output vectors first */
-  uint32_t radd = G->radd[id];
-  bool radd_early = radd != UINT32_MAX && !f.channel && y->n_in != 3;
-  if (radd_early) gemv_residual_load(G, radd, T, N, TC);
   line(G, "sync.wait s2, %u", split ? SPLIT_PIECES : 1);
   if (T > 1) { /* to T rows of the core's m x TC outputs, in Q (free after the loop; A when
                  Q keeps the prepared x for the next matmul of it) */
