@@ -66,8 +66,8 @@ typedef struct gen {
   bool x3_rot;         /* x3 holds a chained GEMV's place of the core, not its id */
   bool cw_open;        /* a decode step's cache write in flight, the next op the other's */
   uint32_t *sw_of;     /* per GEMV group (gate, up): the fused SwiGLU its epilogue computes
-                          into gate's columns, or UINT32_MAX (docs/COMPILER.md, "SwiGLU in
-                          the epilogue") */
+                          into gate's columns, or UINT32_MAX (docs/COMPILER.md, "Op
+                          boundaries at one token a step") */
   bool *sw_done;       /* per fused SwiGLU: computed so (its x is gate's buffer) */
   bool attn_dec;       /* attention by gen_attention_decode */
   uint64_t kvb;        /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
