@@ -69,6 +69,8 @@ typedef struct gen {
                           into gate's columns, or UINT32_MAX (docs/COMPILER.md, "Op
                           boundaries at one token a step") */
   bool *sw_done;       /* per fused SwiGLU: computed so (its x is gate's buffer) */
+  uint32_t *cw_of;     /* per GEMV (a decode step's k or v): the cache write its epilogue does,
+                          or UINT32_MAX */
   bool attn_dec;       /* attention by gen_attention_decode */
   uint64_t kvb;        /* bytes per cached value: 4 (fp32) or 2 (bf16, opt.kv_dtype) */
   uint64_t attn_parts; /* decode attention: parts of each unit's positions */
@@ -1648,6 +1650,47 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     line(G, "vpu.add sram[x6]:fp32, sram[x7]:fp32, sram[x6]:fp32, x8..x12, full");
     line(G, "sync.fence vpu");
   }
+  /* the members' cache writes (cw_of): the core's tiles of the member from C
+   * to the cache's row at the position, converted, on queue 1 beside the
+   * store; a core without tiles of it signals for it */
+  unsigned n_cw = 0;
+  {
+    uint64_t t0 = 0;
+    for (uint32_t j = id; j != UINT32_MAX; j = G->gnext[j]) {
+      uint64_t Nj = wrows(val(G, val(G, j)->in[1])), t1 = t0 + Nj / TC;
+      uint32_t c = G->cw_of[j];
+      if (c != UINT32_MAX) {
+        member_tiles(G, t0, t1, cores);
+        line(G, "bltu x14, x16, L%u_w%u", k, j);
+        self_signal(G, 6, 1);
+        line(G, "j L%u_wd%u", k, j);
+        raw(G, "L%u_w%u:", k, j);
+        li(G, 4, cores);
+        line(G, "mul x4, x4, x14");
+        line(G, "add x4, x4, x3");
+        li(G, 5, t0);
+        line(G, "sub x4, x4, x5"); /* the member's tile */
+        li(G, 5, TC * G->kvb);
+        line(G, "mul x4, x4, x5");
+        li(G, 5, Nj * G->kvb);
+        line(G, "mul x5, x5, x2");
+        line(G, "add x4, x4, x5");
+        li(G, 5, G->addr[val(G, c)->in[0]]);
+        line(G, "add x4, x4, x5"); /* cache[pos][tile] */
+        li(G, 7, TC * 4);
+        line(G, "mul x7, x7, x14");
+        line(G, "add x7, x7, x6"); /* its first tile in C */
+        li(G, 8, TC);
+        line(G, "sub x9, x16, x14");
+        li(G, 10, cores * TC * G->kvb);
+        li(G, 11, TC * 4);
+        line(G, "dma.2d hbm[x4]:%s, sram[x7]:fp32, x8..x11, x0, q1 @signal(s6)", G->kvt);
+        raw(G, "L%u_wd%u:", k, j);
+        n_cw++;
+      }
+      t0 = t1;
+    }
+  }
   uint32_t sw = G->sw_of[id];
   uint64_t mh = tiles / 2 / cores; /* sw: the core's tiles of gate (and of up) */
   if (sw != UINT32_MAX) {          /* silu(gate) x up into gate's columns, as swiglu_sram */
@@ -1677,7 +1720,7 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   line(G, "mul x14, x14, x20");
   /* (on s6: s0 is the ring's, which the next GEMV's first DMAs may signal) */
   line(G, "dma.3d hbm[x4]:fp32, sram[x6]:fp32, x8..x14, x0, q0 @signal(s6)");
-  line(G, "sync.wait s6, 1");
+  line(G, "sync.wait s6, %u", 1 + n_cw);
   if (pf == UINT32_MAX) {
     line(G, "sync.wait s1, %u", G->ring_bufs / 2); /* take back the free-buffer tokens */
     line(G, "sync.wait s5, %u", G->ring_bufs / 2);
@@ -2561,13 +2604,13 @@ static void attention_combine(gen *G, uint32_t k, uint32_t id, uint64_t units, u
   line(G, "mul x7, x7, x21");
   li(G, 4, G->attn_m);
   line(G, "add x4, x4, x7");
-  li(G, 5, mb);
+  li(G, 5, mb); /* m and l on queue 1, beside o's */
   li(G, 8, gh * PS);
-  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q1 @signal(s6)");
   li(G, 4, G->attn_l);
   line(G, "add x4, x4, x7");
   li(G, 5, lb);
-  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q0 @signal(s6)");
+  line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q1 @signal(s6)");
   line(G, "sync.wait s6, 3");
   /* M (S) = row max of m; w = exp(m - M) in place; L (SCALE) = row sum of w l */
   li(G, 5, mb);
@@ -2984,14 +3027,14 @@ static void gen_attention_decode(gen *G, const sc_gvalue *y, uint32_t k, uint32_
     li(G, 9, grp);
     li(G, 10, PS * 4);
     li(G, 11, 4);
-    li(G, 4, G->attn_m);
+    li(G, 4, G->attn_m); /* (on queue 1, beside the output's) */
     line(G, "add x4, x4, x7");
     li(G, 6, G->s.s);
-    line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q0 @signal(s6)");
+    line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q1 @signal(s6)");
     li(G, 4, G->attn_l);
     line(G, "add x4, x4, x7");
     li(G, 6, G->s.scale);
-    line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q0 @signal(s6)");
+    line(G, "dma.2d hbm[x4]:fp32, sram[x6]:fp32, x8..x11, x0, q1 @signal(s6)");
     line(G, "sync.wait s6, 3");
   }
   if (cross) line(G, "add x1, x1, x27"); /* the next unit's first ring slot */
@@ -3954,6 +3997,33 @@ static bool plan(gen *G, sc_status *st) {
   for (uint32_t i = 0; i < n; i++) G->sw_of[i] = sw_epilogue(G, i);
   for (uint32_t i = 0; i < n; i++)
     if (G->sw_of[i] != UINT32_MAX) G->sw_done[G->sw_of[i]] = true;
+  /* a decode step's cache writes of a GEMV's output (k through its RoPE, v;
+   * through reshapes into heads): each core writes its tiles of it from C
+   * into the cache's row at the position as it stores them, and the write
+   * has no code of its own */
+  G->cw_of = malloc(n * sizeof *G->cw_of);
+  if (!G->cw_of) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  for (uint32_t i = 0; i < n; i++) G->cw_of[i] = UINT32_MAX;
+  for (uint32_t c = 0; c < n && !G->opt.no_fuse && G->T == 1 && G->B == 1 && G->chips <= 1; c++) {
+    const sc_gvalue *v = val(G, c);
+    if (v->kind != SC_GV_OP || v->op != SC_GOP_CACHE_WRITE || v->is_output) continue;
+    uint32_t m = v->in[1];
+    for (;;) {
+      const sc_gvalue *u = val(G, m);
+      if (u->kind == SC_GV_OP &&
+          (u->op == SC_GOP_RESHAPE || (u->op == SC_GOP_ROPE && G->absorbed[m])))
+        m = u->in[0];
+      else
+        break;
+    }
+    const sc_gvalue *u = val(G, m);
+    if (u->kind != SC_GV_OP || u->op != SC_GOP_MATMUL || !G->gemv[m] || G->cw_of[m] != UINT32_MAX ||
+        elems(val(G, v->in[1])) != wrows(val(G, u->in[1])) ||
+        wrows(val(G, u->in[1])) % gemv_geom_of(G, m).TC)
+      continue;
+    G->cw_of[m] = c;
+    G->absorbed[c] = true;
+  }
   /* fp8 matmuls of several rows: x prepared once, rows split over the cores
    * (prep_x), when Q holds all of it and A a core's rows */
   G->prep = calloc(n, sizeof *G->prep);
@@ -4503,6 +4573,7 @@ done:
   free(G.rope_of);
   free(G.sw_of);
   free(G.sw_done);
+  free(G.cw_of);
   free(G.absorbed);
   free(G.gnext);
   free(G.gskip);

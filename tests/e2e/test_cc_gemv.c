@@ -15,7 +15,8 @@
  * first model has none): the same checks. Every model has a GEMV of at
  * least 8 tiles a core (a classifier of 32000; the second's gate and up),
  * which computes its last chunk in pieces, each drained while the next
- * streams. */
+ * streams; and its k and v GEMVs write the cache's row at the position from
+ * their sums (no cache-write op of their own). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,6 +67,10 @@ static void open_run(run *r, const sc_graph *g, const sc_model *m, const sc_arch
    * behind the next one's matmul (gemv_split_last) */
   bool split = strstr(sc_strbuf_str(&listing), "_spl:") != NULL;
   assert_true(split == !no_gemv);
+  /* the k and v GEMVs write the cache's row themselves (cw_of): no cache
+   * write of its own, which the tile path keeps (a DMA from device memory) */
+  bool cw = strstr(sc_strbuf_str(&listing), "_wd") != NULL;
+  assert_true(cw == !no_gemv);
   sc_strbuf_free(&listing);
   assert_int_equal(sc_rt_open(arch, &r->dev, err, sizeof err), SC_STATUS_OK);
   if (sc_rt_load(r->dev, r->prog, NULL, &r->p) != SC_STATUS_OK)
