@@ -69,6 +69,7 @@ typedef struct gen {
                           into gate's columns, or UINT32_MAX (docs/COMPILER.md, "Op
                           boundaries at one token a step") */
   bool *sw_done;       /* per fused SwiGLU: computed so (its x is gate's buffer) */
+  uint64_t sw_amax;    /* sw, fp8: each core's max |x| of its columns (device, a float a core) */
   uint32_t *cw_of;     /* per GEMV (a decode step's k or v): the cache write its epilogue does,
                           or UINT32_MAX */
   bool attn_dec;       /* attention by gen_attention_decode */
@@ -779,6 +780,12 @@ static void matmul_x_load(gen *G, const sc_gvalue *y, uint32_t id, wform f, uint
   /* a fused x: rmsnorm(x0, w) (load x0 and w) or swiglu(gate, up) (load both;
    * or, done by their GEMV, gate's buffer alone: sw_done) */
   bool fused = G->fused[xi] && !G->sw_done[xi];
+  if (G->sw_done[xi] && f.fp8) { /* the cores' partial max |x| (sw_amax) into C */
+    li(G, 4, G->sw_amax);
+    li(G, 5, G->s.c);
+    li(G, 8, G->a->cores.count);
+    line(G, "dma.1d sram[x5]:fp32, hbm[x4]:fp32, x8, x0, q1 @signal(s6)");
+  }
   li(G, 4, G->addr[fused || G->sw_done[xi] ? xv->in[0] : xi]);
   li(G, 5, G->s.a);
   li(G, 8, T * K);
@@ -803,6 +810,7 @@ static void swiglu_sram(gen *G, uint64_t n) {
 }
 
 static void quant_rows(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s);
+static void quant_rows_max(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s, uint64_t parts);
 
 static void matmul_x_quant(gen *G, const sc_gvalue *y, uint32_t id, wform f, uint64_t T,
                            uint64_t K) {
@@ -841,25 +849,32 @@ static void matmul_x_quant(gen *G, const sc_gvalue *y, uint32_t id, wform f, uin
     }
     return;
   }
-  line(G, "sync.wait s6, %u", fused ? 2 : 1);
+  line(G, "sync.wait s6, %u", fused || (done && f.fp8) ? 2 : 1);
   if (fused && xv->op == SC_GOP_RMSNORM) rmsnorm_sram(G, T, K, xv->attrs.eps, G->s.s);
   if (fused && xv->op == SC_GOP_SWIGLU) swiglu_sram(G, T * K);
-  if (f.fp8) quant_rows(G, T, K, G->s.q, G->s.s);
+  if (f.fp8) quant_rows_max(G, T, K, G->s.q, G->s.s, done ? G->a->cores.count : 0);
 }
 
 /* Quantizes T rows of K in SRAM A to fp8 at q with a scale per row
  * s_a = max|x| / 448 at s (a column of T). */
 static void quant_rows(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s) {
+  quant_rows_max(G, T, K, q, s, 0);
+}
+
+/* quant_rows, or (parts > 0, one row) with max |x| the max of the parts'
+ * maxima already in C (each the max |x| of a share of the columns: the
+ * same value) instead of a pass over the row. */
+static void quant_rows_max(gen *G, uint64_t T, uint64_t K, uint64_t q, uint64_t s, uint64_t parts) {
   {
     li(G, 5, G->s.a);
     li(G, 6, G->s.c);
     li(G, 7, s);
     li(G, 24, q);
     li(G, 8, T);
-    li(G, 9, K);
+    li(G, 9, parts ? parts : K);
     li(G, 10, K * 4);
     li(G, 11, K * 4);
-    line(G, "vpu.abs sram[x6]:fp32, sram[x5]:fp32, x8..x11");
+    if (!parts) line(G, "vpu.abs sram[x6]:fp32, sram[x5]:fp32, x8..x11");
     line(G, "li x10, 4");
     line(G, "vpu.rmax sram[x7]:fp32, sram[x6]:fp32, x8..x11, overwrite");
     line(G, "li x9, 1");
@@ -1699,7 +1714,21 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     vgroup(G, 1, mh * TC);
     line(G, "vpu.silu sram[x6]:fp32, sram[x6]:fp32, x8..x11");
     line(G, "vpu.mul sram[x6]:fp32, sram[x6]:fp32, sram[x7]:fp32, x8..x12, full");
+    if (f.fp8) { /* the max |x| of the core's columns (up's rows as scratch) to sw_amax */
+      line(G, "vpu.abs sram[x7]:fp32, sram[x6]:fp32, x8..x11");
+      line(G, "li x10, 4");
+      li(G, 24, G->s.s);
+      line(G, "vpu.rmax sram[x24]:fp32, sram[x7]:fp32, x8..x11, overwrite");
+    }
     line(G, "sync.fence vpu");
+    if (f.fp8) {
+      li(G, 4, G->sw_amax);
+      line(G, "shli x5, x3, 2");
+      line(G, "add x4, x4, x5");
+      line(G, "li x8, 1");
+      line(G, "dma.1d hbm[x4]:fp32, sram[x24]:fp32, x8, x0, q1 @signal(s6)");
+      n_cw++;
+    }
   }
   /* T rows of the core's m tiles of TC to y[t][j * TC ..], j = core + i * cores
    * (sw: its tiles of gate, holding the SwiGLU) */
@@ -3996,7 +4025,8 @@ static bool plan(gen *G, sc_status *st) {
   if (!G->sw_of || !G->sw_done) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
   for (uint32_t i = 0; i < n; i++) G->sw_of[i] = sw_epilogue(G, i);
   for (uint32_t i = 0; i < n; i++)
-    if (G->sw_of[i] != UINT32_MAX) G->sw_done[G->sw_of[i]] = true;
+    if (G->sw_of[i] != UINT32_MAX) G->sw_done[G->sw_of[i]] = true, G->sw_amax = 1;
+  if (G->sw_amax) G->sw_amax = alloc(G, cores * 4);
   /* a decode step's cache writes of a GEMV's output (k through its RoPE, v;
    * through reshapes into heads): each core writes its tiles of it from C
    * into the cache's row at the position as it stores them, and the write
@@ -4424,6 +4454,9 @@ sc_status sc_cc_compile_opts(const sc_graph *g, const sc_model *m, const sc_arch
                     NULL);
   if (st == SC_STATUS_OK && G.xprep)
     st = add_buffer(prog, "cc.xprep", SC_PROG_ROLE_SCRATCH, G.xprep, G.xprep_s - G.xprep, NULL);
+  if (st == SC_STATUS_OK && G.sw_amax)
+    st =
+        add_buffer(prog, "cc.sw_amax", SC_PROG_ROLE_SCRATCH, G.sw_amax, G.a->cores.count * 4, NULL);
   if (st == SC_STATUS_OK && G.xprep)
     st = add_buffer(prog, "cc.xprep_s", SC_PROG_ROLE_SCRATCH, G.xprep_s, G.xprep_s_bytes, NULL);
   if (st == SC_STATUS_OK && G.T > 1) {

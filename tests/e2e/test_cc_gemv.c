@@ -191,8 +191,9 @@ static void test_prefetch(void **state) {
 /* gate and up of 2048 rows each: 16 tiles of 128, a multiple of the cores
  * (16 by default, 1 tile of each a core; 4, 4 of each), so each core holds
  * its tiles' pairs and computes silu(gate) x up of its own sums before it
- * stores (fp8 fuses the SwiGLU into down; bf16 does not, and stores both):
- * the tile path's bits, functional and timed. */
+ * stores, with (fp8) the max |x| of its columns, which down's quantization
+ * takes the max of (fp8 fuses the SwiGLU into down; bf16 does not, and
+ * stores both): the tile path's bits, functional and timed. */
 static void test_swiglu_epilogue(void **state) {
   (void)state;
   sc_model_config cfg = {.dim = 256,
