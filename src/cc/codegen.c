@@ -1147,6 +1147,20 @@ static gemv_geom gemv_geom_of(const gen *G, uint32_t id) {
   return g;
 }
 
+/* Whether GEMV id is done on the VPU (gemv_vdot): one row, one output per
+ * core (blocks of one row, as gemv_block makes them for N at most the
+ * cores, such as a mixture's router), alone (no group, no RoPE). On the
+ * MXU each chunk of K would cost a load of x's chunk (mxu.rows cycles) for
+ * one streamed row. */
+static bool gemv_is_vdot(const gen *G, uint32_t id) {
+  const sc_gvalue *y = val(G, id);
+  if (y->n_in != 2 || G->gnext[id] != UINT32_MAX || G->rope_of[id] != UINT32_MAX || G->T != 1 ||
+      G->opt.no_fuse)
+    return false;
+  gemv_geom g = gemv_geom_of(G, id);
+  return g.ng == 1 && g.TC == 1 && elems(val(G, y->in[0])) == g.K;
+}
+
 /* The GEMV after GEMV i whose first ring DMAs i issues as its own last
  * ones go out (docs/COMPILER.md, "Decode matmuls"), or UINT32_MAX: one
  * token a step, the next op with code is a GEMV, both of one weight matrix
@@ -1160,7 +1174,8 @@ static uint32_t gemv_pf(const gen *G, uint32_t i) {
     return UINT32_MAX;
   uint64_t cores = G->a->cores.count;
   gemv_geom a = gemv_geom_of(G, i), b = gemv_geom_of(G, j);
-  if (a.ng != 1 || b.ng != 1 || a.tiles < cores || b.tiles < cores || a.S < PF_LEAD)
+  if (a.ng != 1 || b.ng != 1 || a.tiles < cores || b.tiles < cores || a.S < PF_LEAD ||
+      gemv_is_vdot(G, i) || gemv_is_vdot(G, j))
     return UINT32_MAX;
   return j;
 }
@@ -1381,6 +1396,39 @@ static void gemv_residual_load(gen *G, uint32_t radd, uint64_t T, uint64_t N, ui
   line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s6)");
 }
 
+/* GEMV id on the VPU (gemv_is_vdot): the core's output row j = core (x20 =
+ * m = 1) of the weights, gathered from the tile-major storage (TR values of
+ * each chunk, HT rows apart) into the ring's first buffer, times x (in Q,
+ * quantized; or A) element by element, then summed left to right: the
+ * products and the sum in the MXU's order (each product rounded, then
+ * added in ascending k from +0), so the same bits. The sum goes to C[0],
+ * where the drain would put it; x6 = C. */
+static void gemv_vdot(gen *G, uint32_t id, wform f, uint64_t K) {
+  gemv_geom g = gemv_geom_of(G, id);
+  uint64_t TR = G->a->core.mxu.rows, wb = f.wbits / 8;
+  uint64_t wrow = G->s.g, prod = G->s.g + align_up(K * wb);
+  /* row j of tile 0 (HT rows; TC = 1): chunk kk at kk * TR * HT + j * TR */
+  li(G, 4, TR * wb);
+  line(G, "mul x4, x4, x3");
+  li(G, 5, G->mw_addr[id]);
+  line(G, "add x4, x4, x5");
+  li(G, 5, wrow);
+  li(G, 8, TR);
+  li(G, 9, g.chunks);
+  li(G, 10, TR * wb);
+  li(G, 11, TR * g.HT * wb);
+  line(G, "dma.2d sram[x5]:%s, hbm[x4]:%s, x8..x11, x0, q0 @signal(s2)", f.wdt, f.wdt);
+  line(G, "sync.wait s2, 1");
+  li(G, 6, f.fp8 ? G->s.q : G->s.a);
+  li(G, 7, prod);
+  vgroup(G, 1, K);
+  line(G, "vpu.mul sram[x7]:fp32, sram[x6]:%s, sram[x5]:%s, x8..x12, full", f.adt, f.wdt);
+  li(G, 6, G->s.c);
+  line(G, "li x10, 4");
+  line(G, "vpu.rsum sram[x6]:fp32, sram[x7]:fp32, x8..x11, overwrite");
+  line(G, "sync.fence vpu");
+}
+
 static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id) {
   const sc_gvalue *x = val(G, y->in[0]);
   uint64_t cores = G->a->cores.count;
@@ -1455,15 +1503,18 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     self_signal(G, 1, G->ring_bufs / 2);
     self_signal(G, 5, G->ring_bufs / 2);
   }
-  li(G, 15, pf_in ? (S < PF_LEAD ? S : PF_LEAD) : 0);
-  label(G, "pro", k);
-  li(G, 7, S < ring_lead(G) ? S : ring_lead(G));
-  line(G, "bge x15, x7, L%u_prd", k);
-  line(G, "add x22, x15, x1");
-  gemv_dma(G, k, "p", id, K, per, chunks, TC, HT, wb, 22);
-  line(G, "addi x15, x15, 1");
-  line(G, "j L%u_pro", k);
-  label(G, "prd", k);
+  bool vdot = gemv_is_vdot(G, id); /* no ring (gemv_vdot) */
+  if (!vdot) {
+    li(G, 15, pf_in ? (S < PF_LEAD ? S : PF_LEAD) : 0);
+    label(G, "pro", k);
+    li(G, 7, S < ring_lead(G) ? S : ring_lead(G));
+    line(G, "bge x15, x7, L%u_prd", k);
+    line(G, "add x22, x15, x1");
+    gemv_dma(G, k, "p", id, K, per, chunks, TC, HT, wb, 22);
+    line(G, "addi x15, x15, 1");
+    line(G, "j L%u_pro", k);
+    label(G, "prd", k);
+  }
   matmul_x_quant(G, y, id, f, T, KX);
   /* y = x + o: the residual's columns load now, behind the first weight DMAs
    * rather than behind the next GEMV's at the end, unless B takes the
@@ -1471,75 +1522,78 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
   uint32_t radd = G->radd[id];
   bool radd_early = radd != UINT32_MAX && !f.channel && y->n_in != 3;
   if (radd_early) gemv_residual_load(G, radd, T, N, TC);
-  line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
-  line(G, "li x26, 0"); /* kk: its first chunk */
-  label(G, "sup", k);
-  line(G, "addi x15, x21, %u", ring_lead(G));
-  li(G, 7, S);
-  line(G, "add x22, x15, x1"); /* its ring slot */
-  line(G, "bge x15, x7, L%u_nxo", k);
-  gemv_dma(G, k, "m", id, K, per, chunks, TC, HT, wb, 22);
-  line(G, "j L%u_nod", k);
-  label(G, "nxo", k);
-  if (pf != UINT32_MAX) { /* the next GEMV's DMA j = s + PF_LEAD - S, of its first PF_LEAD,
-                             in ring slot x1 + S + j */
-    gemv_geom nx = gemv_geom_of(G, pf);
-    if (ring_lead(G) > PF_LEAD) { /* x15 = s + lead, x22 = x1 + x15 */
-      line(G, "addi x15, x21, %u", PF_LEAD);
-      line(G, "blt x15, x7, L%u_nod", k);
-      line(G, "addi x22, x22, -%u", ring_lead(G) - PF_LEAD);
+  if (vdot) gemv_vdot(G, id, f, K);
+  if (!vdot) {
+    line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
+    line(G, "li x26, 0"); /* kk: its first chunk */
+    label(G, "sup", k);
+    line(G, "addi x15, x21, %u", ring_lead(G));
+    li(G, 7, S);
+    line(G, "add x22, x15, x1"); /* its ring slot */
+    line(G, "bge x15, x7, L%u_nxo", k);
+    gemv_dma(G, k, "m", id, K, per, chunks, TC, HT, wb, 22);
+    line(G, "j L%u_nod", k);
+    label(G, "nxo", k);
+    if (pf != UINT32_MAX) { /* the next GEMV's DMA j = s + PF_LEAD - S, of its first PF_LEAD,
+                               in ring slot x1 + S + j */
+      gemv_geom nx = gemv_geom_of(G, pf);
+      if (ring_lead(G) > PF_LEAD) { /* x15 = s + lead, x22 = x1 + x15 */
+        line(G, "addi x15, x21, %u", PF_LEAD);
+        line(G, "blt x15, x7, L%u_nod", k);
+        line(G, "addi x22, x22, -%u", ring_lead(G) - PF_LEAD);
+      }
+      line(G, "sub x15, x15, x7");
+      li(G, 7, nx.S < PF_LEAD ? nx.S : PF_LEAD);
+      line(G, "bge x15, x7, L%u_nod", k);
+      line(G, "mv x30, x20");
+      li(G, 20, nx.tiles);
+      line(G, "sub x20, x20, x3");
+      li(G, 4, cores - 1);
+      line(G, "add x20, x20, x4");
+      li(G, 4, cores);
+      line(G, "divu x20, x20, x4"); /* its m */
+      gemv_dma(G, k, "f", pf, nx.K, nx.per, nx.chunks, nx.TC, nx.HT, wb, 22);
+      line(G, "mv x20, x30");
     }
-    line(G, "sub x15, x15, x7");
-    li(G, 7, nx.S < PF_LEAD ? nx.S : PF_LEAD);
-    line(G, "bge x15, x7, L%u_nod", k);
-    line(G, "mv x30, x20");
-    li(G, 20, nx.tiles);
-    line(G, "sub x20, x20, x3");
-    li(G, 4, cores - 1);
-    line(G, "add x20, x20, x4");
-    li(G, 4, cores);
-    line(G, "divu x20, x20, x4"); /* its m */
-    gemv_dma(G, k, "f", pf, nx.K, nx.per, nx.chunks, nx.TC, nx.HT, wb, 22);
-    line(G, "mv x20, x30");
-  }
-  label(G, "nod", k);
-  li(G, 27, chunks);
-  line(G, "sub x27, x27, x26");
-  li(G, 4, per);
-  line(G, "minu x27, x27, x4"); /* c: chunks of DMA s */
-  line(G, "add x4, x21, x1");   /* its ring slot */
-  line(G, "andi x19, x4, 1");   /* its engine */
-  line(G, "andi x29, x4, %u", G->ring_bufs - 1);
-  li(G, 7, G->s.gbuf);
-  line(G, "mul x29, x29, x7");
-  li(G, 7, G->s.g);
-  line(G, "add x29, x29, x7"); /* its ring buffer */
-  line(G, "li x28, 0");        /* ci */
-  label(G, "chunk", k);
-  if (ng > 1)
-    gemv_grouped_chunk(G, k, f, T, K, Ng, KX, xs, TC);
-  else
-    gemv_chunk(G, k, f, T, K, xs, TC, chunks, split);
-  line(G, "addi x28, x28, 1");
-  line(G, "blt x28, x27, L%u_chunk", k);
-  line(G, "add x26, x26, x27");
-  line(G, "addi x21, x21, 1");
-  li(G, 7, S);
-  line(G, "blt x21, x7, L%u_sup", k);
-  if (pf != UINT32_MAX) { /* the next GEMV's DMA 0 goes in the slot after this one's last */
-    line(G, "addi x1, x1, %llu", (unsigned long long)(S % G->ring_bufs));
-    line(G, "andi x1, x1, %u", G->ring_bufs - 1);
-    G->pf_into = pf;
-  }
-  /* drain the sums: m x TC accumulator rows of T (the outputs' transpose) into C */
-  li(G, 8, TC);
-  line(G, "mul x8, x8, x20");
-  li(G, 9, T);
-  li(G, 10, T * 4);
-  li(G, 11, T * 4);
-  li(G, 6, G->s.c);
-  if (!split) line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
-  line(G, "sync.wait s2, %u", split ? SPLIT_PIECES : 1);
+    label(G, "nod", k);
+    li(G, 27, chunks);
+    line(G, "sub x27, x27, x26");
+    li(G, 4, per);
+    line(G, "minu x27, x27, x4"); /* c: chunks of DMA s */
+    line(G, "add x4, x21, x1");   /* its ring slot */
+    line(G, "andi x19, x4, 1");   /* its engine */
+    line(G, "andi x29, x4, %u", G->ring_bufs - 1);
+    li(G, 7, G->s.gbuf);
+    line(G, "mul x29, x29, x7");
+    li(G, 7, G->s.g);
+    line(G, "add x29, x29, x7"); /* its ring buffer */
+    line(G, "li x28, 0");        /* ci */
+    label(G, "chunk", k);
+    if (ng > 1)
+      gemv_grouped_chunk(G, k, f, T, K, Ng, KX, xs, TC);
+    else
+      gemv_chunk(G, k, f, T, K, xs, TC, chunks, split);
+    line(G, "addi x28, x28, 1");
+    line(G, "blt x28, x27, L%u_chunk", k);
+    line(G, "add x26, x26, x27");
+    line(G, "addi x21, x21, 1");
+    li(G, 7, S);
+    line(G, "blt x21, x7, L%u_sup", k);
+    if (pf != UINT32_MAX) { /* the next GEMV's DMA 0 goes in the slot after this one's last */
+      line(G, "addi x1, x1, %llu", (unsigned long long)(S % G->ring_bufs));
+      line(G, "andi x1, x1, %u", G->ring_bufs - 1);
+      G->pf_into = pf;
+    }
+    /* drain the sums: m x TC accumulator rows of T (the outputs' transpose) into C */
+    li(G, 8, TC);
+    line(G, "mul x8, x8, x20");
+    li(G, 9, T);
+    li(G, 10, T * 4);
+    li(G, 11, T * 4);
+    li(G, 6, G->s.c);
+    if (!split) line(G, "mxu.drain sram[x6]:fp32, acc[x0]:fp32, x8..x11 @signal(s2)");
+    line(G, "sync.wait s2, %u", split ? SPLIT_PIECES : 1);
+  }            /* !vdot */
   if (T > 1) { /* to T rows of the core's m x TC outputs, in Q (free after the loop; A when
                  Q keeps the prepared x for the next matmul of it) */
     li(G, 7, G->prep[id] ? G->s.a : G->s.q);
@@ -3797,7 +3851,7 @@ static bool plan(gen *G, sc_status *st) {
     const sc_gvalue *w = val(G, v->in[1]);
     uint64_t N = wrows(w), K = last(w);
     if (!gemv_shape(G, mm_rows(G, v), N, K)) continue;
-    uint64_t m = (N / G->a->core.mxu.cols + cores - 1) / cores;
+    uint64_t cols = G->a->core.mxu.cols, m = ((N + cols - 1) / cols + cores - 1) / cores;
     if (m * TB > need) need = m * TB;
     G->gemv[i] = true;
   }

@@ -12,7 +12,9 @@
  *   model's tensors, so each row used its own group's weights and inputs;
  * - bf16 and fp8 as GEMVs (a load of x per tile) and on the tile path
  *   (`no_gemv`): bit-identical to each other, in the functional and the
- *   timed modes; the bf16 results within 2% of the host's sums. */
+ *   timed modes; the bf16 results within 2% of the host's sums.
+ * One group of 8 or 16 outputs (a router) is done on the VPU, one output a
+ * core: the same checks. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,17 +58,24 @@ static sc_graph *graph_for(const gcase *c) {
   (void)sc_graph_input(g, "pos", SC_DTYPE_INT32, 1, (int64_t[]){c->T});
   uint32_t emb =
       (uint32_t)sc_graph_const(g, "token_embd.weight", SC_DTYPE_FP32, 2, (int64_t[]){40, D}, NULL);
-  uint32_t w = (uint32_t)sc_graph_const(
-      g, "w", SC_DTYPE_FP32, 3, (int64_t[]){c->G, c->N / c->G, c->K}, "blk.0.ffn_gate.weight");
+  /* one group: a plain matmul of x [T, K] by w [N, K] */
+  uint32_t w =
+      c->G == 1
+          ? (uint32_t)sc_graph_const(g, "w", SC_DTYPE_FP32, 2, (int64_t[]){c->N, c->K},
+                                     "blk.0.ffn_gate.weight")
+          : (uint32_t)sc_graph_const(g, "w", SC_DTYPE_FP32, 3, (int64_t[]){c->G, c->N / c->G, c->K},
+                                     "blk.0.ffn_gate.weight");
   uint32_t x = (uint32_t)sc_graph_op(g, "x", SC_GOP_EMBEDDING, (uint32_t[]){emb, tok}, 2, NULL);
   sc_gattrs rs = {.rank = 3, .shape = {c->T, c->G, c->K}}, tb = {.trans_b = 1};
-  uint32_t xg = (uint32_t)sc_graph_op(g, "xg", SC_GOP_RESHAPE, (uint32_t[]){x}, 1, &rs);
+  uint32_t xg =
+      c->G == 1 ? x : (uint32_t)sc_graph_op(g, "xg", SC_GOP_RESHAPE, (uint32_t[]){x}, 1, &rs);
   uint32_t y = (uint32_t)sc_graph_op(g, "y", SC_GOP_MATMUL, (uint32_t[]){xg, w}, 2, &tb);
   sc_graph_output(g, y);
   sc_strbuf errs = {0};
   if (sc_graph_verify(g, &errs) != SC_STATUS_OK) fail_msg("%s", sc_strbuf_str(&errs));
   sc_strbuf_free(&errs);
-  assert_int_equal(sc_graph_value(g, y)->shape[2], c->N / c->G);
+  const sc_gvalue *yv = sc_graph_value(g, y);
+  assert_int_equal(yv->shape[yv->rank - 1], c->N / c->G);
   return g;
 }
 
@@ -74,13 +83,23 @@ static sc_graph *graph_for(const gcase *c) {
 static void run(const gcase *c, const sc_graph *g, const sc_model *m, const sc_arch *arch,
                 sc_cc_wdtype t, bool no_gemv, sc_sim_mode mode, const int32_t *toks, float *y) {
   char err[1024];
-  sc_cc_options opt = {.wdtype = t, .no_gemv = no_gemv};
+  /* one group of few outputs on all 16 cores (by default it would take as
+   * many as its one tile's) */
+  bool vdot = c->T == 1 && c->G == 1 && c->N <= 16;
+  sc_cc_options opt = {.wdtype = t, .no_gemv = no_gemv, .cores = vdot ? 16 : 0};
   sc_program *prog;
   sc_strbuf listing = {0};
   if (sc_cc_compile_opts(g, m, arch, &opt, &prog, &listing, err, sizeof err) != SC_STATUS_OK)
     fail_msg("%s: %s", sc_cc_wdtype_name(t), err);
-  if (t != SC_CC_F32) /* a GEMV's weight DMAs are 3-D; the tile path has none */
-    assert_true((strstr(sc_strbuf_str(&listing), "dma.3d") != NULL) == !no_gemv);
+  /* a GEMV's weight DMAs and its store are 3-D, and (one row, at most 16
+   * outputs: one a core) the VPU does its sums, a row of weights by a
+   * product and a row sum; the tile path has neither */
+  if (t != SC_CC_F32) {
+    const char *ls = sc_strbuf_str(&listing);
+    assert_true((strstr(ls, "dma.3d") != NULL) == !no_gemv);
+    assert_true((strstr(ls, "vpu.rsum sram[x6]:fp32, sram[x7]:fp32") != NULL) ==
+                (!no_gemv && vdot));
+  }
   sc_strbuf_free(&listing);
   sc_device *dev;
   assert_int_equal(sc_rt_open(arch, &dev, err, sizeof err), SC_STATUS_OK);
@@ -174,6 +193,15 @@ static void test_three_tokens_two_chunks(void **state) {
   check(&(gcase){3, 2, 256, 2 * 128}); /* K in 2 chunks, one tile per group */
 }
 
+/* One group of few outputs (a mixture's router: 8 of K = 4096, 32 chunks;
+ * 16 of K = 256): a GEMV of one output a core, done on the VPU (gemv_vdot),
+ * bit for bit the tile path's. */
+static void test_few_outputs(void **state) {
+  (void)state;
+  check(&(gcase){1, 1, 4096, 8});
+  check(&(gcase){1, 1, 256, 16});
+}
+
 /* Groups whose outputs are not whole MXU tiles are refused with a reason. */
 static void test_partial_tiles_refused(void **state) {
   (void)state;
@@ -195,6 +223,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_one_token),
       cmocka_unit_test(test_three_tokens_two_chunks),
+      cmocka_unit_test(test_few_outputs),
       cmocka_unit_test(test_partial_tiles_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
