@@ -77,10 +77,13 @@ typedef struct gen {
   uint64_t attn_parts; /* decode attention: parts of each unit's positions */
   uint64_t attn_o, attn_m, attn_l; /* their partial outputs, maxima and sums (device) */
   const char *kvt;                 /* its dtype's name in assembly */
-  bool *fused;       /* per op: computed inside its consumers (an RMSNorm or SwiGLU feeding only
-                        GEMVs) */
-  uint32_t *gnext;   /* per GEMV: the next of its group (UINT32_MAX: none) */
-  bool *gskip;       /* per GEMV: done by its group's first */
+  bool *fused;        /* per op: computed inside its consumers (an RMSNorm or SwiGLU feeding only
+                         GEMVs) */
+  uint32_t *gnext;    /* per GEMV: the next of its group (UINT32_MAX: none) */
+  bool *gskip;        /* per GEMV: done by its group's first */
+  uint32_t (*ech)[4]; /* per GEMV: the element-wise ops its epilogue does (ech_n of them, the
+                          last radd) */
+  uint8_t *ech_n;
   uint32_t *radd;    /* per GEMV: the residual add it completes (y = x + its output), or
                         UINT32_MAX */
   bool *absorbed;    /* per add or rope: done by the GEMV before it (radd, rope_of) */
@@ -278,6 +281,8 @@ static uint32_t next_coded(const gen *G, uint32_t i) {
  * start on the core after i's last one (mm_rot), so that two matmuls of
  * fewer tiles than cores (k and v of grouped-query attention) share the
  * cores instead of taking turns on the same ones. */
+static uint64_t ech_stride(const gen *G, uint32_t i);
+
 static bool chain_shape(const gen *G, uint32_t i) {
   const sc_gvalue *v = val(G, i);
   if (v->op != SC_GOP_MATMUL || !G->prep[i] || G->gnext[i] != UINT32_MAX ||
@@ -290,7 +295,10 @@ static bool chain_shape(const gen *G, uint32_t i) {
     return false;
   for (uint32_t a = 0; a < w->n_in; a++)
     if (w->in[a] == i) return false;
-  return G->radd[j] == UINT32_MAX || val(G, G->radd[j])->in[0] != i;
+  for (unsigned c = 0; c < G->ech_n[j]; c++)
+    for (unsigned a = 0; a < 2; a++)
+      if (val(G, G->ech[j][c])->in[a] == i) return false;
+  return true;
 }
 
 static bool chain_next(const gen *G, uint32_t i) {
@@ -1147,6 +1155,23 @@ static gemv_geom gemv_geom_of(const gen *G, uint32_t id) {
   return g;
 }
 
+/* The other operand of op c of GEMV i's epilogue chain. */
+static uint32_t ech_other(const gen *G, uint32_t i, unsigned c) {
+  uint32_t prev = c ? G->ech[i][c - 1] : i;
+  const sc_gvalue *a = val(G, G->ech[i][c]);
+  return a->in[0] == prev ? a->in[1] : a->in[0];
+}
+
+/* The SRAM bytes of one operand of GEMV i's epilogue chain: T rows of the
+ * most outputs a core has (operand c at B + c times this). */
+static uint64_t ech_stride(const gen *G, uint32_t i) {
+  /* at most ceil(tiles / cores) of the storage's height HT, or (narrower
+   * blocks, gemv_block) one block of less than HT */
+  uint64_t N = wrows(val(G, val(G, i)->in[1])), HT = gemv_height(G, N);
+  uint64_t cores = G->a->cores.count, m = ((N + HT - 1) / HT + cores - 1) / cores;
+  return align_up(G->T * (m ? m : 1) * HT * 4);
+}
+
 /* Whether GEMV id is done on the VPU (gemv_vdot): one row, one output per
  * core (blocks of one row, as gemv_block makes them for N at most the
  * cores, such as a mixture's router), alone (no group, no RoPE). On the
@@ -1375,16 +1400,17 @@ static void gemv_grouped_chunk(gen *G, uint32_t k, wform f, uint64_t T, uint64_t
   line(G, "blt x22, x20, L%u_gt", k);
 }
 
-/* A GEMV's residual add radd (y = x + o): the columns of x of the core's m =
- * x20 tiles of TC (T rows of N) into SRAM B, signalling s6. Uses x4, x5,
- * x7 .. x14. */
-static void gemv_residual_load(gen *G, uint32_t radd, uint64_t T, uint64_t N, uint64_t TC) {
+/* An operand of GEMV id's epilogue chain (ech: the residual x of y = x + o,
+ * a routing weight): the columns of value v of the core's m = x20 tiles of
+ * TC (T rows of N) into SRAM at dst, signalling s6. Uses x4, x5, x7 .. x14. */
+static void gemv_operand_load(gen *G, uint32_t v, uint64_t dst, uint64_t T, uint64_t N,
+                              uint64_t TC) {
   uint64_t cores = G->a->cores.count;
-  li(G, 4, G->addr[val(G, radd)->in[0]]);
+  li(G, 4, G->addr[v]);
   li(G, 5, TC * 4);
   line(G, "mul x5, x5, x3");
   line(G, "add x4, x4, x5");
-  li(G, 7, G->s.b);
+  li(G, 7, dst);
   li(G, 8, TC);
   line(G, "mv x9, x20");
   li(G, 10, T);
@@ -1520,8 +1546,11 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
    * rather than behind the next GEMV's at the end, unless B takes the
    * per-output vectors then */
   uint32_t radd = G->radd[id];
+  unsigned nech = G->ech_n[id];
+  uint64_t estr = nech ? ech_stride(G, id) : 0;
   bool radd_early = radd != UINT32_MAX && !f.channel && y->n_in != 3;
-  if (radd_early) gemv_residual_load(G, radd, T, N, TC);
+  for (unsigned c = 0; c < nech && radd_early; c++)
+    gemv_operand_load(G, ech_other(G, id, c), G->s.b + c * estr, T, N, TC);
   if (vdot) gemv_vdot(G, id, f, K);
   if (!vdot) {
     line(G, "li x21, 0"); /* s: the DMA whose buffer the matmuls use */
@@ -1706,17 +1735,26 @@ static void gen_matmul_gemv(gen *G, const sc_gvalue *y, uint32_t k, uint32_t id)
     }
     line(G, "sync.fence vpu");
   }
-  if (radd != UINT32_MAX) { /* y = x + o: the same columns of the residual x, added */
-    if (!radd_early) gemv_residual_load(G, radd, T, N, TC);
-    li(G, 7, G->s.b);
-    line(G, "sync.wait s6, 1");
+  if (nech) { /* the chain (y = x + o; a routing weight's product, sums): the same
+                 columns of each op's other operand, in the op's operand order */
+    for (unsigned c = 0; c < nech && !radd_early; c++)
+      gemv_operand_load(G, ech_other(G, id, c), G->s.b + c * estr, T, N, TC);
+    line(G, "sync.wait s6, %u", nech);
     li(G, 8, T);
     li(G, 9, TC);
     line(G, "mul x9, x9, x20");
     line(G, "shli x10, x9, 2");
     line(G, "shli x11, x9, 2");
     line(G, "shli x12, x9, 2");
-    line(G, "vpu.add sram[x6]:fp32, sram[x7]:fp32, sram[x6]:fp32, x8..x12, full");
+    uint32_t cur = id;
+    for (unsigned c = 0; c < nech; c++) {
+      const sc_gvalue *a = val(G, G->ech[id][c]);
+      li(G, 7, G->s.b + c * estr);
+      bool first = a->in[0] == cur;
+      line(G, "vpu.%s sram[x6]:fp32, sram[x%u]:fp32, sram[x%u]:fp32, x8..x12, full",
+           a->op == SC_GOP_ADD ? "add" : "mul", first ? 6 : 7, first ? 7 : 6);
+      cur = G->ech[id][c];
+    }
     line(G, "sync.fence vpu");
   }
   /* the members' cache writes (cw_of): the core's tiles of the member from C
@@ -3721,7 +3759,8 @@ static bool plan(gen *G, sc_status *st) {
     if (!placed[i]) {
       /* new memory for what is written before its op runs (a residual add a
        * GEMV completes), for outputs and what peers write into */
-      bool fresh = v->op == SC_GOP_ADD || v->op == SC_GOP_ALL_GATHER || G->opt.no_reuse;
+      bool fresh = v->op == SC_GOP_ADD || (v->op == SC_GOP_MUL && G->T == 1) ||
+                   v->op == SC_GOP_ALL_GATHER || G->opt.no_reuse;
       uint64_t bytes = align_up(elems(v) * 4);
       uint32_t until = dies[i], members[64], nm = 0;
       members[nm++] = i;
@@ -4023,27 +4062,46 @@ static bool plan(gen *G, sc_status *st) {
       prev = j;
     }
   }
-  /* residual adds y = x + o of a lone GEMV's only use: the GEMV adds x and
-   * stores y (its output o is not stored) */
+  /* element-wise chains (docs/COMPILER.md, "Epilogue chains"): a lone
+   * GEMV's only use an add or (one row) a multiply by a value computed
+   * before it of the same shape (the residual: y = x + o; a mixture's
+   * routing weight), that op's only use the next such op, up to 4: the GEMV
+   * does them on its columns and stores the last (its output o and the ones
+   * between are not stored) */
   G->radd = malloc(n * sizeof *G->radd);
   G->absorbed = calloc(n, sizeof *G->absorbed);
-  if (!G->radd || !G->absorbed) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
+  G->ech = calloc(n, sizeof *G->ech);
+  G->ech_n = calloc(n, sizeof *G->ech_n);
+  if (!G->radd || !G->absorbed || !G->ech || !G->ech_n)
+    return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
   for (uint32_t i = 0; i < n; i++) G->radd[i] = UINT32_MAX;
   for (uint32_t i = 0; i < n && !G->opt.no_fuse; i++) {
     const sc_gvalue *v = val(G, i);
     if (v->kind != SC_GV_OP || v->op != SC_GOP_MATMUL || !G->gemv[i] || G->gskip[i] ||
         G->gnext[i] != UINT32_MAX || v->n_in != 2 || v->is_output || val(G, v->in[1])->rank != 2)
       continue;
-    uint32_t users = 0, add = UINT32_MAX;
-    for (uint32_t k = G->use_off[i]; k < G->use_off[i + 1]; k++) {
-      users++;
-      if (val(G, G->use_op[k])->op == SC_GOP_ADD && G->use_slot[k] == 1) add = G->use_op[k];
+    uint32_t cur = i;
+    unsigned nc = 0;
+    while (nc < 4 && G->use_off[cur + 1] - G->use_off[cur] == 1 &&
+           (cur == i || !val(G, cur)->is_output)) {
+      uint32_t c = G->use_op[G->use_off[cur]], slot = G->use_slot[G->use_off[cur]];
+      const sc_gvalue *a = val(G, c);
+      if (a->kind != SC_GV_OP || a->n_in != 2 || slot > 1 ||
+          (a->op != SC_GOP_ADD && !(a->op == SC_GOP_MUL && G->T == 1)))
+        break;
+      uint32_t o = a->in[1 - slot];
+      const sc_gvalue *r = val(G, o);
+      if (o == cur || (r->kind == SC_GV_OP && (o > i || G->fused[o])) || r->rank != v->rank ||
+          memcmp(r->shape, v->shape, sizeof v->shape) != 0 ||
+          (nc + 1) * ech_stride(G, i) > G->s.c - G->s.b)
+        break;
+      G->ech[i][nc++] = c;
+      cur = c;
     }
-    if (users != 1 || add == UINT32_MAX) continue;
-    const sc_gvalue *a = val(G, add), *r = val(G, a->in[0]);
-    if (r->rank != v->rank || memcmp(r->shape, v->shape, sizeof v->shape) != 0) continue;
-    G->radd[i] = add;
-    G->absorbed[add] = true;
+    if (!nc) continue;
+    G->ech_n[i] = (uint8_t)nc;
+    G->radd[i] = G->ech[i][nc - 1];
+    for (unsigned c = 0; c < nc; c++) G->absorbed[G->ech[i][c]] = true;
   }
   /* a decode step's RoPE of q and k (a GEMV group's members, through a
    * reshape into heads that fill whole tiles) is done by the group before it
@@ -4657,6 +4715,8 @@ done:
   free(G.prep);
   free(G.fused);
   free(G.radd);
+  free(G.ech);
+  free(G.ech_n);
   free(G.rope_of);
   free(G.sw_of);
   free(G.sw_done);
