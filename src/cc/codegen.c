@@ -1172,18 +1172,24 @@ static uint64_t ech_stride(const gen *G, uint32_t i) {
   return align_up(G->T * (m ? m : 1) * HT * 4);
 }
 
-/* Whether GEMV id is done on the VPU (gemv_vdot): one row, one output per
- * core (blocks of one row, as gemv_block makes them for N at most the
- * cores, such as a mixture's router), alone (no group, no RoPE). On the
- * MXU each chunk of K would cost a load of x's chunk (mxu.rows cycles) for
- * one streamed row. */
+/* Whether GEMV id is done on the VPU (gemv_vdot): one row, one block of at
+ * most VDOT_TC outputs a core (narrow blocks, as gemv_block makes them for
+ * few outputs: a mixture's router, latent attention's RoPE key), alone (no
+ * group, no RoPE). On the MXU each chunk of K costs a load of x's chunk
+ * (mxu.rows cycles) for a few streamed rows; the VPU's product and sum take
+ * about 2 x VDOT_TC x mxu.rows / 32 cycles a chunk on SC1. */
+enum { VDOT_TC = 8 };
+
 static bool gemv_is_vdot(const gen *G, uint32_t id) {
   const sc_gvalue *y = val(G, id);
   if (y->n_in != 2 || G->gnext[id] != UINT32_MAX || G->rope_of[id] != UINT32_MAX || G->T != 1 ||
       G->opt.no_fuse)
     return false;
   gemv_geom g = gemv_geom_of(G, id);
-  return g.ng == 1 && g.TC == 1 && elems(val(G, y->in[0])) == g.K;
+  uint64_t wb = form_of(G->opt.wdtype).wbits / 8;
+  return g.ng == 1 && g.TC <= VDOT_TC && g.tiles <= G->a->cores.count &&
+         elems(val(G, y->in[0])) == g.K &&
+         align_up(g.TC * g.K * wb) + g.TC * g.K * 4 <= G->ring_bufs * G->s.gbuf;
 }
 
 /* The GEMV after GEMV i whose first ring DMAs i issues as its own last
@@ -1422,35 +1428,57 @@ static void gemv_operand_load(gen *G, uint32_t v, uint64_t dst, uint64_t T, uint
   line(G, "dma.3d sram[x7]:fp32, hbm[x4]:fp32, x8..x14, x0, q0 @signal(s6)");
 }
 
-/* GEMV id on the VPU (gemv_is_vdot): the core's output row j = core (x20 =
- * m = 1) of the weights, gathered from the tile-major storage (TR values of
- * each chunk, HT rows apart) into the ring's first buffer, times x (in Q,
- * quantized; or A) element by element, then summed left to right: the
- * products and the sum in the MXU's order (each product rounded, then
- * added in ascending k from +0), so the same bits. The sum goes to C[0],
- * where the drain would put it; x6 = C. */
+/* GEMV id on the VPU (gemv_is_vdot): the core's block (x20 = m = 1) of TC
+ * output rows of the weights, gathered from the tile-major storage into the
+ * ring's first buffer as TC rows of K, times x (in Q, quantized; or A)
+ * element by element, then each row summed left to right: the products and
+ * the sums in the MXU's order (x[k] w[k] rounded, then added in ascending k
+ * from +0), so the same bits. The sums go to C[0 .. TC), where the drain
+ * would put them; x6 = C. */
 static void gemv_vdot(gen *G, uint32_t id, wform f, uint64_t K) {
   gemv_geom g = gemv_geom_of(G, id);
-  uint64_t TR = G->a->core.mxu.rows, wb = f.wbits / 8;
-  uint64_t wrow = G->s.g, prod = G->s.g + align_up(K * wb);
-  /* row j of tile 0 (HT rows; TC = 1): chunk kk at kk * TR * HT + j * TR */
+  uint64_t TR = G->a->core.mxu.rows, wb = f.wbits / 8, TC = g.TC;
+  uint64_t wrow = G->s.g, prod = G->s.g + align_up(TC * K * wb);
+  /* block b = core (its TC rows at row b TC mod HT of storage tile b TC / HT;
+   * chunk kk of the tile at kk TR HT) as TC rows of K */
+  li(G, 4, TC);
+  line(G, "mul x5, x3, x4");
+  li(G, 4, g.HT);
+  line(G, "divu x7, x5, x4");
+  line(G, "remu x5, x5, x4");
+  li(G, 4, g.HT * K * wb);
+  line(G, "mul x7, x7, x4");
   li(G, 4, TR * wb);
-  line(G, "mul x4, x4, x3");
+  line(G, "mul x5, x5, x4");
+  line(G, "add x4, x5, x7");
   li(G, 5, G->mw_addr[id]);
   line(G, "add x4, x4, x5");
   li(G, 5, wrow);
   li(G, 8, TR);
   li(G, 9, g.chunks);
-  li(G, 10, TR * wb);
-  li(G, 11, TR * g.HT * wb);
-  line(G, "dma.2d sram[x5]:%s, hbm[x4]:%s, x8..x11, x0, q0 @signal(s2)", f.wdt, f.wdt);
+  li(G, 10, TC);
+  li(G, 11, TR * wb);
+  li(G, 12, K * wb);
+  li(G, 13, TR * g.HT * wb);
+  li(G, 14, TR * wb);
+  line(G, "dma.3d sram[x5]:%s, hbm[x4]:%s, x8..x14, x0, q0 @signal(s2)", f.wdt, f.wdt);
   line(G, "sync.wait s2, 1");
+  /* each row's products x[k] w[k] (x first, as the MXU), then the row sums */
   li(G, 6, f.fp8 ? G->s.q : G->s.a);
-  li(G, 7, prod);
   vgroup(G, 1, K);
-  line(G, "vpu.mul sram[x7]:fp32, sram[x6]:%s, sram[x5]:%s, x8..x12, full", f.adt, f.wdt);
+  line(G, "li x11, %llu", (unsigned long long)(K * f.abits / 8));
+  line(G, "li x12, %llu", (unsigned long long)(K * wb));
+  for (uint64_t r = 0; r < TC; r++) {
+    li(G, 5, wrow + r * K * wb);
+    li(G, 7, prod + r * K * 4);
+    line(G, "vpu.mul sram[x7]:fp32, sram[x6]:%s, sram[x5]:%s, x8..x12, full", f.adt, f.wdt);
+  }
   li(G, 6, G->s.c);
+  li(G, 7, prod);
+  li(G, 8, TC);
+  li(G, 9, K);
   line(G, "li x10, 4");
+  li(G, 11, K * 4);
   line(G, "vpu.rsum sram[x6]:fp32, sram[x7]:fp32, x8..x11, overwrite");
   line(G, "sync.fence vpu");
 }

@@ -13,8 +13,8 @@
  * - bf16 and fp8 as GEMVs (a load of x per tile) and on the tile path
  *   (`no_gemv`): bit-identical to each other, in the functional and the
  *   timed modes; the bf16 results within 2% of the host's sums.
- * One group of 8 or 16 outputs (a router) is done on the VPU, one output a
- * core: the same checks. */
+ * One group of 8 to 128 outputs (a router, a RoPE key) is done on the VPU,
+ * one block of 1 to 8 outputs a core: the same checks. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,8 +84,8 @@ static void run(const gcase *c, const sc_graph *g, const sc_model *m, const sc_a
                 sc_cc_wdtype t, bool no_gemv, sc_sim_mode mode, const int32_t *toks, float *y) {
   char err[1024];
   /* one group of few outputs on all 16 cores (by default it would take as
-   * many as its one tile's) */
-  bool vdot = c->T == 1 && c->G == 1 && c->N <= 16;
+   * many as its one or two tiles') */
+  bool vdot = c->T == 1 && c->G == 1 && c->N <= 128;
   sc_cc_options opt = {.wdtype = t, .no_gemv = no_gemv, .cores = vdot ? 16 : 0};
   sc_program *prog;
   sc_strbuf listing = {0};
@@ -193,13 +193,16 @@ static void test_three_tokens_two_chunks(void **state) {
   check(&(gcase){3, 2, 256, 2 * 128}); /* K in 2 chunks, one tile per group */
 }
 
-/* One group of few outputs (a mixture's router: 8 of K = 4096, 32 chunks;
- * 16 of K = 256): a GEMV of one output a core, done on the VPU (gemv_vdot),
- * bit for bit the tile path's. */
+/* One group of few outputs on 16 cores (a mixture's router: 8 of K = 4096,
+ * 32 chunks; 16 of K = 256; latent attention's RoPE key: 64 of K = 7168;
+ * 128 of K = 256): blocks of 1, 1, 4 and 8 outputs a core, done on the VPU
+ * (gemv_vdot), bit for bit the tile path's. */
 static void test_few_outputs(void **state) {
   (void)state;
   check(&(gcase){1, 1, 4096, 8});
   check(&(gcase){1, 1, 256, 16});
+  check(&(gcase){1, 1, 7168, 64});
+  check(&(gcase){1, 1, 256, 128});
 }
 
 /* Groups whose outputs are not whole MXU tiles are refused with a reason. */
