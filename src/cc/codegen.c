@@ -1057,6 +1057,20 @@ static void ring_dma(gen *G, uint32_t k, const char *tag, const char *ins, const
   label(G, ld, k);
 }
 
+/* x4 = the byte offset in a GEMV's tile-major storage (tiles of HT rows of
+ * K values of wb bytes, in chunks of TR values) of row x5's first chunk:
+ * row x5 mod HT of tile x5 / HT. Uses x5, x7. */
+static void storage_row(gen *G, uint64_t HT, uint64_t K, uint64_t TR, uint64_t wb) {
+  li(G, 4, HT);
+  line(G, "divu x7, x5, x4");
+  line(G, "remu x5, x5, x4");
+  li(G, 4, HT * K * wb);
+  line(G, "mul x7, x7, x4");
+  li(G, 4, TR * wb);
+  line(G, "mul x5, x5, x4");
+  line(G, "add x4, x5, x7");
+}
+
 /* Issues DMA d = x15 of a GEMV: chunks kk = d * per .. (at most per) of the
  * core's m = x20 tiles, through the ring (ring_dma) at the ring slot in
  * register `slot`. Uses x4 .. x14. */
@@ -1081,14 +1095,7 @@ static void gemv_dma(gen *G, uint32_t k, const char *tag, uint32_t id, uint64_t 
   } else {
     li(G, 4, TC);
     line(G, "mul x5, x4, x3");
-    li(G, 4, HT);
-    line(G, "divu x7, x5, x4");
-    line(G, "remu x5, x5, x4");
-    li(G, 4, HT * K * wb);
-    line(G, "mul x7, x7, x4");
-    li(G, 4, TR * wb);
-    line(G, "mul x5, x5, x4");
-    line(G, "add x4, x5, x7");
+    storage_row(G, HT, K, TR, wb);
   }
   li(G, 5, G->mw_addr[id]);
   line(G, "add x4, x4, x5");
@@ -1443,14 +1450,7 @@ static void gemv_vdot(gen *G, uint32_t id, wform f, uint64_t K) {
    * chunk kk of the tile at kk TR HT) as TC rows of K */
   li(G, 4, TC);
   line(G, "mul x5, x3, x4");
-  li(G, 4, g.HT);
-  line(G, "divu x7, x5, x4");
-  line(G, "remu x5, x5, x4");
-  li(G, 4, g.HT * K * wb);
-  line(G, "mul x7, x7, x4");
-  li(G, 4, TR * wb);
-  line(G, "mul x5, x5, x4");
-  line(G, "add x4, x5, x7");
+  storage_row(G, g.HT, K, TR, wb);
   li(G, 5, G->mw_addr[id]);
   line(G, "add x4, x4, x5");
   li(G, 5, wrow);
