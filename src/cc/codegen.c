@@ -84,9 +84,9 @@ typedef struct gen {
   uint32_t (*ech)[4]; /* per GEMV: the element-wise ops its epilogue does (ech_n of them, the
                           last radd) */
   uint8_t *ech_n;
-  uint32_t *radd;    /* per GEMV: the residual add it completes (y = x + its output), or
-                        UINT32_MAX */
-  bool *absorbed;    /* per add or rope: done by the GEMV before it (radd, rope_of) */
+  uint32_t *radd;    /* per GEMV: the last op of its epilogue chain (ech; the residual add
+                        y = x + its output), whose value it stores, or UINT32_MAX */
+  bool *absorbed;    /* per op: done by a GEMV before it (ech, rope_of, cw_of) */
   uint32_t *rope_of; /* per GEMV (group member): the rope applied to its output, or UINT32_MAX */
   uint64_t grp;      /* query heads per kv head (the largest) */
   uint64_t kvh;      /* kv heads */
@@ -4164,9 +4164,10 @@ static bool plan(gen *G, sc_status *st) {
   G->sw_done = calloc(n, sizeof *G->sw_done);
   if (!G->sw_of || !G->sw_done) return fail(G, st, SC_STATUS_NO_MEMORY, "out of memory");
   for (uint32_t i = 0; i < n; i++) G->sw_of[i] = sw_epilogue(G, i);
+  bool any_sw = false;
   for (uint32_t i = 0; i < n; i++)
-    if (G->sw_of[i] != UINT32_MAX) G->sw_done[G->sw_of[i]] = true, G->sw_amax = 1;
-  if (G->sw_amax) G->sw_amax = alloc(G, cores * 4);
+    if (G->sw_of[i] != UINT32_MAX) G->sw_done[G->sw_of[i]] = any_sw = true;
+  if (any_sw) G->sw_amax = alloc(G, cores * 4);
   /* a decode step's cache writes of a GEMV's output (k through its RoPE, v;
    * through reshapes into heads): each core writes its tiles of it from C
    * into the cache's row at the position as it stores them, and the write
